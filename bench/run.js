@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `npm run bench`: micro-benchmarks of the media hot path, printed next to the
+// figures the original (Rust) design claimed. Each case runs for ~0.5 s after
+// a warm-up, three times; the median is shown. Results: docs/benchmarks.md.
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  Direction,
+  HEADER_SIZE,
+  InboundStream,
+  PacketType,
+  parsePacket,
+  readHeaderInto,
+  sealPacket,
+  sealPacketWithHeader,
+  writeHeader,
+} from '@parley/protocol';
+import { createNodeAead } from '@parley/protocol/node';
+import { JitterBuffer, Mixer, OpusEncoder, OpusDecoder, toneInt16 } from '@parley/client';
+import { loadOpusNode } from '@parley/client/node';
+
+const RUN_MS = Number(process.env.BENCH_MS ?? 500);
+
+function measure(fn) {
+  // warm-up
+  let n = 0;
+  const warm = performance.now();
+  while (performance.now() - warm < 100) n += fn();
+  const rates = [];
+  for (let r = 0; r < 3; r++) {
+    let ops = 0;
+    const t0 = performance.now();
+    let t1 = t0;
+    while (t1 - t0 < RUN_MS) {
+      ops += fn();
+      t1 = performance.now();
+    }
+    rates.push((ops * 1000) / (t1 - t0));
+  }
+  rates.sort((a, b) => a - b);
+  return rates[1];
+}
+
+const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k/s` : `${x.toFixed(0)} /s`);
+
+const results = [];
+function bench(name, fn, rust) {
+  const rate = measure(fn);
+  results.push({ name, rate, rust });
+  const cmp = rust ? `  (Rust claim ${fmt(rust)}: ${(rate / rust).toFixed(2)}×)` : '';
+  console.log(`${name.padEnd(52)} ${fmt(rate).padStart(12)}${cmp}`);
+}
+
+const BATCH = 1000;
+const key = randomBytes(32);
+const aead = createNodeAead(key);
+const payload = randomBytes(60); // a typical 20 ms / 24 kbps Opus frame
+const hdr = { type: PacketType.Audio, flags: 0, seq: 1, timestamp: 960, ssrc: 42 };
+
+console.log(`Parley benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${new Date().toISOString()}`);
+console.log('');
+
+// Packet creation: header written into a reused buffer, payload copied behind it.
+const out = new Uint8Array(HEADER_SIZE + payload.length);
+bench('packet creation (header + payload into reused buffer)', () => {
+  for (let i = 0; i < BATCH; i++) {
+    hdr.seq = i & 0xffff;
+    writeHeader(out, 0, hdr);
+    out.set(payload, HEADER_SIZE);
+  }
+  return BATCH;
+}, 3.6e6);
+
+const sealed = sealPacket(aead, Direction.ClientToServer, hdr, 1, payload);
+const scratch = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
+bench('header parse, zero-alloc (readHeaderInto)', () => {
+  for (let i = 0; i < BATCH; i++) readHeaderInto(sealed, scratch, 1200);
+  return BATCH;
+});
+bench('packet parse with subarray views (parsePacket)', () => {
+  for (let i = 0; i < BATCH; i++) parsePacket(sealed);
+  return BATCH;
+});
+
+let ext = 0;
+bench('seal (AES-256-GCM, 60-byte payload)', () => {
+  for (let i = 0; i < 100; i++) sealPacket(aead, Direction.ClientToServer, hdr, ext++, payload);
+  return 100;
+});
+const headerBytes = sealed.subarray(0, HEADER_SIZE);
+bench('re-seal for a listener (sealPacketWithHeader)', () => {
+  for (let i = 0; i < 100; i++) sealPacketWithHeader(aead, Direction.ServerToClient, headerBytes, PacketType.Audio, 42, ext++, payload);
+  return 100;
+});
+
+// Open: a fresh stream each batch so the replay window accepts the sequence.
+const packets = [];
+for (let i = 0; i < 1000; i++) {
+  packets.push(sealPacket(aead, Direction.ClientToServer, { ...hdr, seq: i }, i, payload));
+}
+const views = packets.map((p) => {
+  const r = parsePacket(p);
+  if (!r.ok) throw new Error('bad fixture');
+  return r.value;
+});
+bench('open + replay check (InboundStream.open)', () => {
+  const stream = new InboundStream();
+  for (const v of views) stream.open(aead, Direction.ClientToServer, v);
+  return views.length;
+});
+
+// Jitter buffer: write and read, as the seed's "buffer" figures.
+const jb = new JitterBuffer({ capacity: 64 });
+let seqW = 0;
+bench('jitter buffer write (push)', () => {
+  for (let i = 0; i < BATCH; i++) {
+    jb.push(seqW, seqW * 960, payload, seqW * 20);
+    seqW++;
+  }
+  return BATCH;
+}, 2.1e6);
+const jbr = new JitterBuffer({ capacity: 64 });
+let seqR = 0;
+let tR = 0;
+bench('jitter buffer write + read (push + pop)', () => {
+  for (let i = 0; i < BATCH; i++) {
+    jbr.push(seqR, seqR * 960, payload, tR);
+    seqR++;
+    tR += 20;
+    jbr.pop(tR);
+  }
+  return BATCH;
+}, 9.1e6);
+
+const opus = await loadOpusNode();
+const tone = toneInt16(440, 1, 48000, -12);
+const enc = new OpusEncoder(opus);
+let fi = 0;
+bench('Opus encode, 20 ms mono 32 kbps (wasm)', () => {
+  for (let i = 0; i < 10; i++) {
+    enc.encode(tone.subarray((fi % 50) * 960, (fi % 50) * 960 + 960));
+    fi++;
+  }
+  return 10;
+});
+const frames = [];
+for (let i = 0; i < 50; i++) frames.push(enc.encode(tone.subarray(i * 960, i * 960 + 960)));
+const dec = new OpusDecoder(opus);
+let di = 0;
+bench('Opus decode, 20 ms (wasm)', () => {
+  for (let i = 0; i < 10; i++) dec.decode(frames[di++ % 50]);
+  return 10;
+});
+
+const mixer = new Mixer();
+const srcs = Array.from({ length: 10 }, (_, i) => ({ id: i, pcm: tone.subarray(0, 960) }));
+bench('mix 10 sources, one 20 ms frame', () => {
+  for (let i = 0; i < 10; i++) mixer.mix(srcs);
+  return 10;
+});
+
+if (process.env.BENCH_JSON) console.log(JSON.stringify(results));

@@ -1,0 +1,183 @@
+import {
+  ErrorCode,
+  parseServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '@parley/protocol';
+
+/**
+ * The little of a WebSocket the client needs; the browser's WebSocket and
+ * the `ws` package both fit (binaryType 'arraybuffer').
+ */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+/** An error answered by the server (or raised by the client) with a stable code. */
+export class ParleyClientError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ParleyClientError';
+  }
+}
+
+export const ClientErrorCode = {
+  Unreachable: 'PARLEY_ERR_UNREACHABLE',
+  ConnectionClosed: 'PARLEY_ERR_CONNECTION_CLOSED',
+  Timeout: 'PARLEY_ERR_TIMEOUT',
+  UdpHandshake: 'PARLEY_ERR_UDP_HANDSHAKE',
+} as const;
+
+type Listener<T> = (value: T) => void;
+
+export interface ControlEvents {
+  message: ServerMessage;
+  media: Uint8Array;
+  close: { code: number; reason: string };
+}
+
+/**
+ * A control connection: JSON requests matched to answers by `ref`, server
+ * events delivered to listeners, binary messages handed over as media.
+ */
+export class ControlConnection {
+  private readonly pending = new Map<string, { resolve: Listener<ServerMessage>; reject: Listener<Error>; timer: ReturnType<typeof setTimeout> }>();
+  private readonly listeners: { [K in keyof ControlEvents]: Set<Listener<ControlEvents[K]>> } = {
+    message: new Set(),
+    media: new Set(),
+    close: new Set(),
+  };
+  private nextRef = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly ws: WebSocketLike,
+    private readonly requestTimeoutMs: number,
+  ) {
+    ws.onmessage = (ev) => this.onMessage(ev.data);
+    ws.onclose = (ev) => this.onClose(ev.code, ev.reason);
+    ws.onerror = () => undefined;
+  }
+
+  /** Opens the WebSocket; rejects with PARLEY_ERR_UNREACHABLE if it cannot. */
+  static open(factory: WebSocketFactory, url: string, requestTimeoutMs = 10_000): Promise<ControlConnection> {
+    return new Promise((resolve, reject) => {
+      let ws: WebSocketLike;
+      try {
+        ws = factory(url);
+      } catch (err) {
+        reject(new ParleyClientError(ClientErrorCode.Unreachable, `cannot connect to ${url}: ${(err as Error).message}`));
+        return;
+      }
+      ws.binaryType = 'arraybuffer';
+      ws.onopen = () => resolve(new ControlConnection(ws, requestTimeoutMs));
+      ws.onerror = (ev) => {
+        const detail = (ev as { message?: string; error?: { code?: string } }).error?.code ?? (ev as { message?: string }).message ?? 'error';
+        reject(new ParleyClientError(ClientErrorCode.Unreachable, `cannot connect to ${url} (${detail})`));
+      };
+      ws.onclose = (ev) =>
+        reject(new ParleyClientError(ClientErrorCode.Unreachable, `connection to ${url} closed (${ev.code})`));
+    });
+  }
+
+  on<K extends keyof ControlEvents>(event: K, fn: Listener<ControlEvents[K]>): () => void {
+    const set = this.listeners[event] as Set<Listener<ControlEvents[K]>>;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  /** Sends a message and waits for the answer carrying the same `ref`. */
+  request<T extends ServerMessage['type']>(msg: ClientMessage, expect: T): Promise<Extract<ServerMessage, { type: T }>> {
+    if (this.closed) return Promise.reject(new ParleyClientError(ClientErrorCode.ConnectionClosed, 'connection closed'));
+    const ref = `r${this.nextRef++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new ParleyClientError(ClientErrorCode.Timeout, `no answer to ${msg.type}`));
+      }, this.requestTimeoutMs);
+      this.pending.set(ref, {
+        resolve: (m) => {
+          if (m.type === 'error') reject(new ParleyClientError(m.code, m.message));
+          else if (m.type !== expect) reject(new ParleyClientError(ErrorCode.BadMessage, `expected ${expect}, got ${m.type}`));
+          else resolve(m as Extract<ServerMessage, { type: T }>);
+        },
+        reject,
+        timer,
+      });
+      this.ws.send(JSON.stringify({ ...msg, ref }));
+    });
+  }
+
+  /** Sends a message that needs no answer. */
+  notify(msg: ClientMessage): void {
+    if (!this.closed) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Sends a binary media packet over the WebSocket. */
+  sendMedia(packet: Uint8Array): void {
+    if (!this.closed) this.ws.send(packet);
+  }
+
+  private onMessage(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      this.emit('media', new Uint8Array(data));
+      return;
+    }
+    if (ArrayBuffer.isView(data)) {
+      this.emit('media', new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      return;
+    }
+    if (typeof data !== 'string') return;
+    const parsed = parseServerMessage(data);
+    if (!parsed.ok) return;
+    const msg = parsed.value;
+    const ref = 'ref' in msg ? msg.ref : undefined;
+    if (ref !== undefined) {
+      const p = this.pending.get(ref);
+      if (p) {
+        this.pending.delete(ref);
+        clearTimeout(p.timer);
+        p.resolve(msg);
+        return;
+      }
+    }
+    this.emit('message', msg);
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new ParleyClientError(ClientErrorCode.ConnectionClosed, `connection closed (${code} ${reason})`));
+    }
+    this.pending.clear();
+    this.emit('close', { code, reason });
+  }
+
+  private emit<K extends keyof ControlEvents>(event: K, value: ControlEvents[K]): void {
+    for (const fn of this.listeners[event] as Set<Listener<ControlEvents[K]>>) fn(value);
+  }
+
+  /** Closes the connection; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.ws.close(1000, 'bye');
+    } finally {
+      this.onClose(1000, 'closed by client');
+    }
+  }
+}

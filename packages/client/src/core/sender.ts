@@ -1,0 +1,138 @@
+import { AudioFlag } from '@parley/protocol';
+import { FrameClock, type ClockDeps } from './clock.js';
+import type { Impairment } from './impair.js';
+import type { VoiceClient } from './voice-client.js';
+
+/** A source of PCM frames (48 kHz mono Int16); null ends the stream. */
+export interface FrameSource {
+  next(): Int16Array | null;
+}
+
+/** Anything that turns one PCM frame into one Opus packet. */
+export interface FrameEncoder {
+  encode(pcm: Int16Array): Uint8Array;
+}
+
+export interface StreamSenderOptions {
+  frameSamples?: number;
+  impairment?: Impairment;
+  clock?: Partial<ClockDeps>;
+  /** Random 32-bit start of the RTP-style timestamp. */
+  initialTimestamp?: number;
+}
+
+export interface SenderStats {
+  framesSent: number;
+  framesDroppedByImpairment: number;
+  clockSkips: number;
+}
+
+/**
+ * Paces a PCM source into the channel in real time: one frame per 20 ms on a
+ * drift-free clock, encoded, sealed and sent; the impairment (for tests and
+ * demos) may drop or delay each packet.
+ */
+export class StreamSender {
+  readonly stats: SenderStats = { framesSent: 0, framesDroppedByImpairment: 0, clockSkips: 0 };
+  private readonly clock: FrameClock;
+  private readonly frameSamples: number;
+  private readonly pendingDelays = new Set<ReturnType<typeof setTimeout>>();
+  private timestamp: number;
+  private first = true;
+  private finish: (() => void) | null = null;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly client: VoiceClient,
+    private readonly encoder: FrameEncoder,
+    private readonly source: FrameSource,
+    private readonly opts: StreamSenderOptions = {},
+  ) {
+    this.frameSamples = opts.frameSamples ?? 960;
+    this.timestamp = opts.initialTimestamp ?? Math.floor(Math.random() * 0x100000000);
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    this.clock = new FrameClock({
+      periodMs: (this.frameSamples / 48000) * 1000,
+      onTick: () => this.tick(),
+      ...opts.clock,
+    });
+  }
+
+  /** Starts sending; resolves when the source ends or `stop()` is called. */
+  run(): Promise<void> {
+    this.clock.start();
+    return this.done;
+  }
+
+  stop(): void {
+    this.clock.stop();
+    this.stats.clockSkips = this.clock.skipped;
+    for (const t of this.pendingDelays) clearTimeout(t);
+    this.pendingDelays.clear();
+    this.finish?.();
+    this.finish = null;
+  }
+
+  private tick(): void {
+    const pcm = this.source.next();
+    if (pcm === null) {
+      this.stop();
+      return;
+    }
+    const opus = this.encoder.encode(pcm);
+    let flags = 0;
+    if (this.first) {
+      flags |= AudioFlag.TalkStart;
+      this.first = false;
+    }
+    const packet = this.client.sealAudio(opus, this.timestamp, flags);
+    this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
+    this.stats.framesSent++;
+    const decision = this.opts.impairment?.decide();
+    if (decision === undefined || (!decision.drop && decision.delayMs <= 0)) {
+      this.client.sendPacket(packet);
+      return;
+    }
+    if (decision.drop) {
+      this.stats.framesDroppedByImpairment++;
+      return;
+    }
+    const t = setTimeout(() => {
+      this.pendingDelays.delete(t);
+      this.client.sendPacket(packet);
+    }, decision.delayMs);
+    this.pendingDelays.add(t);
+  }
+}
+
+/** Cuts a mono 48 kHz Float32 or Int16 signal into frames, optionally looping. */
+export class BufferSource implements FrameSource {
+  private pos = 0;
+  constructor(
+    private readonly samples: Int16Array,
+    private readonly frameSamples = 960,
+    private readonly loop = false,
+  ) {}
+
+  next(): Int16Array | null {
+    const n = this.frameSamples;
+    if (this.samples.length === 0) return null;
+    if (this.pos >= this.samples.length) {
+      if (!this.loop) return null;
+      this.pos = 0;
+    }
+    const frame = new Int16Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const take = Math.min(n - filled, this.samples.length - this.pos);
+      frame.set(this.samples.subarray(this.pos, this.pos + take), filled);
+      filled += take;
+      this.pos += take;
+      if (this.pos >= this.samples.length) {
+        if (!this.loop) break;
+        this.pos = 0;
+      }
+    }
+    return frame;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * @parley/client — the isomorphic core of a Parley participant: control
+ * session, media sealing, sender pacing, receiver (jitter buffer + Opus +
+ * mixer). Node-only pieces (UDP, Opus wasm loader, CLI) are in
+ * `@parley/client/node`.
+ */
+export { VoiceClient, toWsUrl } from './core/voice-client.js';
+export type { VoiceClientOptions, AudioPacketIn, VoiceClientStats } from './core/voice-client.js';
+export { ControlConnection, ParleyClientError, ClientErrorCode } from './core/control.js';
+export type { WebSocketLike, WebSocketFactory, ControlEvents } from './core/control.js';
+export type { MediaTransport, UdpTransportFactory } from './core/media-transport.js';
+export { StreamSender, BufferSource } from './core/sender.js';
+export type { FrameSource, FrameEncoder, StreamSenderOptions, SenderStats } from './core/sender.js';
+export { recordMix } from './core/recorder.js';
+export type { FramePuller } from './core/recorder.js';
+export { FrameClock } from './core/clock.js';
+export { Receiver } from './core/receiver.js';
+export { Impairment } from './core/impair.js';
+export * from './audio/index.js';

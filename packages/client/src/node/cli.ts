@@ -1,0 +1,190 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { ErrorCode } from '@parley/protocol';
+import { createNodeAead } from '@parley/protocol/node';
+import { parseWav, encodeWav } from '../audio/wav.js';
+import { resampleTo48k, floatToInt16 } from '../audio/resample.js';
+import { OpusEncoder } from '../audio/opus.js';
+import { loadOpusNode } from '../audio/opus-node.js';
+import { Receiver } from '../core/receiver.js';
+import { Impairment } from '../core/impair.js';
+import { StreamSender, BufferSource } from '../core/sender.js';
+import { recordMix } from '../core/recorder.js';
+import { ParleyClientError, ClientErrorCode, type WebSocketLike } from '../core/control.js';
+import { VoiceClient } from '../core/voice-client.js';
+import { openUdpTransport } from './udp-transport.js';
+
+const USAGE = `Usage:
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK] [--loop] [--loss P] [--jitter MS] [--transport udp|ws]
+  parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK] [--transport udp|ws]
+
+  --server URL     Parley server (default http://127.0.0.1:8710)
+  --channel NAME   channel name or numeric id
+  --name NICK      nickname shown to others (default parley-send / parley-record)
+  --loop           repeat the file until interrupted
+  --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
+  --jitter MS      delay each packet sent by a random 0..MS milliseconds
+  --seconds N      length of the recording (48 kHz mono 16-bit WAV, silence where nobody speaks)
+  --transport T    media over udp (default; falls back to the WebSocket) or ws
+`;
+
+class UsageError extends Error {}
+
+const options = {
+  server: { type: 'string', default: 'http://127.0.0.1:8710' },
+  channel: { type: 'string' },
+  name: { type: 'string' },
+  loop: { type: 'boolean', default: false },
+  loss: { type: 'string' },
+  jitter: { type: 'string' },
+  seconds: { type: 'string' },
+  transport: { type: 'string', default: 'udp' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+/** Runs the CLI; resolves with the process exit code. Prints one line per error. */
+export async function main(argv: readonly string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values, positionals } = parsed;
+    const [command, file, ...extra] = positionals;
+    if (values.help || command === undefined || command === 'help') {
+      io.out.write(USAGE);
+      return 0;
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
+    if (command === 'send') return await send(file, values, io.err);
+    if (command === 'record') return await record(file, values, io.err);
+    throw new UsageError(`unknown command ${command}`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err.write(`parley: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    io.err.write(`parley: ${describe(err)}\n`);
+    return 1;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ParleyClientError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function numberOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${raw}"`);
+  return n;
+}
+
+function channelRef(raw: string | undefined): string | number {
+  if (raw === undefined || raw === '') throw new UsageError('--channel is required');
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
+async function connect(values: Values, defaultName: string): Promise<VoiceClient> {
+  if (values.transport !== 'udp' && values.transport !== 'ws') throw new UsageError('--transport must be udp or ws');
+  let server: URL;
+  try {
+    server = new URL(values.server);
+  } catch {
+    throw new UsageError(`--server must be a URL like http://HOST:PORT, got "${values.server}"`);
+  }
+  try {
+    return await VoiceClient.connect({
+      server: server.toString(),
+      name: values.name ?? defaultName,
+      webSocket: (url) => new WebSocket(url, { handshakeTimeout: 10_000 }) as unknown as WebSocketLike,
+      aead: createNodeAead,
+      ...(values.transport === 'udp' ? { udp: openUdpTransport } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ParleyClientError && err.code === ClientErrorCode.Unreachable) {
+      throw new Error(`cannot reach server ${server.origin}: ${err.message.replace(/^cannot connect to \S+ ?/, '').replace(/^\(|\)$/g, '') || 'no answer'}`);
+    }
+    throw err;
+  }
+}
+
+async function joinOrExplain(client: VoiceClient, ref: string | number): Promise<void> {
+  try {
+    await client.join(ref);
+  } catch (err) {
+    if (err instanceof ParleyClientError && err.code === ErrorCode.UnknownChannel) {
+      throw new Error(`unknown channel ${JSON.stringify(ref)}`);
+    }
+    throw err;
+  }
+}
+
+async function loadWav(file: string): Promise<Int16Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new Error(`cannot read ${file}${code ? ` (${code})` : ''}`);
+  }
+  const wav = parseWav(bytes);
+  if (!wav.ok) throw new Error(`${file}: ${wav.reason}`);
+  return floatToInt16(resampleTo48k(wav.value.samples, wav.value.sampleRate));
+}
+
+async function send(file: string | undefined, values: Values, err: NodeJS.WritableStream): Promise<number> {
+  if (file === undefined) throw new UsageError('send needs a WAV file');
+  const ref = channelRef(values.channel);
+  const loss = numberOption('loss', values.loss, 0, 1) ?? 0;
+  const jitterMs = numberOption('jitter', values.jitter, 0, 5000) ?? 0;
+  const pcm = await loadWav(file);
+  const opus = await loadOpusNode();
+  const client = await connect(values, 'parley-send');
+  try {
+    await joinOrExplain(client, ref);
+    const encoder = new OpusEncoder(opus);
+    const impairment = loss > 0 || jitterMs > 0 ? new Impairment({ loss, jitterMs }) : undefined;
+    const sender = new StreamSender(client, encoder, new BufferSource(pcm, 960, values.loop), impairment ? { impairment } : {});
+    const stop = (): void => sender.stop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await sender.run();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    // Let delayed (jittered) packets and the last frames leave before closing.
+    await new Promise((r) => setTimeout(r, Math.max(100, jitterMs + 50)));
+    encoder.destroy?.();
+    err.write(`parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss) over ${client.transportKind}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function record(file: string | undefined, values: Values, err: NodeJS.WritableStream): Promise<number> {
+  if (file === undefined) throw new UsageError('record needs an output file');
+  const ref = channelRef(values.channel);
+  const seconds = numberOption('seconds', values.seconds, 0, 24 * 3600);
+  if (seconds === undefined) throw new UsageError('--seconds is required');
+  const opus = await loadOpusNode();
+  const client = await connect(values, 'parley-record');
+  try {
+    await joinOrExplain(client, ref);
+    const receiver = new Receiver(opus);
+    client.onAudio((p) => receiver.push(p.ssrc, p.extSeq, p.timestamp, p.payload, p.arrivalMs));
+    const pcm = await recordMix(receiver, seconds);
+    await writeFile(file, encodeWav(pcm, 48000));
+    const s = receiver.stats();
+    err.write(`parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
+}

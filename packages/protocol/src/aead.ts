@@ -1,0 +1,82 @@
+import { Direction, NONCE_SIZE, type PacketType } from './constants.js';
+
+/** Synchronous AEAD (Node: node:crypto). `seal` returns ciphertext‖tag. */
+export interface Aead {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** The plaintext, or null when authentication fails. Never throws on bad input. */
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+}
+
+/** Asynchronous AEAD (browsers: WebCrypto). */
+export interface AsyncAead {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array | null>;
+}
+
+/**
+ * Writes the 12-byte nonce: direction, packet type, ssrc, and the low 48
+ * bits of the extended sequence number (docs/protocol.md, "Sealing").
+ */
+export function writeNonce(
+  out: Uint8Array,
+  direction: Direction,
+  type: PacketType,
+  ssrc: number,
+  extSeq: number,
+): Uint8Array {
+  out[0] = direction === Direction.ServerToClient ? 1 : 0;
+  out[1] = type;
+  out[2] = (ssrc >>> 24) & 0xff;
+  out[3] = (ssrc >>> 16) & 0xff;
+  out[4] = (ssrc >>> 8) & 0xff;
+  out[5] = ssrc & 0xff;
+  const hi = Math.floor(extSeq / 0x100000000) & 0xffff;
+  const lo = extSeq >>> 0;
+  out[6] = hi >>> 8;
+  out[7] = hi & 0xff;
+  out[8] = lo >>> 24;
+  out[9] = (lo >>> 16) & 0xff;
+  out[10] = (lo >>> 8) & 0xff;
+  out[11] = lo & 0xff;
+  return out;
+}
+
+export function newNonce(): Uint8Array {
+  return new Uint8Array(NONCE_SIZE);
+}
+
+/** AES-256-GCM through WebCrypto (browsers, and Node's globalThis.crypto). */
+export async function createWebAead(key: Uint8Array): Promise<AsyncAead> {
+  const subtle = globalThis.crypto.subtle;
+  const k = await subtle.importKey('raw', key as BufferSource, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  return {
+    async seal(nonce, aad, plaintext) {
+      const ct = await subtle.encrypt(
+        { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 },
+        k,
+        plaintext as BufferSource,
+      );
+      return new Uint8Array(ct);
+    },
+    async open(nonce, aad, sealed) {
+      try {
+        const pt = await subtle.decrypt(
+          { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 },
+          k,
+          sealed as BufferSource,
+        );
+        return new Uint8Array(pt);
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** Wraps a synchronous AEAD in the asynchronous interface. */
+export function toAsyncAead(a: Aead): AsyncAead {
+  return {
+    seal: (n, aad, p) => Promise.resolve(a.seal(n, aad, p)),
+    open: (n, aad, s) => Promise.resolve(a.open(n, aad, s)),
+  };
+}

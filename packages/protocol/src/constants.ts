@@ -1,0 +1,26 @@
+/** Wire constants of protocol version 1 (docs/protocol.md). */
+export const PROTOCOL_VERSION = 1;
+export const HEADER_SIZE = 12;
+export const TAG_SIZE = 16;
+export const NONCE_SIZE = 12;
+export const KEY_SIZE = 32;
+/** Header + tag: the smallest valid packet (empty payload). */
+export const MIN_PACKET_SIZE = HEADER_SIZE + TAG_SIZE;
+export const DEFAULT_MAX_PACKET_SIZE = 1200;
+/** Sequence numbers remembered by the replay window. */
+export const REPLAY_WINDOW = 1024;
+/** Wraps of the 16-bit sequence a receiver tries forward after a failed open. */
+export const MAX_ROC_PROBE = 16;
+export const MAX_CONTROL_MESSAGE_BYTES = 16384;
+export const SAMPLE_RATE = 48000;
+
+export const PacketType = { Audio: 1, Hello: 2, HelloAck: 3, Ping: 4, Pong: 5 } as const;
+export type PacketType = (typeof PacketType)[keyof typeof PacketType];
+
+/** Flag bits of AUDIO packets. */
+export const AudioFlag = { TalkStart: 0x20, TalkEnd: 0x10 } as const;
+export const CODEC_MASK = 0xc0;
+export const TARGET_MASK = 0x03;
+
+export const Direction = { ClientToServer: 0, ServerToClient: 1 } as const;
+export type Direction = (typeof Direction)[keyof typeof Direction];

@@ -1,0 +1,203 @@
+/**
+ * Control messages exchanged over the WebSocket as JSON (docs/protocol.md
+ * §2). Each has a TypeBox schema: the server validates with it, and the
+ * TypeScript types come from it. Unknown fields are rejected.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { MAX_CONTROL_MESSAGE_BYTES } from './constants.js';
+import { ErrorCode } from './errors.js';
+import type { Result } from './result.js';
+
+const strict = { additionalProperties: false } as const;
+const Ref = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
+const Ssrc = Type.Integer({ minimum: 1, maximum: 0xffffffff });
+const ChannelId = Type.Integer({ minimum: 1 });
+
+export const MemberSchema = Type.Object(
+  { ssrc: Ssrc, name: Type.String(), muted: Type.Boolean(), deafened: Type.Boolean(), speaking: Type.Boolean() },
+  strict,
+);
+export type Member = Static<typeof MemberSchema>;
+
+export const MediaParamsSchema = Type.Object(
+  {
+    ssrc: Ssrc,
+    key: Type.String({ minLength: 44, maxLength: 44, description: '32-byte AES-256-GCM key, base64' }),
+    udpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+    codec: Type.Literal('opus'),
+    sampleRate: Type.Literal(48000),
+    frameMs: Type.Union([Type.Literal(10), Type.Literal(20), Type.Literal(40), Type.Literal(60)]),
+    maxPacketSize: Type.Integer({ minimum: 28 }),
+    maxPacketsPerSecond: Type.Integer({ minimum: 1 }),
+  },
+  strict,
+);
+export type MediaParams = Static<typeof MediaParamsSchema>;
+
+// ── client → server ──────────────────────────────────────────────────────
+export const HelloSchema = Type.Object(
+  {
+    type: Type.Literal('hello'),
+    v: Type.Integer({ minimum: 1, maximum: 255 }),
+    name: Type.String({ minLength: 1, maxLength: 32, pattern: '^[^\\u0000-\\u001f]+$' }),
+    ref: Ref,
+  },
+  strict,
+);
+export const JoinSchema = Type.Object(
+  {
+    type: Type.Literal('join'),
+    channel: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), ChannelId]),
+    ref: Ref,
+  },
+  strict,
+);
+export const LeaveSchema = Type.Object({ type: Type.Literal('leave'), ref: Ref }, strict);
+export const StateSchema = Type.Object(
+  { type: Type.Literal('state'), muted: Type.Optional(Type.Boolean()), deafened: Type.Optional(Type.Boolean()), ref: Ref },
+  strict,
+);
+export const PingSchema = Type.Object({ type: Type.Literal('ping'), t: Type.Number(), ref: Ref }, strict);
+
+export const ClientMessageSchema = Type.Union([HelloSchema, JoinSchema, LeaveSchema, StateSchema, PingSchema]);
+export type ClientMessage = Static<typeof ClientMessageSchema>;
+export type HelloMessage = Static<typeof HelloSchema>;
+export type JoinMessage = Static<typeof JoinSchema>;
+
+// ── server → client ──────────────────────────────────────────────────────
+const ChannelRef = Type.Object({ id: ChannelId, name: Type.String() }, strict);
+
+export const WelcomeSchema = Type.Object(
+  { type: Type.Literal('welcome'), sessionId: Ssrc, name: Type.String(), serverVersion: Type.String(), ref: Ref },
+  strict,
+);
+export const JoinedSchema = Type.Object(
+  {
+    type: Type.Literal('joined'),
+    channel: ChannelRef,
+    self: MemberSchema,
+    members: Type.Array(MemberSchema),
+    media: MediaParamsSchema,
+    ref: Ref,
+  },
+  strict,
+);
+export const LeftSchema = Type.Object({ type: Type.Literal('left'), channelId: ChannelId, ref: Ref }, strict);
+export const MemberJoinedSchema = Type.Object(
+  { type: Type.Literal('member_joined'), channelId: ChannelId, member: MemberSchema },
+  strict,
+);
+export const MemberLeftSchema = Type.Object(
+  { type: Type.Literal('member_left'), channelId: ChannelId, ssrc: Ssrc },
+  strict,
+);
+export const MemberStateSchema = Type.Object(
+  { type: Type.Literal('member_state'), channelId: ChannelId, member: MemberSchema },
+  strict,
+);
+export const SpeakingSchema = Type.Object(
+  { type: Type.Literal('speaking'), channelId: ChannelId, ssrc: Ssrc, speaking: Type.Boolean() },
+  strict,
+);
+export const PongSchema = Type.Object(
+  { type: Type.Literal('pong'), t: Type.Number(), serverTime: Type.Number(), ref: Ref },
+  strict,
+);
+export const ErrorSchema = Type.Object(
+  {
+    type: Type.Literal('error'),
+    code: Type.Union(Object.values(ErrorCode).map((c) => Type.Literal(c))),
+    message: Type.String(),
+    ref: Ref,
+  },
+  strict,
+);
+
+export const ServerMessageSchema = Type.Union([
+  WelcomeSchema,
+  JoinedSchema,
+  LeftSchema,
+  MemberJoinedSchema,
+  MemberLeftSchema,
+  MemberStateSchema,
+  SpeakingSchema,
+  PongSchema,
+  ErrorSchema,
+]);
+export type ServerMessage = Static<typeof ServerMessageSchema>;
+export type WelcomeMessage = Static<typeof WelcomeSchema>;
+export type JoinedMessage = Static<typeof JoinedSchema>;
+export type ErrorMessage = Static<typeof ErrorSchema>;
+
+export interface ControlParseError {
+  code: ErrorCode;
+  message: string;
+  ref?: string;
+}
+
+/** Validators per message type, so an error names the right schema's first failure. */
+function compileByType(schemas: TSchema[]): Map<string, ReturnType<typeof TypeCompiler.Compile>> {
+  const map = new Map<string, ReturnType<typeof TypeCompiler.Compile>>();
+  for (const s of schemas) {
+    const lit = (s as unknown as { properties: { type: { const: string } } }).properties.type.const;
+    map.set(lit, TypeCompiler.Compile(s));
+  }
+  return map;
+}
+
+const clientValidators = compileByType([HelloSchema, JoinSchema, LeaveSchema, StateSchema, PingSchema]);
+const serverValidators = compileByType([
+  WelcomeSchema,
+  JoinedSchema,
+  LeftSchema,
+  MemberJoinedSchema,
+  MemberLeftSchema,
+  MemberStateSchema,
+  SpeakingSchema,
+  PongSchema,
+  ErrorSchema,
+]);
+
+function parseWith<T>(
+  text: string,
+  validators: Map<string, ReturnType<typeof TypeCompiler.Compile>>,
+): Result<T, ControlParseError> {
+  // UTF-8 length is at most 3 bytes per UTF-16 unit; check cheaply first.
+  if (text.length > MAX_CONTROL_MESSAGE_BYTES || (text.length * 3 > MAX_CONTROL_MESSAGE_BYTES && new TextEncoder().encode(text).length > MAX_CONTROL_MESSAGE_BYTES)) {
+    return { ok: false, reason: { code: ErrorCode.MessageTooLarge, message: `message over ${MAX_CONTROL_MESSAGE_BYTES} bytes` } };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: { code: ErrorCode.BadMessage, message: 'not valid JSON' } };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: { code: ErrorCode.BadMessage, message: 'a message must be a JSON object' } };
+  }
+  const obj = value as Record<string, unknown>;
+  const ref = typeof obj.ref === 'string' && obj.ref.length > 0 && obj.ref.length <= 64 ? obj.ref : undefined;
+  const fail = (message: string): Result<T, ControlParseError> => ({
+    ok: false,
+    reason: ref === undefined ? { code: ErrorCode.BadMessage, message } : { code: ErrorCode.BadMessage, message, ref },
+  });
+  const validator = typeof obj.type === 'string' ? validators.get(obj.type) : undefined;
+  if (validator === undefined) return fail(`unknown message type ${JSON.stringify(obj.type ?? null)}`);
+  if (!validator.Check(value)) {
+    const first = validator.Errors(value).First();
+    const path = first?.path === '' || first === undefined ? '(message)' : first.path;
+    return fail(`${String(obj.type)}: ${path}: ${first?.message ?? 'invalid'}`);
+  }
+  return { ok: true, value: value as T };
+}
+
+/** Parses and validates one client → server message. */
+export function parseClientMessage(text: string): Result<ClientMessage, ControlParseError> {
+  return parseWith<ClientMessage>(text, clientValidators);
+}
+
+/** Parses and validates one server → client message. */
+export function parseServerMessage(text: string): Result<ServerMessage, ControlParseError> {
+  return parseWith<ServerMessage>(text, serverValidators);
+}

@@ -1,0 +1,28 @@
+/** Stable error codes (docs/errors.md). Clients branch on these, never on text. */
+export const ErrorCode = {
+  BadMessage: 'PARLEY_ERR_BAD_MESSAGE',
+  MessageTooLarge: 'PARLEY_ERR_MESSAGE_TOO_LARGE',
+  BadState: 'PARLEY_ERR_BAD_STATE',
+  HelloTimeout: 'PARLEY_ERR_HELLO_TIMEOUT',
+  UnsupportedVersion: 'PARLEY_ERR_UNSUPPORTED_VERSION',
+  UnknownChannel: 'PARLEY_ERR_UNKNOWN_CHANNEL',
+  NotInChannel: 'PARLEY_ERR_NOT_IN_CHANNEL',
+  ChannelFull: 'PARLEY_ERR_CHANNEL_FULL',
+  ServerFull: 'PARLEY_ERR_SERVER_FULL',
+  RateLimited: 'PARLEY_ERR_RATE_LIMITED',
+  NotFound: 'PARLEY_ERR_NOT_FOUND',
+  Validation: 'PARLEY_ERR_VALIDATION',
+  Internal: 'PARLEY_ERR_INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** An error with a stable code. */
+export class ParleyError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ParleyError';
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * @parley/protocol — the Parley wire protocol, pure and I/O-free: media
+ * packet codec, wraparound math, AEAD sealing with a replay window, and the
+ * control-message schemas. Works in Node and browsers; the node:crypto AEAD
+ * is in `@parley/protocol/node`.
+ */
+export * from './constants.js';
+export type { Result } from './result.js';
+export * from './wrap.js';
+export * from './packet.js';
+export * from './replay.js';
+export * from './aead.js';
+export * from './media-crypto.js';
+export * from './errors.js';
+export * from './control.js';

@@ -1,0 +1,126 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import { MAX_CONTROL_MESSAGE_BYTES } from '@parley/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { ParleyConfig } from './config.js';
+import { ChannelStore } from './db/channels.js';
+import { openDatabase, type Db } from './db/database.js';
+import { Hub } from './control/hub.js';
+import { ControlSession, type ControlSocket } from './control/session.js';
+import { installProblemHandlers } from './http/problem.js';
+import { registerRoutes } from './http/routes.js';
+import { MediaPlane } from './media/plane.js';
+
+export const SERVER_VERSION = '0.1.0';
+export const DEFAULT_CHANNEL = 'Lobby';
+
+export interface ListenInfo {
+  host: string;
+  httpPort: number;
+  udpPort: number;
+  /** Base URL for clients, e.g. http://127.0.0.1:8710 */
+  url: string;
+}
+
+export interface ParleyServer {
+  readonly app: FastifyInstance;
+  readonly plane: MediaPlane;
+  readonly hub: Hub;
+  readonly config: ParleyConfig;
+  /** Binds HTTP/WebSocket and UDP; resolves with the ports actually bound. */
+  listen(): Promise<ListenInfo>;
+  /** Closes sockets, sessions and the database; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  /** Pino logger options or false; defaults to the config's log level. */
+  logger?: boolean | { level: string };
+  now?: () => number;
+}
+
+/** Builds a Parley server from a validated config; `listen()` starts it. */
+export async function buildServer(config: ParleyConfig, opts: BuildOptions = {}): Promise<ParleyServer> {
+  const now = opts.now ?? (() => performance.now());
+  const db: Db = await openDatabase(config.dataDir);
+  const store = new ChannelStore(db);
+  await store.ensure([DEFAULT_CHANNEL, ...config.channels]);
+
+  const plane = new MediaPlane({ media: config.media, now });
+  const hub = new Hub(plane, store);
+  await hub.refreshChannels();
+
+  const app = Fastify({
+    logger: opts.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
+    bodyLimit: 64 * 1024,
+  });
+  installProblemHandlers(app);
+  await app.register(websocket, { options: { maxPayload: MAX_CONTROL_MESSAGE_BYTES } });
+
+  let udpPort = 0;
+  const sessions = new Set<ControlSession>();
+
+  app.get('/ws', { websocket: true }, (ws: WebSocket) => {
+    const socket: ControlSocket = {
+      send: (data) => ws.send(data, { binary: true }),
+      sendText: (text) => ws.send(text),
+      close: (code, reason) => ws.close(code, reason),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+    };
+    const session = new ControlSession(socket, {
+      hub,
+      config,
+      serverVersion: SERVER_VERSION,
+      udpPort: () => udpPort,
+      now,
+    });
+    sessions.add(session);
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = toBytes(data);
+      if (isBinary) session.onBinary(bytes);
+      else session.onText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    });
+    ws.on('close', () => {
+      session.close();
+      sessions.delete(session);
+    });
+    ws.on('error', () => {
+      session.close();
+      sessions.delete(session);
+    });
+  });
+
+  registerRoutes(app, { store, hub, version: SERVER_VERSION });
+
+  let closed = false;
+  return {
+    app,
+    plane,
+    hub,
+    config,
+    async listen() {
+      udpPort = await plane.listenUdp(config.host, config.udpPort);
+      await app.listen({ host: config.host, port: config.httpPort });
+      const addr = app.server.address();
+      const httpPort = typeof addr === 'object' && addr !== null ? addr.port : config.httpPort;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return { host: config.host, httpPort, udpPort, url: `http://${host}:${httpPort}` };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const s of sessions) s.close();
+      await app.close();
+      await plane.close();
+      await db.destroy();
+    },
+  };
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}

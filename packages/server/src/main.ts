@@ -1,0 +1,49 @@
+import { buildServer } from './app.js';
+import { ConfigError, HELP, loadConfig } from './config.js';
+
+/**
+ * `npm start` / `parley-server`: reads the configuration (defaults ← file ←
+ * env ← flags), starts the server and logs the ports actually bound.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig(argv, process.env, process.cwd());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`parley-server: ${err.message}\n${HELP}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  if (loaded.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const { config } = loaded;
+  const server = await buildServer(config);
+  const info = await server.listen();
+  server.app.log.info(
+    { httpPort: info.httpPort, udpPort: info.udpPort, host: info.host, dataDir: config.dataDir },
+    `Parley listening on ${info.url} (HTTP + WebSocket) and udp://${info.host}:${info.udpPort} (voice)`,
+  );
+  const isLoopback = config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost';
+  if (!isLoopback) {
+    server.app.log.warn(
+      'listening beyond loopback without TLS: media keys travel in clear over the WebSocket; put a TLS reverse proxy in front (docs/config.md)',
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}

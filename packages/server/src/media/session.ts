@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { InboundStream, OutboundStream, KEY_SIZE, type Aead } from '@parley/protocol';
+import { createNodeAead } from '@parley/protocol/node';
+import { TokenBucket } from './token-bucket.js';
+
+/** Where a session's media can be sent over its WebSocket. */
+export interface WsSink {
+  send(data: Uint8Array): void;
+  readonly bufferedAmount: number;
+}
+
+export interface MediaSessionOptions {
+  ssrc: number;
+  ws: WsSink | null;
+  ratePerSecond: number;
+  burst: number;
+  now: number;
+}
+
+/**
+ * One participant's media state: its key, its streams' replay windows, its
+ * bound UDP address and the channel it routes to. Owned by MediaPlane; the
+ * control session changes `channelId`, `muted`, `deafened` through the plane.
+ */
+export class MediaSession {
+  readonly ssrc: number;
+  readonly key: Uint8Array;
+  readonly aead: Aead;
+  readonly ws: WsSink | null;
+  /** Client → server audio stream. */
+  readonly audioIn = new InboundStream();
+  /** Client → server HELLO/PING stream. */
+  readonly controlIn = new InboundStream();
+  /** Server → client HELLO_ACK/PONG stream (ssrc = this session's). */
+  readonly replyOut = new OutboundStream();
+  readonly bucket: TokenBucket;
+  channelId: number | null = null;
+  muted = false;
+  deafened = false;
+  /** Bound UDP address (after a valid HELLO); port 0 = not bound. */
+  udpAddress = '';
+  udpPort = 0;
+  speaking = false;
+  lastVoiceAt = 0;
+  packetsIn = 0;
+  packetsOut = 0;
+  closed = false;
+
+  constructor(o: MediaSessionOptions) {
+    this.ssrc = o.ssrc;
+    this.key = new Uint8Array(randomBytes(KEY_SIZE));
+    this.aead = createNodeAead(this.key);
+    this.ws = o.ws;
+    this.bucket = new TokenBucket(o.ratePerSecond, o.burst, o.now);
+  }
+
+  get udpBound(): boolean {
+    return this.udpPort !== 0;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Media-plane counters. Every dropped packet is counted under exactly one
+ * named reason (docs/errors.md, "Media drop reasons").
+ */
+export const DROP_REASONS = [
+  // codec (packages/protocol)
+  'too_short',
+  'too_long',
+  'bad_version',
+  'unknown_type',
+  'unknown_codec',
+  'bad_ssrc',
+  // session / transport
+  'unknown_session',
+  'not_bound',
+  'spoofed_address',
+  'spoofed_session',
+  'rate_limited',
+  'unexpected_type',
+  // crypto
+  'auth_failed',
+  'replayed',
+  'too_old',
+  // routing
+  'not_in_channel',
+  'muted',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Per-listener copies that could not be delivered. */
+export const SEND_FAILURES = ['ws_backpressure', 'udp_send_error'] as const;
+export type SendFailure = (typeof SEND_FAILURES)[number];
+
+export class MediaStats {
+  packetsIn = 0;
+  bytesIn = 0;
+  /** Audio packets accepted for routing. */
+  audioIn = 0;
+  /** Copies sent to listeners (audio + replies). */
+  packetsOut = 0;
+  bytesOut = 0;
+  readonly drops: Record<DropReason, number>;
+  readonly sendFailures: Record<SendFailure, number>;
+
+  constructor() {
+    this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+    this.sendFailures = Object.fromEntries(SEND_FAILURES.map((r) => [r, 0])) as Record<SendFailure, number>;
+  }
+
+  get dropped(): number {
+    let n = 0;
+    for (const r of DROP_REASONS) n += this.drops[r];
+    return n;
+  }
+
+  snapshot(): MediaStatsSnapshot {
+    return {
+      packetsIn: this.packetsIn,
+      bytesIn: this.bytesIn,
+      audioIn: this.audioIn,
+      packetsOut: this.packetsOut,
+      bytesOut: this.bytesOut,
+      dropped: this.dropped,
+      drops: { ...this.drops },
+      sendFailures: { ...this.sendFailures },
+    };
+  }
+}
+
+export interface MediaStatsSnapshot {
+  packetsIn: number;
+  bytesIn: number;
+  audioIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  dropped: number;
+  drops: Record<DropReason, number>;
+  sendFailures: Record<SendFailure, number>;
+}
