@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from './errors.js';
+import { parseClientMessage, parseServerMessage } from './control.js';
+
+const member = { ssrc: 5, name: 'ann', muted: false, deafened: false, speaking: false };
+const key = Buffer.alloc(32, 1).toString('base64');
+
+describe('control messages', () => {
+  it('accepts every client message in a valid form', () => {
+    for (const m of [
+      { type: 'hello', v: 1, name: 'ann', ref: 'a' },
+      { type: 'join', channel: 'Lobby' },
+      { type: 'join', channel: 3 },
+      { type: 'leave' },
+      { type: 'state', muted: true },
+      { type: 'state', deafened: false, muted: false },
+      { type: 'ping', t: 1.5 },
+    ]) {
+      expect(parseClientMessage(JSON.stringify(m))).toEqual({ ok: true, value: m });
+    }
+  });
+
+  it('accepts every server message in a valid form', () => {
+    for (const m of [
+      { type: 'welcome', sessionId: 5, name: 'ann', serverVersion: '0.1.0', ref: 'h' },
+      {
+        type: 'joined',
+        channel: { id: 1, name: 'Lobby' },
+        self: member,
+        members: [],
+        media: { ssrc: 5, key, udpPort: 8710, codec: 'opus', sampleRate: 48000, frameMs: 20, maxPacketSize: 1200, maxPacketsPerSecond: 150 },
+      },
+      { type: 'left', channelId: 1 },
+      { type: 'member_joined', channelId: 1, member },
+      { type: 'member_left', channelId: 1, ssrc: 5 },
+      { type: 'member_state', channelId: 1, member },
+      { type: 'speaking', channelId: 1, ssrc: 5, speaking: true },
+      { type: 'pong', t: 1, serverTime: 2 },
+      { type: 'error', code: ErrorCode.UnknownChannel, message: 'no' },
+    ]) {
+      expect(parseServerMessage(JSON.stringify(m))).toEqual({ ok: true, value: m });
+    }
+  });
+
+  it('rejects unknown fields, wrong types and unknown types with BadMessage, echoing ref', () => {
+    const cases = [
+      { type: 'hello', v: 1, name: 'x', admin: true, ref: 'r1' },
+      { type: 'hello', v: '1', name: 'x', ref: 'r2' },
+      { type: 'hello', v: 1, name: '', ref: 'r3' },
+      { type: 'join', channel: 0, ref: 'r4' },
+      { type: 'join', channel: 'x'.repeat(65), ref: 'r5' },
+      { type: 'teleport', ref: 'r6' },
+      { type: 'state', muted: 'yes', ref: 'r7' },
+    ];
+    for (const m of cases) {
+      const r = parseClientMessage(JSON.stringify(m));
+      expect(r).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage, ref: m.ref } });
+    }
+  });
+
+  it('rejects non-JSON, non-objects, and names the failing path', () => {
+    expect(parseClientMessage('{')).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage, message: 'not valid JSON' } });
+    expect(parseClientMessage('[1]')).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage } });
+    expect(parseClientMessage('null')).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage } });
+    const r = parseClientMessage(JSON.stringify({ type: 'ping', t: 'soon' }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason.message).toContain('/t');
+  });
+
+  it('rejects oversized messages before parsing them', () => {
+    const big = JSON.stringify({ type: 'hello', v: 1, name: 'x', pad: 'é'.repeat(9000) });
+    expect(parseClientMessage(big)).toMatchObject({ ok: false, reason: { code: ErrorCode.MessageTooLarge } });
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Direction, PacketType } from './constants.js';
+import { parsePacket, type MediaPacketView } from './packet.js';
+import { InboundStream, OutboundStream, sealPacket, sealPacketAsync } from './media-crypto.js';
+import { createWebAead, toAsyncAead } from './aead.js';
+import { createNodeAead } from './node/aead-node.js';
+
+const key = randomBytes(32);
+const aead = createNodeAead(key);
+const SSRC = 99;
+
+function packet(ext: number, body = Uint8Array.of(ext & 0xff)): MediaPacketView {
+  const p = sealPacket(aead, Direction.ServerToClient, { type: PacketType.Audio, flags: 0, seq: ext & 0xffff, timestamp: 0, ssrc: SSRC }, ext, body);
+  const r = parsePacket(p);
+  if (!r.ok) throw new Error(r.reason);
+  return r.value;
+}
+
+const open = (s: InboundStream, v: MediaPacketView) => s.open(aead, Direction.ServerToClient, v);
+
+describe('InboundStream', () => {
+  it('opens in order and reordered within the window, then rejects duplicates', () => {
+    const s = new InboundStream();
+    for (const ext of [100, 101, 103, 102, 104]) {
+      const r = open(s, packet(ext));
+      expect(r).toMatchObject({ ok: true, value: { extSeq: ext } });
+    }
+    expect(open(s, packet(102))).toEqual({ ok: false, reason: 'replayed' });
+  });
+
+  it('rejects packets older than the window', () => {
+    const s = new InboundStream();
+    open(s, packet(5000));
+    expect(open(s, packet(5000 - 2000))).toEqual({ ok: false, reason: 'too_old' });
+  });
+
+  it('reports auth_failed for another key and leaves the window untouched', () => {
+    const s = new InboundStream();
+    open(s, packet(10));
+    const other = createNodeAead(randomBytes(32));
+    const forged = parsePacket(
+      sealPacket(other, Direction.ServerToClient, { type: PacketType.Audio, flags: 0, seq: 11, timestamp: 0, ssrc: SSRC }, 11, Uint8Array.of(1)),
+    );
+    if (!forged.ok) throw new Error('fixture');
+    expect(open(s, forged.value)).toEqual({ ok: false, reason: 'auth_failed' });
+    expect(s.highest).toBe(10);
+    expect(open(s, packet(11)).ok).toBe(true);
+  });
+
+  it('rejects a packet sealed for the other direction', () => {
+    const s = new InboundStream();
+    const v = packet(1);
+    expect(s.open(aead, Direction.ClientToServer, v)).toEqual({ ok: false, reason: 'auth_failed' });
+  });
+
+  it('lets a late joiner open a sender whose counter wrapped 3 times', () => {
+    const s = new InboundStream();
+    const ext = 3 * 65536 + 1234;
+    expect(open(s, packet(ext))).toMatchObject({ ok: true, value: { extSeq: ext } });
+    expect(open(s, packet(ext + 1))).toMatchObject({ ok: true, value: { extSeq: ext + 1 } });
+  });
+
+  it('resumes after a gap of 40 000 and of 200 000 packets (a long deafen)', () => {
+    const s = new InboundStream();
+    open(s, packet(1000));
+    expect(open(s, packet(41_000))).toMatchObject({ ok: true, value: { extSeq: 41_000 } });
+    expect(open(s, packet(241_000))).toMatchObject({ ok: true, value: { extSeq: 241_000 } });
+    expect(open(s, packet(241_001))).toMatchObject({ ok: true, value: { extSeq: 241_001 } });
+  });
+
+  it('behaves the same with the WebCrypto AEAD', async () => {
+    const web = await createWebAead(key);
+    const s = new InboundStream();
+    const header = { type: PacketType.Audio, flags: 0, seq: 7, timestamp: 0, ssrc: SSRC } as const;
+    const webPkt = await sealPacketAsync(web, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9));
+    // Same bytes as the Node backend…
+    expect(Buffer.from(webPkt)).toEqual(Buffer.from(sealPacket(aead, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9))));
+    const v = parsePacket(webPkt);
+    if (!v.ok) throw new Error('fixture');
+    // …and the async open follows the same rules.
+    expect(await s.openAsync(web, Direction.ServerToClient, v.value)).toMatchObject({ ok: true, value: { extSeq: 7 } });
+    expect(await s.openAsync(toAsyncAead(aead), Direction.ServerToClient, v.value)).toEqual({ ok: false, reason: 'replayed' });
+  });
+});
+
+describe('OutboundStream', () => {
+  it('counts up, wraps the 16-bit seq and keeps the extended value', () => {
+    const o = new OutboundStream(65534);
+    expect(o.next()).toEqual({ seq16: 65534, extSeq: 65534 });
+    expect(o.next()).toEqual({ seq16: 65535, extSeq: 65535 });
+    expect(o.next()).toEqual({ seq16: 0, extSeq: 65536 });
+  });
+
+  it('starts at wrap count 0', () => {
+    for (let i = 0; i < 100; i++) expect(new OutboundStream().peek()).toBeLessThan(65536);
+  });
+});
