@@ -1,0 +1,12 @@
+/** Audio building blocks: Opus, jitter buffer, mixer, WAV, resampling, analysis. */
+export { instantiateOpus, OpusEncoder, OpusDecoder } from './opus.js';
+export type { OpusModule, OpusEncoderOptions, OpusDecoderStats } from './opus.js';
+export { JitterBuffer } from './jitter-buffer.js';
+export type { JitterBufferOptions, JitterBufferStats, PushResult, PopResult } from './jitter-buffer.js';
+export { Mixer, dbToGain, limitSample } from './mixer.js';
+export type { MixSource } from './mixer.js';
+export { parseWav, encodeWav } from './wav.js';
+export type { WavAudio } from './wav.js';
+export { resampleTo48k, floatToInt16, int16ToFloat } from './resample.js';
+export { dominantFrequency, rmsDbfs, longestGapMs, toneInt16 } from './analysis.js';
+export type { Result } from './result.js';

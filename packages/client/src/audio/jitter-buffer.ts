@@ -1,0 +1,245 @@
+/**
+ * Adaptive jitter buffer: a fixed-capacity ring indexed by extended sequence
+ * number (the caller extends; see @parley/protocol wrap.ts). Pure: the
+ * caller passes arrival and playout times in milliseconds.
+ *
+ * Playout: `pop(now)` once per frame tick. It starts (and restarts after a
+ * talk spurt) once the first buffered frame has waited the target delay. A
+ * frame that is missing while later ones are here is lost (its successor is
+ * returned for FEC). When nothing is buffered (an underrun: packets are
+ * late), concealment is asked for without consuming the sequence number, so
+ * the late frame still plays and the delay grows by one frame; after a few
+ * underruns in a row the stream is idle and playout stops until it
+ * re-buffers. The target delay follows the RFC 3550 interarrival jitter:
+ * frame + 3·jitter, clamped to [minDelayMs, maxDelayMs]; when the buffer
+ * holds more than the target for a while, one frame is skipped to shrink
+ * the delay again.
+ */
+
+export interface JitterBufferOptions {
+  /** Frames held at most (default 64). */
+  capacity?: number;
+  frameMs?: number;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Delay before the first playout, until jitter has been measured. */
+  initialDelayMs?: number;
+  /** Underruns in a row after which the stream is considered idle. */
+  idleAfterUnderruns?: number;
+}
+
+export type PushResult = 'ok' | 'late' | 'duplicate' | 'overflow';
+
+export type PopResult =
+  | { kind: 'frame'; extSeq: number; payload: Uint8Array }
+  | { kind: 'missing'; extSeq: number; next?: Uint8Array }
+  | { kind: 'waiting' };
+
+export interface JitterBufferStats {
+  received: number;
+  played: number;
+  late: number;
+  duplicate: number;
+  /** Frames discarded because the ring was full (the oldest go). */
+  overflow: number;
+  lost: number;
+  underruns: number;
+  /** Frames skipped to bring the delay back to the target. */
+  skipped: number;
+}
+
+interface Slot {
+  extSeq: number;
+  payload: Uint8Array;
+  arrivalMs: number;
+}
+
+const WAITING: PopResult = { kind: 'waiting' };
+/** Pops in a row with an excess of buffered frames before one is skipped. */
+const SHRINK_AFTER_POPS = 50;
+
+export class JitterBuffer {
+  readonly stats: JitterBufferStats = {
+    received: 0,
+    played: 0,
+    late: 0,
+    duplicate: 0,
+    overflow: 0,
+    lost: 0,
+    underruns: 0,
+    skipped: 0,
+  };
+  private readonly slots: (Slot | undefined)[];
+  private readonly capacity: number;
+  private readonly frameMs: number;
+  private readonly minDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly idleAfter: number;
+  private count = 0;
+  /** Lowest and highest sequence buffered (valid when count > 0). */
+  private low = 0;
+  private high = 0;
+  private playing = false;
+  /** Next sequence to play; everything below it is late. */
+  private next: number | undefined;
+  private underrunRun = 0;
+  private excessRun = 0;
+  private jitterMs = 0;
+  private targetMs: number;
+  private prevArrival: number | undefined;
+  private prevTimestamp = 0;
+
+  constructor(opts: JitterBufferOptions = {}) {
+    this.capacity = opts.capacity ?? 64;
+    this.frameMs = opts.frameMs ?? 20;
+    this.minDelayMs = opts.minDelayMs ?? 20;
+    this.maxDelayMs = opts.maxDelayMs ?? 400;
+    this.idleAfter = opts.idleAfterUnderruns ?? 3;
+    this.targetMs = opts.initialDelayMs ?? 60;
+    this.slots = new Array<Slot | undefined>(this.capacity);
+  }
+
+  /** Current target delay (ms). */
+  get targetDelayMs(): number {
+    return this.targetMs;
+  }
+
+  /** Smoothed interarrival jitter (ms). */
+  get jitter(): number {
+    return this.jitterMs;
+  }
+
+  get isPlaying(): boolean {
+    return this.playing;
+  }
+
+  /** Frames buffered now. */
+  get size(): number {
+    return this.count;
+  }
+
+  push(extSeq: number, timestamp: number, payload: Uint8Array, arrivalMs: number): PushResult {
+    this.stats.received++;
+    if (this.next !== undefined && extSeq < this.next) {
+      this.stats.late++;
+      return 'late';
+    }
+    const i = extSeq % this.capacity;
+    const existing = this.slots[i];
+    if (existing !== undefined && existing.extSeq === extSeq) {
+      this.stats.duplicate++;
+      return 'duplicate';
+    }
+    this.measureJitter(timestamp, arrivalMs);
+    // Too far ahead of the oldest frame held: the oldest go.
+    while (this.count > 0 && extSeq - this.low >= this.capacity) {
+      this.discard(this.low);
+      this.stats.overflow++;
+      if (this.next !== undefined && this.next < this.low) this.next = this.low;
+    }
+    if (this.next !== undefined && extSeq - this.next >= this.capacity) this.next = extSeq - this.capacity + 1;
+    this.slots[i] = { extSeq, payload, arrivalMs };
+    if (this.count === 0) {
+      this.low = extSeq;
+      this.high = extSeq;
+    } else {
+      if (extSeq < this.low) this.low = extSeq;
+      if (extSeq > this.high) this.high = extSeq;
+    }
+    this.count++;
+    return 'ok';
+  }
+
+  pop(nowMs: number): PopResult {
+    if (!this.playing) {
+      if (this.count === 0) return WAITING;
+      const first = this.slots[this.low % this.capacity];
+      const waited = first === undefined ? 0 : nowMs - first.arrivalMs;
+      const depthMs = (this.high - this.low + 1) * this.frameMs;
+      if (waited < this.targetMs && depthMs < this.targetMs + this.frameMs) return WAITING;
+      this.playing = true;
+      this.next = this.low;
+      this.underrunRun = 0;
+    }
+    const seq = this.next!;
+    const slot = this.take(seq);
+    if (slot !== undefined) {
+      this.underrunRun = 0;
+      this.next = seq + 1;
+      this.stats.played++;
+      this.maybeShrink();
+      return { kind: 'frame', extSeq: seq, payload: slot.payload };
+    }
+    if (this.count > 0) {
+      // A hole with later frames present: lost (or reordered beyond the delay).
+      this.underrunRun = 0;
+      this.next = seq + 1;
+      this.stats.lost++;
+      const following = this.peek(seq + 1);
+      return following === undefined ? { kind: 'missing', extSeq: seq } : { kind: 'missing', extSeq: seq, next: following.payload };
+    }
+    // Nothing buffered: late packets, or the end of a talk spurt.
+    this.stats.underruns++;
+    this.underrunRun++;
+    if (this.underrunRun > this.idleAfter) {
+      this.playing = false;
+      return WAITING;
+    }
+    this.targetMs = Math.min(this.maxDelayMs, this.targetMs + this.frameMs);
+    return { kind: 'missing', extSeq: seq };
+  }
+
+  private measureJitter(timestamp: number, arrivalMs: number): void {
+    if (this.prevArrival !== undefined) {
+      const transitDelta = arrivalMs - this.prevArrival - (timestamp - this.prevTimestamp) / 48;
+      // RFC 3550 §6.4.1 estimator; ignore gaps between talk spurts.
+      if (Math.abs(transitDelta) < 1000) this.jitterMs += (Math.abs(transitDelta) - this.jitterMs) / 16;
+    }
+    this.prevArrival = arrivalMs;
+    this.prevTimestamp = timestamp;
+    const wanted = Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.frameMs + 3 * this.jitterMs));
+    // Grow at once, shrink slowly.
+    this.targetMs = wanted > this.targetMs ? wanted : this.targetMs + (wanted - this.targetMs) / 64;
+  }
+
+  /** Skips one frame when more than the target has been buffered for a while. */
+  private maybeShrink(): void {
+    const bufferedMs = this.count * this.frameMs;
+    if (bufferedMs > this.targetMs + 2 * this.frameMs) this.excessRun++;
+    else this.excessRun = 0;
+    if (this.excessRun >= SHRINK_AFTER_POPS && this.next !== undefined && this.take(this.next) !== undefined) {
+      this.next++;
+      this.stats.skipped++;
+      this.excessRun = 0;
+    }
+  }
+
+  private peek(seq: number): Slot | undefined {
+    const s = this.slots[seq % this.capacity];
+    return s !== undefined && s.extSeq === seq ? s : undefined;
+  }
+
+  private take(seq: number): Slot | undefined {
+    const s = this.peek(seq);
+    if (s !== undefined) this.discard(seq);
+    return s;
+  }
+
+  private discard(seq: number): void {
+    const i = seq % this.capacity;
+    if (this.slots[i]?.extSeq !== seq) return;
+    this.slots[i] = undefined;
+    this.count--;
+    if (this.count === 0) return;
+    if (seq === this.low) {
+      let s = seq + 1;
+      while (this.peek(s) === undefined) s++;
+      this.low = s;
+    }
+    if (seq === this.high) {
+      let s = seq - 1;
+      while (this.peek(s) === undefined) s--;
+      this.high = s;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Mixes 16-bit frames with per-source gain. Sums in floating point, then a
+ * soft-knee limiter: below 90 % of full scale samples pass unchanged (one
+ * source at gain 1 stays bit-exact), above it they bend smoothly toward full
+ * scale instead of wrapping or clipping hard.
+ */
+
+const KNEE = 0.9 * 32767;
+const HEADROOM = 32767 - KNEE;
+
+/** dB → linear gain. */
+export function dbToGain(db: number): number {
+  return Math.pow(10, db / 20);
+}
+
+/** Soft-knee limit of one sample (in int16 units) into the int16 range. */
+export function limitSample(x: number): number {
+  const a = Math.abs(x);
+  if (a <= KNEE) return Math.round(x);
+  const bent = KNEE + HEADROOM * Math.tanh((a - KNEE) / HEADROOM);
+  return Math.round(x < 0 ? -bent : bent);
+}
+
+export interface MixSource {
+  id: number;
+  pcm: Int16Array;
+}
+
+export class Mixer {
+  private readonly gains = new Map<number, number>();
+  private acc = new Float32Array(960);
+
+  /** Sets a source's gain (linear, ≥ 0; 1 = unchanged, 0 = muted). */
+  setGain(id: number, gain: number): void {
+    if (!(gain >= 0) || !Number.isFinite(gain)) throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
+    if (gain === 1) this.gains.delete(id);
+    else this.gains.set(id, gain);
+  }
+
+  gainOf(id: number): number {
+    return this.gains.get(id) ?? 1;
+  }
+
+  /** Forgets a source's gain. */
+  remove(id: number): void {
+    this.gains.delete(id);
+  }
+
+  /** Mixes the sources into `out` (a new frame of the longest source's length by default). */
+  mix(sources: readonly MixSource[], out?: Int16Array): Int16Array {
+    let n = out?.length ?? 0;
+    if (out === undefined) for (const s of sources) n = Math.max(n, s.pcm.length);
+    if (this.acc.length < n) this.acc = new Float32Array(n);
+    const acc = this.acc;
+    acc.fill(0, 0, n);
+    for (const s of sources) {
+      const g = this.gainOf(s.id);
+      if (g === 0) continue;
+      const pcm = s.pcm;
+      const len = Math.min(n, pcm.length);
+      for (let i = 0; i < len; i++) acc[i]! += pcm[i]! * g;
+    }
+    const dst = out ?? new Int16Array(n);
+    for (let i = 0; i < n; i++) dst[i] = limitSample(acc[i]!);
+    return dst;
+  }
+}

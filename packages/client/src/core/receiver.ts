@@ -1,0 +1,146 @@
+/**
+ * The listening side of a participant: one jitter buffer and Opus decoder
+ * per speaker, and a mixer. `push` takes decrypted packets as they arrive;
+ * `pull` is called once per 20 ms playout tick and returns the mix, using
+ * FEC (from the next packet) or concealment for missing frames and silence
+ * when nobody speaks. Pure apart from the decoder it owns.
+ */
+import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats } from '../audio/jitter-buffer.js';
+import { Mixer, type MixSource } from '../audio/mixer.js';
+import { OpusDecoder, type OpusModule } from '../audio/opus.js';
+
+export interface ReceiverOptions {
+  frameSamples?: number;
+  /** Speakers tracked at most; packets of further ones are counted and ignored. */
+  maxStreams?: number;
+  /** A stream silent this long (and not playing) is forgotten. */
+  idleMs?: number;
+  jitter?: JitterBufferOptions;
+}
+
+export interface ReceiverStats extends JitterBufferStats {
+  streams: number;
+  ignoredStreams: number;
+  concealed: number;
+  recoveredByFec: number;
+  corrupt: number;
+}
+
+interface Stream {
+  jb: JitterBuffer;
+  decoder: OpusDecoder;
+  lastArrival: number;
+}
+
+export class Receiver {
+  private readonly streams = new Map<number, Stream>();
+  private readonly mixer = new Mixer();
+  private readonly frameSamples: number;
+  private readonly maxStreams: number;
+  private readonly idleMs: number;
+  private ignored = 0;
+  /** Counters of streams already forgotten, so totals never go down. */
+  private readonly retired: ReceiverStats;
+
+  constructor(
+    private readonly opus: OpusModule,
+    private readonly opts: ReceiverOptions = {},
+  ) {
+    this.frameSamples = opts.frameSamples ?? 960;
+    this.maxStreams = opts.maxStreams ?? 64;
+    this.idleMs = opts.idleMs ?? 5000;
+    this.retired = emptyStats();
+  }
+
+  push(ssrc: number, extSeq: number, timestamp: number, payload: Uint8Array, arrivalMs: number): void {
+    let s = this.streams.get(ssrc);
+    if (s === undefined) {
+      if (this.streams.size >= this.maxStreams) {
+        this.ignored++;
+        return;
+      }
+      s = {
+        jb: new JitterBuffer({ frameMs: (this.frameSamples / 48000) * 1000, ...this.opts.jitter }),
+        decoder: new OpusDecoder(this.opus),
+        lastArrival: arrivalMs,
+      };
+      this.streams.set(ssrc, s);
+    }
+    s.lastArrival = arrivalMs;
+    s.jb.push(extSeq, timestamp, payload, arrivalMs);
+  }
+
+  /** Per-speaker volume (linear gain, 1 = unchanged, 0 = silent). */
+  setVolume(ssrc: number, gain: number): void {
+    this.mixer.setGain(ssrc, gain);
+  }
+
+  /** One mixed frame for this playout tick. */
+  pull(nowMs: number): Int16Array {
+    const sources: MixSource[] = [];
+    for (const [ssrc, s] of this.streams) {
+      const r = s.jb.pop(nowMs);
+      let pcm: Int16Array | undefined;
+      if (r.kind === 'frame') pcm = s.decoder.decode(r.payload);
+      else if (r.kind === 'missing') {
+        pcm = r.next !== undefined ? s.decoder.decodeFec(r.next, this.frameSamples) : s.decoder.conceal(this.frameSamples);
+      } else if (!s.jb.isPlaying && s.jb.size === 0 && nowMs - s.lastArrival > this.idleMs) {
+        this.retire(ssrc, s);
+        continue;
+      }
+      if (pcm !== undefined) sources.push({ id: ssrc, pcm });
+    }
+    return this.mixer.mix(sources, new Int16Array(this.frameSamples));
+  }
+
+  stats(): ReceiverStats {
+    const total = { ...this.retired, streams: this.streams.size, ignoredStreams: this.ignored };
+    for (const s of this.streams.values()) addStream(total, s);
+    return total;
+  }
+
+  /** Releases every decoder. */
+  close(): void {
+    for (const [ssrc, s] of this.streams) this.retire(ssrc, s);
+  }
+
+  private retire(ssrc: number, s: Stream): void {
+    addStream(this.retired, s);
+    s.decoder.destroy();
+    this.streams.delete(ssrc);
+    this.mixer.remove(ssrc);
+  }
+}
+
+function emptyStats(): ReceiverStats {
+  return {
+    received: 0,
+    played: 0,
+    late: 0,
+    duplicate: 0,
+    overflow: 0,
+    lost: 0,
+    underruns: 0,
+    skipped: 0,
+    streams: 0,
+    ignoredStreams: 0,
+    concealed: 0,
+    recoveredByFec: 0,
+    corrupt: 0,
+  };
+}
+
+function addStream(t: ReceiverStats, s: Stream): void {
+  const j = s.jb.stats;
+  t.received += j.received;
+  t.played += j.played;
+  t.late += j.late;
+  t.duplicate += j.duplicate;
+  t.overflow += j.overflow;
+  t.lost += j.lost;
+  t.underruns += j.underruns;
+  t.skipped += j.skipped;
+  t.concealed += s.decoder.stats.concealed;
+  t.recoveredByFec += s.decoder.stats.recoveredByFec;
+  t.corrupt += s.decoder.stats.corrupt;
+}
