@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { JitterBuffer, type PopResult } from './jitter-buffer.js';
+
+const FRAME = 20;
+const p = (n: number): Uint8Array => Uint8Array.of(n & 0xff, (n >> 8) & 0xff);
+
+/** Pops `n` ticks starting at `t0`, one per 20 ms. */
+function drain(jb: JitterBuffer, t0: number, n: number): PopResult[] {
+  const out: PopResult[] = [];
+  for (let i = 0; i < n; i++) out.push(jb.pop(t0 + i * FRAME));
+  return out;
+}
+
+const played = (rs: PopResult[]): (number | string)[] =>
+  rs.filter((r) => r.kind !== 'waiting').map((r) => (r.kind === 'frame' ? r.extSeq : `lost${r.extSeq}`));
+
+describe('JitterBuffer', () => {
+  it('waits for the initial delay, then plays in order', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 60 });
+    jb.push(100, 0, p(0), 0);
+    expect(jb.pop(0).kind).toBe('waiting');
+    expect(jb.pop(40).kind).toBe('waiting');
+    for (let i = 1; i < 10; i++) jb.push(100 + i, i * 960, p(i), i * FRAME);
+    const rs = drain(jb, 60, 10);
+    expect(played(rs)).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
+    expect(jb.stats).toMatchObject({ received: 10, played: 10, lost: 0, late: 0 });
+  });
+
+  it('puts reordered packets back in order', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 60 });
+    const order = [0, 2, 1, 3, 5, 4, 6, 7];
+    order.forEach((s, i) => jb.push(s, s * 960, p(s), i * 5));
+    expect(played(drain(jb, 100, 8))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('reports a lost frame with its successor for FEC, and counts it', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 40 });
+    for (const s of [0, 1, 3, 4]) jb.push(s, s * 960, p(s), s * FRAME);
+    const rs = drain(jb, 80, 4);
+    expect(played(rs)).toEqual([0, 1, 'lost2', 3]);
+    const miss = rs[2];
+    expect(miss?.kind === 'missing' && miss.next).toEqual(p(3));
+    expect(jb.stats.lost).toBe(1);
+  });
+
+  it('counts duplicates and late packets, and drops them', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 20 });
+    expect(jb.push(10, 0, p(10), 0)).toBe('ok');
+    expect(jb.push(10, 0, p(10), 1)).toBe('duplicate');
+    jb.push(11, 960, p(11), 20);
+    drain(jb, 40, 2);
+    expect(jb.push(10, 0, p(10), 60)).toBe('late');
+    expect(jb.stats).toMatchObject({ duplicate: 1, late: 1, played: 2 });
+  });
+
+  it('crosses the 16-bit wrap seamlessly (extended numbers)', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 20 });
+    const seqs = [65533, 65534, 65535, 65536, 65537, 65538];
+    seqs.forEach((s, i) => jb.push(s, i * 960, p(i), i * FRAME));
+    expect(played(drain(jb, 40, 6))).toEqual(seqs);
+  });
+
+  it('bounds memory: a jump beyond capacity discards the oldest frames', () => {
+    const jb = new JitterBuffer({ capacity: 8, initialDelayMs: 1000 });
+    for (let s = 0; s < 8; s++) jb.push(s, s * 960, p(s), 0);
+    expect(jb.size).toBe(8);
+    expect(jb.push(20, 20 * 960, p(20), 0)).toBe('ok');
+    expect(jb.size).toBe(1);
+    expect(jb.stats.overflow).toBe(8);
+  });
+
+  it('conceals an underrun without skipping, so a late frame still plays; then goes idle', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 20, idleAfterUnderruns: 3 });
+    jb.push(0, 0, p(0), 0);
+    expect(jb.pop(20)).toMatchObject({ kind: 'frame', extSeq: 0 });
+    expect(jb.pop(40)).toEqual({ kind: 'missing', extSeq: 1 }); // underrun: conceal, keep waiting for 1
+    jb.push(1, 960, p(1), 50);
+    expect(jb.pop(60)).toMatchObject({ kind: 'frame', extSeq: 1 });
+    expect(drain(jb, 80, 4).map((r) => r.kind)).toEqual(['missing', 'missing', 'missing', 'waiting']);
+    expect(jb.isPlaying).toBe(false);
+    expect(jb.stats.underruns).toBe(5);
+  });
+
+  it('adapts: the target delay grows under jitter and comes back down after calm', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 40, maxDelayMs: 400 });
+    let seq = 0;
+    // ±30 ms of jitter on a 20 ms cadence
+    const jitters = [0, 30, 5, 25, 0, 30, 10, 28, 2, 30];
+    for (let i = 0; i < 200; i++, seq++) jb.push(seq, seq * 960, p(seq), seq * FRAME + jitters[i % jitters.length]!);
+    const high = jb.targetDelayMs;
+    expect(jb.jitter).toBeGreaterThan(8);
+    expect(high).toBeGreaterThan(40);
+    for (let i = 0; i < 2000; i++, seq++) jb.push(seq, seq * 960, p(seq), seq * FRAME);
+    expect(jb.jitter).toBeLessThan(1);
+    expect(jb.targetDelayMs).toBeLessThan(high / 2);
+    expect(jb.targetDelayMs).toBeGreaterThanOrEqual(20);
+  });
+
+  it('skips frames to shrink the delay when it holds far more than the target for a while', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 20 });
+    let seq = 0;
+    for (; seq < 30; seq++) jb.push(seq, seq * 960, p(seq), 0); // a burst after a network stall
+    for (let t = 1; t <= 300; t++, seq++) {
+      jb.push(seq, seq * 960, p(seq), t * FRAME);
+      jb.pop(t * FRAME);
+    }
+    expect(jb.stats.skipped).toBeGreaterThanOrEqual(3);
+    expect(jb.size).toBe(30 - jb.stats.skipped);
+    expect(jb.stats.lost).toBe(0);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { Mixer, dbToGain, limitSample } from './mixer.js';
+
+const frame = (f: (i: number) => number, n = 960): Int16Array => Int16Array.from({ length: n }, (_, i) => f(i));
+
+describe('Mixer', () => {
+  it('passes one source at gain 1 through bit-exact', () => {
+    const src = frame((i) => Math.round(20000 * Math.sin(i / 7)));
+    expect(new Mixer().mix([{ id: 1, pcm: src }])).toEqual(src);
+  });
+
+  it('applies per-source gain exactly and sums sources', () => {
+    const m = new Mixer();
+    m.setGain(1, 0.5);
+    const a = frame(() => 1000);
+    const b = frame(() => -300);
+    expect(Array.from(m.mix([{ id: 1, pcm: a }, { id: 2, pcm: b }]).subarray(0, 3))).toEqual([200, 200, 200]);
+    m.setGain(2, dbToGain(-6.0206));
+    expect(m.mix([{ id: 2, pcm: b }])[0]).toBe(-150);
+  });
+
+  it('silences a source at gain 0 and keeps silence silent', () => {
+    const m = new Mixer();
+    m.setGain(7, 0);
+    expect(m.mix([{ id: 7, pcm: frame(() => 12345) }]).every((s) => s === 0)).toBe(true);
+    expect(m.mix([{ id: 1, pcm: new Int16Array(960) }]).every((s) => s === 0)).toBe(true);
+  });
+
+  it('never wraps around: full-scale sources are limited smoothly', () => {
+    const m = new Mixer();
+    const loud = frame((i) => (i % 2 === 0 ? 32767 : -32768));
+    const out = m.mix([
+      { id: 1, pcm: loud },
+      { id: 2, pcm: loud },
+      { id: 3, pcm: loud },
+    ]);
+    for (let i = 0; i < out.length; i++) {
+      expect(Math.sign(out[i]!)).toBe(Math.sign(loud[i]!));
+      expect(Math.abs(out[i]!)).toBeGreaterThan(29490);
+    }
+    // The limiter is monotonic: a louder input never comes out quieter.
+    let prev = -Infinity;
+    for (let x = 0; x < 200000; x += 997) {
+      const y = limitSample(x);
+      expect(y).toBeGreaterThanOrEqual(prev);
+      expect(y).toBeLessThanOrEqual(32767);
+      prev = y;
+    }
+  });
+
+  it('rejects nonsense gains', () => {
+    expect(() => new Mixer().setGain(1, -1)).toThrow(RangeError);
+    expect(() => new Mixer().setGain(1, Number.NaN)).toThrow(RangeError);
+  });
+});
