@@ -41,7 +41,8 @@ function measure(fn) {
   return rates[1];
 }
 
-const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k/s` : `${x.toFixed(0)} /s`);
+const fmt = (x) =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k/s` : `${x.toFixed(0)} /s`;
 
 const results = [];
 function bench(name, fn, rust) {
@@ -57,19 +58,25 @@ const aead = createNodeAead(key);
 const payload = randomBytes(60); // a typical 20 ms / 24 kbps Opus frame
 const hdr = { type: PacketType.Audio, flags: 0, seq: 1, timestamp: 960, ssrc: 42 };
 
-console.log(`Parley benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${new Date().toISOString()}`);
+console.log(
+  `Parley benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${new Date().toISOString()}`,
+);
 console.log('');
 
 // Packet creation: header written into a reused buffer, payload copied behind it.
 const out = new Uint8Array(HEADER_SIZE + payload.length);
-bench('packet creation (header + payload into reused buffer)', () => {
-  for (let i = 0; i < BATCH; i++) {
-    hdr.seq = i & 0xffff;
-    writeHeader(out, 0, hdr);
-    out.set(payload, HEADER_SIZE);
-  }
-  return BATCH;
-}, 3.6e6);
+bench(
+  'packet creation (header + payload into reused buffer)',
+  () => {
+    for (let i = 0; i < BATCH; i++) {
+      hdr.seq = i & 0xffff;
+      writeHeader(out, 0, hdr);
+      out.set(payload, HEADER_SIZE);
+    }
+    return BATCH;
+  },
+  3.6e6,
+);
 
 const sealed = sealPacket(aead, Direction.ClientToServer, hdr, 1, payload);
 const scratch = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
@@ -89,7 +96,8 @@ bench('seal (AES-256-GCM, 60-byte payload)', () => {
 });
 const headerBytes = sealed.subarray(0, HEADER_SIZE);
 bench('re-seal for a listener (sealPacketWithHeader)', () => {
-  for (let i = 0; i < 100; i++) sealPacketWithHeader(aead, Direction.ServerToClient, headerBytes, PacketType.Audio, 42, ext++, payload);
+  for (let i = 0; i < 100; i++)
+    sealPacketWithHeader(aead, Direction.ServerToClient, headerBytes, PacketType.Audio, 42, ext++, payload);
   return 100;
 });
 
@@ -112,25 +120,33 @@ bench('open + replay check (InboundStream.open)', () => {
 // Jitter buffer: write and read, as the seed's "buffer" figures.
 const jb = new JitterBuffer({ capacity: 64 });
 let seqW = 0;
-bench('jitter buffer write (push)', () => {
-  for (let i = 0; i < BATCH; i++) {
-    jb.push(seqW, seqW * 960, payload, seqW * 20);
-    seqW++;
-  }
-  return BATCH;
-}, 2.1e6);
+bench(
+  'jitter buffer write (push)',
+  () => {
+    for (let i = 0; i < BATCH; i++) {
+      jb.push(seqW, seqW * 960, payload, seqW * 20);
+      seqW++;
+    }
+    return BATCH;
+  },
+  2.1e6,
+);
 const jbr = new JitterBuffer({ capacity: 64 });
 let seqR = 0;
 let tR = 0;
-bench('jitter buffer write + read (push + pop)', () => {
-  for (let i = 0; i < BATCH; i++) {
-    jbr.push(seqR, seqR * 960, payload, tR);
-    seqR++;
-    tR += 20;
-    jbr.pop(tR);
-  }
-  return BATCH;
-}, 9.1e6);
+bench(
+  'jitter buffer write + read (push + pop)',
+  () => {
+    for (let i = 0; i < BATCH; i++) {
+      jbr.push(seqR, seqR * 960, payload, tR);
+      seqR++;
+      tR += 20;
+      jbr.pop(tR);
+    }
+    return BATCH;
+  },
+  9.1e6,
+);
 
 const opus = await loadOpusNode();
 const tone = toneInt16(440, 1, 48000, -12);

@@ -50,13 +50,32 @@ describe('parley send → server → parley record (real processes, real Opus, r
 
   async function sendWhileRecording(channel: string, extra: string[]): Promise<Float32Array> {
     const out = join(dir, `rec-${channel}-${extra.join('')}.wav`);
-    const recording = runNode(CLI, ['record', out, '--server', server.url, '--channel', channel, '--seconds', String(RECORD_SECONDS)]);
+    const recording = runNode(CLI, [
+      'record',
+      out,
+      '--server',
+      server.url,
+      '--channel',
+      channel,
+      '--seconds',
+      String(RECORD_SECONDS),
+    ]);
     let ready = false;
     await waitFor(() => {
       void membersOf(channel).then((n) => (ready = n >= 1));
       return ready;
     }, 'the recorder to join');
-    const sent = await runNode(CLI, ['send', tone, '--server', server.url, '--channel', channel, '--name', 'tone', ...extra]);
+    const sent = await runNode(CLI, [
+      'send',
+      tone,
+      '--server',
+      server.url,
+      '--channel',
+      channel,
+      '--name',
+      'tone',
+      ...extra,
+    ]);
     expect(sent.stderr).toMatch(/sent 150 frames/);
     expect(sent.code).toBe(0);
     const rec = await recording;
@@ -118,19 +137,44 @@ describe('parley CLI errors: one line, non-zero exit', () => {
         s.close(() => resolve(p));
       });
     });
-    const r = await runNode(CLI, ['record', join(dir, 'x.wav'), '--server', `http://127.0.0.1:${port}`, '--channel', 'Lobby', '--seconds', '1']);
+    const r = await runNode(CLI, [
+      'record',
+      join(dir, 'x.wav'),
+      '--server',
+      `http://127.0.0.1:${port}`,
+      '--channel',
+      'Lobby',
+      '--seconds',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(/^parley: cannot reach server http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('reports an unknown channel', async () => {
-    const r = await runNode(CLI, ['record', join(dir, 'x.wav'), '--server', server.url, '--channel', 'Atlantis', '--seconds', '1']);
+    const r = await runNode(CLI, [
+      'record',
+      join(dir, 'x.wav'),
+      '--server',
+      server.url,
+      '--channel',
+      'Atlantis',
+      '--seconds',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toBe('parley: unknown channel "Atlantis"');
   });
 
   it('reports a missing file and a file that is not WAV', async () => {
-    const missing = await runNode(CLI, ['send', join(dir, 'nope.wav'), '--server', server.url, '--channel', 'Lobby']);
+    const missing = await runNode(CLI, [
+      'send',
+      join(dir, 'nope.wav'),
+      '--server',
+      server.url,
+      '--channel',
+      'Lobby',
+    ]);
     expect(missing.code).toBe(1);
     expect(oneLine(missing.stderr)).toMatch(/^parley: cannot read .*nope\.wav \(ENOENT\)$/);
     const text = join(dir, 'notes.wav');

@@ -4,7 +4,11 @@ import { VoiceClient, type WebSocketLike } from '@parley/client';
 import { openUdpTransport } from '@parley/client/node';
 
 /** An SDK client over a real WebSocket, with media over UDP (default) or the WebSocket. */
-export function connectClient(url: string, name: string, transport: 'udp' | 'ws' = 'udp'): Promise<VoiceClient> {
+export function connectClient(
+  url: string,
+  name: string,
+  transport: 'udp' | 'ws' = 'udp',
+): Promise<VoiceClient> {
   return VoiceClient.connect({
     server: url,
     name,
@@ -13,4 +17,3 @@ export function connectClient(url: string, name: string, transport: 'udp' | 'ws'
     ...(transport === 'udp' ? { udp: openUdpTransport } : {}),
   });
 }
-

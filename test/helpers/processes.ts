@@ -14,7 +14,10 @@ export interface RunResult {
 /** Runs a Node script to completion (bounded by `timeoutMs`, then killed). */
 export function runNode(script: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,10 +41,14 @@ export interface SpawnedServer {
 /** Starts the real server binary on ports 0 and reads the bound ports from its log. */
 export function spawnServer(args: string[]): Promise<SpawnedServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_BIN, '--http-port', '0', '--udp-port', '0', '--log-level', 'info', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SERVER_BIN, '--http-port', '0', '--udp-port', '0', '--log-level', 'info', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let buf = '';
     let stderr = '';
     const timer = setTimeout(() => {

@@ -1,4 +1,10 @@
-import { buildServer, finalizeConfig, type ConfigOverrides, type ListenInfo, type ParleyServer } from '@parley/server';
+import {
+  buildServer,
+  finalizeConfig,
+  type ConfigOverrides,
+  type ListenInfo,
+  type ParleyServer,
+} from '@parley/server';
 
 export interface TestServer {
   server: ParleyServer;
@@ -9,7 +15,14 @@ export interface TestServer {
 /** A real server on 127.0.0.1 with ports 0 and an in-memory database. */
 export async function startServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
   const config = finalizeConfig(
-    { host: '127.0.0.1', httpPort: 0, udpPort: 0, dataDir: ':memory:', logLevel: 'silent', channels: ['Games'] },
+    {
+      host: '127.0.0.1',
+      httpPort: 0,
+      udpPort: 0,
+      dataDir: ':memory:',
+      logLevel: 'silent',
+      channels: ['Games'],
+    },
     overrides,
   );
   const server = await buildServer(config, { logger: false });

@@ -20,7 +20,12 @@ export function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): 
 }
 
 /** Resolves with the first value `subscribe` delivers that satisfies `pred`. */
-export function nextEvent<T>(subscribe: (fn: (v: T) => void) => () => void, pred: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+export function nextEvent<T>(
+  subscribe: (fn: (v: T) => void) => () => void,
+  pred: (v: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

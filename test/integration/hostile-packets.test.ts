@@ -37,7 +37,7 @@ describe('hostile media packets are dropped, counted, and disturb nobody', () =>
   });
 
   const sendRaw = (bytes: Uint8Array): void => raw.send(bytes, t.info.udpPort, '127.0.0.1');
-  const drops = (): Record<string, number> => t.server.plane.stats.snapshot().drops;
+  const drops = () => t.server.plane.stats.snapshot().drops;
 
   it('drops a valid packet replayed from another address (spoofed source)', async () => {
     const pkt = a.sealAudio(opusLike(1), 0);
@@ -81,7 +81,13 @@ describe('hostile media packets are dropped, counted, and disturb nobody', () =>
     sendRaw(badVersion);
     await waitFor(() => {
       const d = drops();
-      return d.too_short === 2 && d.auth_failed === 1 && d.too_long === 1 && d.unknown_session === 1 && d.bad_version === 1;
+      return (
+        d.too_short === 2 &&
+        d.auth_failed === 1 &&
+        d.too_long === 1 &&
+        d.unknown_session === 1 &&
+        d.bad_version === 1
+      );
     }, 'all hostile packets counted');
     expect(got).toHaveLength(0);
 

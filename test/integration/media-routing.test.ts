@@ -99,7 +99,11 @@ describe('media routing over real sockets', () => {
     expect(gotB).toHaveLength(0);
     expect(b.members.size).toBe(2);
 
-    const muted = nextEvent<{ type: string }>((fn) => c.onEvent(fn), (m) => m.type === 'member_state', 'mute');
+    const muted = nextEvent<{ type: string }>(
+      (fn) => c.onEvent(fn),
+      (m) => m.type === 'member_state',
+      'mute',
+    );
     a.setState({ muted: true });
     await muted;
     sendBurst(a, 5, 10);
@@ -133,7 +137,11 @@ describe('media routing over real sockets', () => {
     expect((await speaking).ssrc).toBe(a.sessionId);
     expect((await quiet).ssrc).toBe(a.sessionId);
 
-    const leftSeen = nextEvent<{ type: string; ssrc?: number }>((fn) => a.onEvent(fn), (m) => m.type === 'member_left', 'left');
+    const leftSeen = nextEvent<{ type: string; ssrc?: number }>(
+      (fn) => a.onEvent(fn),
+      (m) => m.type === 'member_left',
+      'left',
+    );
     await b.leave();
     expect((await leftSeen).ssrc).toBe(b.sessionId);
     expect(a.members.size).toBe(0);

@@ -48,7 +48,10 @@ export function newNonce(): Uint8Array {
 /** AES-256-GCM through WebCrypto (browsers, and Node's globalThis.crypto). */
 export async function createWebAead(key: Uint8Array): Promise<AsyncAead> {
   const subtle = globalThis.crypto.subtle;
-  const k = await subtle.importKey('raw', key as BufferSource, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  const k = await subtle.importKey('raw', key as BufferSource, { name: 'AES-GCM' }, false, [
+    'encrypt',
+    'decrypt',
+  ]);
   return {
     async seal(nonce, aad, plaintext) {
       const ct = await subtle.encrypt(

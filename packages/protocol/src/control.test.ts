@@ -28,7 +28,16 @@ describe('control messages', () => {
         channel: { id: 1, name: 'Lobby' },
         self: member,
         members: [],
-        media: { ssrc: 5, key, udpPort: 8710, codec: 'opus', sampleRate: 48000, frameMs: 20, maxPacketSize: 1200, maxPacketsPerSecond: 150 },
+        media: {
+          ssrc: 5,
+          key,
+          udpPort: 8710,
+          codec: 'opus',
+          sampleRate: 48000,
+          frameMs: 20,
+          maxPacketSize: 1200,
+          maxPacketsPerSecond: 150,
+        },
       },
       { type: 'left', channelId: 1 },
       { type: 'member_joined', channelId: 1, member },
@@ -59,7 +68,10 @@ describe('control messages', () => {
   });
 
   it('rejects non-JSON, non-objects, and names the failing path', () => {
-    expect(parseClientMessage('{')).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage, message: 'not valid JSON' } });
+    expect(parseClientMessage('{')).toMatchObject({
+      ok: false,
+      reason: { code: ErrorCode.BadMessage, message: 'not valid JSON' },
+    });
     expect(parseClientMessage('[1]')).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage } });
     expect(parseClientMessage('null')).toMatchObject({ ok: false, reason: { code: ErrorCode.BadMessage } });
     const r = parseClientMessage(JSON.stringify({ type: 'ping', t: 'soon' }));

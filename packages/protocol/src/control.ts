@@ -15,7 +15,13 @@ const Ssrc = Type.Integer({ minimum: 1, maximum: 0xffffffff });
 const ChannelId = Type.Integer({ minimum: 1 });
 
 export const MemberSchema = Type.Object(
-  { ssrc: Ssrc, name: Type.String(), muted: Type.Boolean(), deafened: Type.Boolean(), speaking: Type.Boolean() },
+  {
+    ssrc: Ssrc,
+    name: Type.String(),
+    muted: Type.Boolean(),
+    deafened: Type.Boolean(),
+    speaking: Type.Boolean(),
+  },
   strict,
 );
 export type Member = Static<typeof MemberSchema>;
@@ -55,12 +61,23 @@ export const JoinSchema = Type.Object(
 );
 export const LeaveSchema = Type.Object({ type: Type.Literal('leave'), ref: Ref }, strict);
 export const StateSchema = Type.Object(
-  { type: Type.Literal('state'), muted: Type.Optional(Type.Boolean()), deafened: Type.Optional(Type.Boolean()), ref: Ref },
+  {
+    type: Type.Literal('state'),
+    muted: Type.Optional(Type.Boolean()),
+    deafened: Type.Optional(Type.Boolean()),
+    ref: Ref,
+  },
   strict,
 );
 export const PingSchema = Type.Object({ type: Type.Literal('ping'), t: Type.Number(), ref: Ref }, strict);
 
-export const ClientMessageSchema = Type.Union([HelloSchema, JoinSchema, LeaveSchema, StateSchema, PingSchema]);
+export const ClientMessageSchema = Type.Union([
+  HelloSchema,
+  JoinSchema,
+  LeaveSchema,
+  StateSchema,
+  PingSchema,
+]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
 export type HelloMessage = Static<typeof HelloSchema>;
 export type JoinMessage = Static<typeof JoinSchema>;
@@ -69,7 +86,13 @@ export type JoinMessage = Static<typeof JoinSchema>;
 const ChannelRef = Type.Object({ id: ChannelId, name: Type.String() }, strict);
 
 export const WelcomeSchema = Type.Object(
-  { type: Type.Literal('welcome'), sessionId: Ssrc, name: Type.String(), serverVersion: Type.String(), ref: Ref },
+  {
+    type: Type.Literal('welcome'),
+    sessionId: Ssrc,
+    name: Type.String(),
+    serverVersion: Type.String(),
+    ref: Ref,
+  },
   strict,
 );
 export const JoinedSchema = Type.Object(
@@ -164,8 +187,15 @@ function parseWith<T>(
   validators: Map<string, ReturnType<typeof TypeCompiler.Compile>>,
 ): Result<T, ControlParseError> {
   // UTF-8 length is at most 3 bytes per UTF-16 unit; check cheaply first.
-  if (text.length > MAX_CONTROL_MESSAGE_BYTES || (text.length * 3 > MAX_CONTROL_MESSAGE_BYTES && new TextEncoder().encode(text).length > MAX_CONTROL_MESSAGE_BYTES)) {
-    return { ok: false, reason: { code: ErrorCode.MessageTooLarge, message: `message over ${MAX_CONTROL_MESSAGE_BYTES} bytes` } };
+  if (
+    text.length > MAX_CONTROL_MESSAGE_BYTES ||
+    (text.length * 3 > MAX_CONTROL_MESSAGE_BYTES &&
+      new TextEncoder().encode(text).length > MAX_CONTROL_MESSAGE_BYTES)
+  ) {
+    return {
+      ok: false,
+      reason: { code: ErrorCode.MessageTooLarge, message: `message over ${MAX_CONTROL_MESSAGE_BYTES} bytes` },
+    };
   }
   let value: unknown;
   try {
@@ -180,7 +210,10 @@ function parseWith<T>(
   const ref = typeof obj.ref === 'string' && obj.ref.length > 0 && obj.ref.length <= 64 ? obj.ref : undefined;
   const fail = (message: string): Result<T, ControlParseError> => ({
     ok: false,
-    reason: ref === undefined ? { code: ErrorCode.BadMessage, message } : { code: ErrorCode.BadMessage, message, ref },
+    reason:
+      ref === undefined
+        ? { code: ErrorCode.BadMessage, message }
+        : { code: ErrorCode.BadMessage, message, ref },
   });
   const validator = typeof obj.type === 'string' ? validators.get(obj.type) : undefined;
   if (validator === undefined) return fail(`unknown message type ${JSON.stringify(obj.type ?? null)}`);

@@ -11,7 +11,13 @@ const aead = createNodeAead(key);
 const SSRC = 99;
 
 function packet(ext: number, body = Uint8Array.of(ext & 0xff)): MediaPacketView {
-  const p = sealPacket(aead, Direction.ServerToClient, { type: PacketType.Audio, flags: 0, seq: ext & 0xffff, timestamp: 0, ssrc: SSRC }, ext, body);
+  const p = sealPacket(
+    aead,
+    Direction.ServerToClient,
+    { type: PacketType.Audio, flags: 0, seq: ext & 0xffff, timestamp: 0, ssrc: SSRC },
+    ext,
+    body,
+  );
   const r = parsePacket(p);
   if (!r.ok) throw new Error(r.reason);
   return r.value;
@@ -40,7 +46,13 @@ describe('InboundStream', () => {
     open(s, packet(10));
     const other = createNodeAead(randomBytes(32));
     const forged = parsePacket(
-      sealPacket(other, Direction.ServerToClient, { type: PacketType.Audio, flags: 0, seq: 11, timestamp: 0, ssrc: SSRC }, 11, Uint8Array.of(1)),
+      sealPacket(
+        other,
+        Direction.ServerToClient,
+        { type: PacketType.Audio, flags: 0, seq: 11, timestamp: 0, ssrc: SSRC },
+        11,
+        Uint8Array.of(1),
+      ),
     );
     if (!forged.ok) throw new Error('fixture');
     expect(open(s, forged.value)).toEqual({ ok: false, reason: 'auth_failed' });
@@ -75,12 +87,20 @@ describe('InboundStream', () => {
     const header = { type: PacketType.Audio, flags: 0, seq: 7, timestamp: 0, ssrc: SSRC } as const;
     const webPkt = await sealPacketAsync(web, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9));
     // Same bytes as the Node backend…
-    expect(Buffer.from(webPkt)).toEqual(Buffer.from(sealPacket(aead, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9))));
+    expect(Buffer.from(webPkt)).toEqual(
+      Buffer.from(sealPacket(aead, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9))),
+    );
     const v = parsePacket(webPkt);
     if (!v.ok) throw new Error('fixture');
     // …and the async open follows the same rules.
-    expect(await s.openAsync(web, Direction.ServerToClient, v.value)).toMatchObject({ ok: true, value: { extSeq: 7 } });
-    expect(await s.openAsync(toAsyncAead(aead), Direction.ServerToClient, v.value)).toEqual({ ok: false, reason: 'replayed' });
+    expect(await s.openAsync(web, Direction.ServerToClient, v.value)).toMatchObject({
+      ok: true,
+      value: { extSeq: 7 },
+    });
+    expect(await s.openAsync(toAsyncAead(aead), Direction.ServerToClient, v.value)).toEqual({
+      ok: false,
+      reason: 'replayed',
+    });
   });
 });
 

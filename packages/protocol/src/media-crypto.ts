@@ -123,9 +123,16 @@ export class InboundStream {
     const nonce = new Uint8Array(NONCE_SIZE);
     for (let k = reject === undefined ? 0 : 1; k <= MAX_ROC_PROBE; k++) {
       const candidate = ext + k * WRAP;
-      const pt = await aead.open(writeNonce(nonce, direction, h.type, h.ssrc, candidate), view.headerBytes, view.sealed);
+      const pt = await aead.open(
+        writeNonce(nonce, direction, h.type, h.ssrc, candidate),
+        view.headerBytes,
+        view.sealed,
+      );
       // Another packet of this stream may have been accepted meanwhile.
-      if (pt !== null) return this.window.check(candidate) === 'ok' ? this.accept(candidate, pt) : { ok: false, reason: 'replayed' };
+      if (pt !== null)
+        return this.window.check(candidate) === 'ok'
+          ? this.accept(candidate, pt)
+          : { ok: false, reason: 'replayed' };
     }
     return { ok: false, reason: reject ?? 'auth_failed' };
   }

@@ -6,11 +6,20 @@ import { sealPacket, InboundStream } from './media-crypto.js';
 import { writeNonce } from './aead.js';
 import { createNodeAead } from './node/aead-node.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+const hex = (b: Uint8Array): string =>
+  Buffer.from(b)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? 1 : 0));
 
 // The example of docs/protocol.md, byte for byte.
-const EXAMPLE: MediaHeader = { type: PacketType.Audio, flags: AudioFlag.TalkStart, seq: 258, timestamp: 48000, ssrc: 7 };
+const EXAMPLE: MediaHeader = {
+  type: PacketType.Audio,
+  flags: AudioFlag.TalkStart,
+  seq: 258,
+  timestamp: 48000,
+  ssrc: 7,
+};
 const EXAMPLE_HEADER = '41 20 01 02 00 00 bb 80 00 00 00 07';
 const EXAMPLE_NONCE = '00 01 00 00 00 07 00 00 00 00 01 02';
 const EXAMPLE_PACKET =
@@ -21,11 +30,19 @@ describe('media header codec', () => {
     const b = new Uint8Array(HEADER_SIZE);
     expect(writeHeader(b, 0, EXAMPLE)).toBe(12);
     expect(hex(b)).toBe(EXAMPLE_HEADER);
-    expect(hex(writeNonce(new Uint8Array(12), Direction.ClientToServer, PacketType.Audio, 7, 258))).toBe(EXAMPLE_NONCE);
+    expect(hex(writeNonce(new Uint8Array(12), Direction.ClientToServer, PacketType.Audio, 7, 258))).toBe(
+      EXAMPLE_NONCE,
+    );
   });
 
   it('seals the documented example exactly (AES-256-GCM fixture)', () => {
-    const pkt = sealPacket(createNodeAead(KEY), Direction.ClientToServer, EXAMPLE, 258, Uint8Array.of(0xf8, 0xff, 0xfe));
+    const pkt = sealPacket(
+      createNodeAead(KEY),
+      Direction.ClientToServer,
+      EXAMPLE,
+      258,
+      Uint8Array.of(0xf8, 0xff, 0xfe),
+    );
     expect(hex(pkt)).toBe(EXAMPLE_PACKET);
   });
 
@@ -79,7 +96,9 @@ describe('media header codec', () => {
         const r = parsePacket(bytes);
         if (r.ok) {
           expect(r.value.headerBytes.length + r.value.sealed.length).toBe(bytes.length);
-          expect(r.value.sealed.byteOffset + r.value.sealed.length).toBeLessThanOrEqual(bytes.byteOffset + bytes.length);
+          expect(r.value.sealed.byteOffset + r.value.sealed.length).toBeLessThanOrEqual(
+            bytes.byteOffset + bytes.length,
+          );
         }
       }),
     );
@@ -103,12 +122,16 @@ describe('sealed packets under mutation', () => {
 
   it('never throws on random mutations and truncations (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(), (edits, cut) => {
-        const m = Uint8Array.from(pkt);
-        for (const [i, v] of edits) m[i % m.length] = v;
-        const r = parsePacket(m.subarray(0, cut % (m.length + 1)));
-        if (r.ok) new InboundStream().open(aead, Direction.ClientToServer, r.value);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(),
+        (edits, cut) => {
+          const m = Uint8Array.from(pkt);
+          for (const [i, v] of edits) m[i % m.length] = v;
+          const r = parsePacket(m.subarray(0, cut % (m.length + 1)));
+          if (r.ok) new InboundStream().open(aead, Direction.ClientToServer, r.value);
+        },
+      ),
     );
   });
 });

@@ -24,7 +24,8 @@ export interface MediaHeader {
   ssrc: number;
 }
 
-export type HeaderRejection = 'too_short' | 'too_long' | 'bad_version' | 'unknown_type' | 'unknown_codec' | 'bad_ssrc';
+export type HeaderRejection =
+  'too_short' | 'too_long' | 'bad_version' | 'unknown_type' | 'unknown_codec' | 'bad_ssrc';
 
 export interface MediaPacketView {
   header: MediaHeader;

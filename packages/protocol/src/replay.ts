@@ -14,7 +14,8 @@ export class ReplayWindow {
   private top: number | undefined;
 
   constructor(size: number = REPLAY_WINDOW) {
-    if (size <= 0 || size % 32 !== 0) throw new RangeError('replay window size must be a positive multiple of 32');
+    if (size <= 0 || size % 32 !== 0)
+      throw new RangeError('replay window size must be a positive multiple of 32');
     this.size = size;
     this.bits = new Uint32Array(size / 32);
   }

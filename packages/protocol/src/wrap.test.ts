@@ -37,11 +37,15 @@ describe('16-bit sequence arithmetic', () => {
 
   it('matches a BigInt reference for any history and step within half a wrap', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 40000, max: 2 ** 40 }), fc.integer({ min: -32767, max: 32768 }), (highest, delta) => {
-        const actual = BigInt(highest) + BigInt(delta);
-        const got = extendSeq16(Number(actual & 0xffffn), highest);
-        expect(BigInt(got)).toBe(actual);
-      }),
+      fc.property(
+        fc.integer({ min: 40000, max: 2 ** 40 }),
+        fc.integer({ min: -32767, max: 32768 }),
+        (highest, delta) => {
+          const actual = BigInt(highest) + BigInt(delta);
+          const got = extendSeq16(Number(actual & 0xffffn), highest);
+          expect(BigInt(got)).toBe(actual);
+        },
+      ),
     );
   });
 });
@@ -55,10 +59,14 @@ describe('32-bit timestamp arithmetic', () => {
 
   it('extends timestamps like sequence numbers', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2 ** 32, max: 2 ** 50 }), fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 }), (highest, delta) => {
-        const actual = highest + delta;
-        expect(extendTs32(actual % 2 ** 32, highest)).toBe(actual);
-      }),
+      fc.property(
+        fc.integer({ min: 2 ** 32, max: 2 ** 50 }),
+        fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 }),
+        (highest, delta) => {
+          const actual = highest + delta;
+          expect(extendTs32(actual % 2 ** 32, highest)).toBe(actual);
+        },
+      ),
     );
   });
 });

@@ -20,7 +20,10 @@ describe('config layering: defaults ← file ← env ← flags', () => {
 
   it('lets each layer override the one before, and adds channels up', () => {
     const file = join(dir, 'parley.json');
-    writeFileSync(file, JSON.stringify({ httpPort: 9000, udpPort: 9001, channels: ['Music'], media: { frameMs: 40 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ httpPort: 9000, udpPort: 9001, channels: ['Music'], media: { frameMs: 40 } }),
+    );
     const { config } = loadConfig(
       ['--config', file, '--udp-port', '0', '--channel', 'Games', '--channel', 'Raid'],
       { PARLEY_HTTP_PORT: '9100', PARLEY_UDP_PORT: '9101', PARLEY_CHANNELS: 'Quiz' },
@@ -34,7 +37,9 @@ describe('config layering: defaults ← file ← env ← flags', () => {
   });
 
   it('names the bad option in its error', () => {
-    expect(() => loadConfig(['--http-port', 'eighty'], {}, dir)).toThrow(/--http-port must be a non-negative integer/);
+    expect(() => loadConfig(['--http-port', 'eighty'], {}, dir)).toThrow(
+      /--http-port must be a non-negative integer/,
+    );
     expect(() => loadConfig(['--http-port', '70000'], {}, dir)).toThrow(/httpPort/);
     expect(() => loadConfig(['--bogus'], {}, dir)).toThrow(ConfigError);
     const bad = join(dir, 'bad.json');

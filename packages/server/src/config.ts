@@ -123,14 +123,14 @@ function deepFreeze<T>(o: T): T {
 
 /** Validates a full configuration object and freezes it. */
 export function finalizeConfig(...layers: ConfigOverrides[]): ParleyConfig {
-  let merged: Record<string, unknown> = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
-  for (const layer of layers) merged = merge(merged, layer as Record<string, unknown>);
+  let merged: Record<string, unknown> = structuredClone(DEFAULT_CONFIG);
+  for (const layer of layers) merged = merge(merged, layer);
   if (!checker.Check(merged)) {
     const first = checker.Errors(merged).First();
     const where = first ? first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)' : '(root)';
     throw new ConfigError(`invalid configuration: ${where}: ${first?.message ?? 'invalid'}`);
   }
-  return deepFreeze(merged as Static<typeof ConfigSchema>);
+  return deepFreeze(merged);
 }
 
 function intFrom(name: string, raw: string | undefined): number | undefined {
@@ -225,12 +225,14 @@ export function loadConfig(
   const config = finalizeConfig(fileLayer, envLayer, flags.overrides);
   // Channels from every layer add up: a flag adds to the file's list.
   const channels = [
-    ...new Set([...(fileLayer.channels ?? []), ...(envLayer.channels ?? []), ...(flags.overrides.channels ?? [])]),
+    ...new Set([
+      ...(fileLayer.channels ?? []),
+      ...(envLayer.channels ?? []),
+      ...(flags.overrides.channels ?? []),
+    ]),
   ];
   return {
-    config: finalizeConfig(
-      { ...config, channels, dataDir: resolve(cwd, config.dataDir) } as ConfigOverrides,
-    ),
+    config: finalizeConfig({ ...config, channels, dataDir: resolve(cwd, config.dataDir) }),
     help: flags.help,
   };
 }

@@ -110,6 +110,7 @@ export function longestGapMs(
 export function toneInt16(freq: number, seconds: number, sampleRate: number, dbfs: number): Int16Array {
   const amp = 32767 * Math.pow(10, dbfs / 20);
   const out = new Int16Array(Math.round(seconds * sampleRate));
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(amp * Math.sin((2 * Math.PI * freq * i) / sampleRate));
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.round(amp * Math.sin((2 * Math.PI * freq * i) / sampleRate));
   return out;
 }

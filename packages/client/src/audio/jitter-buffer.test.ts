@@ -86,7 +86,8 @@ describe('JitterBuffer', () => {
     let seq = 0;
     // ±30 ms of jitter on a 20 ms cadence
     const jitters = [0, 30, 5, 25, 0, 30, 10, 28, 2, 30];
-    for (let i = 0; i < 200; i++, seq++) jb.push(seq, seq * 960, p(seq), seq * FRAME + jitters[i % jitters.length]!);
+    for (let i = 0; i < 200; i++, seq++)
+      jb.push(seq, seq * 960, p(seq), seq * FRAME + jitters[i % jitters.length]!);
     const high = jb.targetDelayMs;
     expect(jb.jitter).toBeGreaterThan(8);
     expect(high).toBeGreaterThan(40);

@@ -137,7 +137,8 @@ export class JitterBuffer {
       this.stats.overflow++;
       if (this.next !== undefined && this.next < this.low) this.next = this.low;
     }
-    if (this.next !== undefined && extSeq - this.next >= this.capacity) this.next = extSeq - this.capacity + 1;
+    if (this.next !== undefined && extSeq - this.next >= this.capacity)
+      this.next = extSeq - this.capacity + 1;
     this.slots[i] = { extSeq, payload, arrivalMs };
     if (this.count === 0) {
       this.low = extSeq;
@@ -176,7 +177,9 @@ export class JitterBuffer {
       this.next = seq + 1;
       this.stats.lost++;
       const following = this.peek(seq + 1);
-      return following === undefined ? { kind: 'missing', extSeq: seq } : { kind: 'missing', extSeq: seq, next: following.payload };
+      return following === undefined
+        ? { kind: 'missing', extSeq: seq }
+        : { kind: 'missing', extSeq: seq, next: following.payload };
     }
     // Nothing buffered: late packets, or the end of a talk spurt.
     this.stats.underruns++;
@@ -207,7 +210,11 @@ export class JitterBuffer {
     const bufferedMs = this.count * this.frameMs;
     if (bufferedMs > this.targetMs + 2 * this.frameMs) this.excessRun++;
     else this.excessRun = 0;
-    if (this.excessRun >= SHRINK_AFTER_POPS && this.next !== undefined && this.take(this.next) !== undefined) {
+    if (
+      this.excessRun >= SHRINK_AFTER_POPS &&
+      this.next !== undefined &&
+      this.take(this.next) !== undefined
+    ) {
       this.next++;
       this.stats.skipped++;
       this.excessRun = 0;

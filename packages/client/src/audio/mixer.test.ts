@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Mixer, dbToGain, limitSample } from './mixer.js';
 
-const frame = (f: (i: number) => number, n = 960): Int16Array => Int16Array.from({ length: n }, (_, i) => f(i));
+const frame = (f: (i: number) => number, n = 960): Int16Array =>
+  Int16Array.from({ length: n }, (_, i) => f(i));
 
 describe('Mixer', () => {
   it('passes one source at gain 1 through bit-exact', () => {
@@ -14,7 +15,16 @@ describe('Mixer', () => {
     m.setGain(1, 0.5);
     const a = frame(() => 1000);
     const b = frame(() => -300);
-    expect(Array.from(m.mix([{ id: 1, pcm: a }, { id: 2, pcm: b }]).subarray(0, 3))).toEqual([200, 200, 200]);
+    expect(
+      Array.from(
+        m
+          .mix([
+            { id: 1, pcm: a },
+            { id: 2, pcm: b },
+          ])
+          .subarray(0, 3),
+      ),
+    ).toEqual([200, 200, 200]);
     m.setGain(2, dbToGain(-6.0206));
     expect(m.mix([{ id: 2, pcm: b }])[0]).toBe(-150);
   });

@@ -32,7 +32,8 @@ export class Mixer {
 
   /** Sets a source's gain (linear, ≥ 0; 1 = unchanged, 0 = muted). */
   setGain(id: number, gain: number): void {
-    if (!(gain >= 0) || !Number.isFinite(gain)) throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
+    if (!(gain >= 0) || !Number.isFinite(gain))
+      throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
     if (gain === 1) this.gains.delete(id);
     else this.gains.set(id, gain);
   }

@@ -48,7 +48,11 @@ describe('Opus (libopus wasm, our wrapper)', () => {
     expect(fec.length).toBe(960);
     const source = rmsDbfs(toneInt16(600, 0.02, 48000, -12));
     expect(rmsDbfs(fec)).toBeGreaterThan(source - 10);
-    expect(Math.abs(dominantFrequency(concat([fec, dec.decode(packets[32]!), dec.decode(packets[33]!)]), 48000) - 600)).toBeLessThan(25);
+    expect(
+      Math.abs(
+        dominantFrequency(concat([fec, dec.decode(packets[32]!), dec.decode(packets[33]!)]), 48000) - 600,
+      ),
+    ).toBeLessThan(25);
     const plc = dec.conceal(960); // frame 34 lost with nothing after it
     expect(plc.length).toBe(960);
     expect(rmsDbfs(plc)).toBeGreaterThan(source - 10);

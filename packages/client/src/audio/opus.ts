@@ -119,7 +119,8 @@ export class OpusEncoder {
     const m = module.exports;
     this.n = new Native(m, m.opus_encoder_get_size(1));
     check(m.opus_encoder_init(this.n.state, SAMPLE_RATE, 1, CTL.applicationVoip), 'encoder init');
-    const set = (cmd: number, v: number): number => check(m.opus_encoder_ctl_set(this.n.state, cmd, v), `ctl ${cmd}`);
+    const set = (cmd: number, v: number): number =>
+      check(m.opus_encoder_ctl_set(this.n.state, cmd, v), `ctl ${cmd}`);
     set(CTL.setBitrate, opts.bitrate ?? 32000);
     set(CTL.setComplexity, opts.complexity ?? 9);
     set(CTL.setInbandFec, opts.fec === false ? 0 : 1);

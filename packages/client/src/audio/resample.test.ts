@@ -3,7 +3,10 @@ import { resampleTo48k, floatToInt16, int16ToFloat } from './resample.js';
 import { dominantFrequency, longestGapMs, rmsDbfs, toneInt16 } from './analysis.js';
 
 const sine = (f: number, rate: number, seconds: number, amp = 0.5): Float32Array =>
-  Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate));
+  Float32Array.from(
+    { length: Math.round(rate * seconds) },
+    (_, i) => amp * Math.sin((2 * Math.PI * f * i) / rate),
+  );
 
 describe('resampling to 48 kHz', () => {
   for (const rate of [8000, 16000, 22050, 44100, 96000]) {
@@ -22,14 +25,17 @@ describe('resampling to 48 kHz', () => {
   });
 
   it('converts between int16 and float, clamping', () => {
-    expect(Array.from(floatToInt16(Float32Array.of(0, 1, -1, 2, -2)))).toEqual([0, 32767, -32767, 32767, -32767]);
+    expect(Array.from(floatToInt16(Float32Array.of(0, 1, -1, 2, -2)))).toEqual([
+      0, 32767, -32767, 32767, -32767,
+    ]);
     expect(Array.from(int16ToFloat(Int16Array.of(-32768, 16384)))).toEqual([-1, 0.5]);
   });
 });
 
 describe('analysis', () => {
   it('finds the dominant frequency within 2 Hz', () => {
-    for (const f of [200, 440, 997.3, 3150]) expect(Math.abs(dominantFrequency(sine(f, 48000, 1), 48000) - f)).toBeLessThan(2);
+    for (const f of [200, 440, 997.3, 3150])
+      expect(Math.abs(dominantFrequency(sine(f, 48000, 1), 48000) - f)).toBeLessThan(2);
   });
 
   it('measures levels and gaps', () => {

@@ -38,7 +38,8 @@ export function parseWav(bytes: Uint8Array): Result<WavAudio> {
     if (id === 'fmt ') {
       if (size < 16 || body + 16 > bytes.length) return { ok: false, reason: 'WAV fmt chunk is truncated' };
       let format = v.getUint16(body, true);
-      if (format === FORMAT_EXTENSIBLE && size >= 26 && body + 26 <= bytes.length) format = v.getUint16(body + 24, true);
+      if (format === FORMAT_EXTENSIBLE && size >= 26 && body + 26 <= bytes.length)
+        format = v.getUint16(body + 24, true);
       fmt = {
         format,
         channels: v.getUint16(body + 2, true),
@@ -59,7 +60,11 @@ export function parseWav(bytes: Uint8Array): Result<WavAudio> {
   if (rate < 1000 || rate > 768000) return { ok: false, reason: `unsupported sample rate ${rate} Hz` };
   const isFloat = format === FORMAT_FLOAT && (bits === 32 || bits === 64);
   const isPcm = format === FORMAT_PCM && (bits === 8 || bits === 16 || bits === 24 || bits === 32);
-  if (!isFloat && !isPcm) return { ok: false, reason: `unsupported WAV encoding (format ${format}, ${bits} bits): use PCM or float` };
+  if (!isFloat && !isPcm)
+    return {
+      ok: false,
+      reason: `unsupported WAV encoding (format ${format}, ${bits} bits): use PCM or float`,
+    };
   const bytesPer = bits / 8;
   const frameBytes = bytesPer * channels;
   const frames = Math.floor(data.length / frameBytes);
@@ -85,7 +90,10 @@ export function parseWav(bytes: Uint8Array): Result<WavAudio> {
     for (let c = 0; c < channels; c++) sum += read(f * frameBytes + c * bytesPer);
     samples[f] = sum / channels;
   }
-  return { ok: true, value: { sampleRate: rate, channels, bitsPerSample: bits, format: isFloat ? 'float' : 'pcm', samples } };
+  return {
+    ok: true,
+    value: { sampleRate: rate, channels, bitsPerSample: bits, format: isFloat ? 'float' : 'pcm', samples },
+  };
 }
 
 /** Encodes mono 16-bit PCM as a WAV file. */

@@ -7,14 +7,14 @@
  */
 
 export interface ClockDeps {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  now: () => number;
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (handle: unknown) => void;
 }
 
 export interface FrameClockOptions extends Partial<ClockDeps> {
   periodMs: number;
-  onTick(index: number, idealMs: number): void;
+  onTick: (index: number, idealMs: number) => void;
   /** Frames of lag tolerated (caught up) before skipping ahead. Default 5. */
   maxLagFrames?: number;
 }
@@ -41,7 +41,6 @@ export class FrameClock {
       clearTimeout: opts.clearTimeout ?? ((h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>)),
     };
   }
-
 
   /** Starts ticking now (tick 0 is immediate). Idempotent. */
   start(): void {

@@ -1,9 +1,4 @@
-import {
-  ErrorCode,
-  parseServerMessage,
-  type ClientMessage,
-  type ServerMessage,
-} from '@parley/protocol';
+import { ErrorCode, parseServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 
 /**
  * The little of a WebSocket the client needs; the browser's WebSocket and
@@ -53,7 +48,10 @@ export interface ControlEvents {
  * events delivered to listeners, binary messages handed over as media.
  */
 export class ControlConnection {
-  private readonly pending = new Map<string, { resolve: Listener<ServerMessage>; reject: Listener<Error>; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: Listener<ServerMessage>; reject: Listener<Error>; timer: ReturnType<typeof setTimeout> }
+  >();
   private readonly listeners: { [K in keyof ControlEvents]: Set<Listener<ControlEvents[K]>> } = {
     message: new Set(),
     media: new Set(),
@@ -78,17 +76,27 @@ export class ControlConnection {
       try {
         ws = factory(url);
       } catch (err) {
-        reject(new ParleyClientError(ClientErrorCode.Unreachable, `cannot connect to ${url}: ${(err as Error).message}`));
+        reject(
+          new ParleyClientError(
+            ClientErrorCode.Unreachable,
+            `cannot connect to ${url}: ${(err as Error).message}`,
+          ),
+        );
         return;
       }
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => resolve(new ControlConnection(ws, requestTimeoutMs));
       ws.onerror = (ev) => {
-        const detail = (ev as { message?: string; error?: { code?: string } }).error?.code ?? (ev as { message?: string }).message ?? 'error';
+        const detail =
+          (ev as { message?: string; error?: { code?: string } }).error?.code ??
+          (ev as { message?: string }).message ??
+          'error';
         reject(new ParleyClientError(ClientErrorCode.Unreachable, `cannot connect to ${url} (${detail})`));
       };
       ws.onclose = (ev) =>
-        reject(new ParleyClientError(ClientErrorCode.Unreachable, `connection to ${url} closed (${ev.code})`));
+        reject(
+          new ParleyClientError(ClientErrorCode.Unreachable, `connection to ${url} closed (${ev.code})`),
+        );
     });
   }
 
@@ -99,8 +107,12 @@ export class ControlConnection {
   }
 
   /** Sends a message and waits for the answer carrying the same `ref`. */
-  request<T extends ServerMessage['type']>(msg: ClientMessage, expect: T): Promise<Extract<ServerMessage, { type: T }>> {
-    if (this.closed) return Promise.reject(new ParleyClientError(ClientErrorCode.ConnectionClosed, 'connection closed'));
+  request<T extends ServerMessage['type']>(
+    msg: ClientMessage,
+    expect: T,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    if (this.closed)
+      return Promise.reject(new ParleyClientError(ClientErrorCode.ConnectionClosed, 'connection closed'));
     const ref = `r${this.nextRef++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -110,7 +122,8 @@ export class ControlConnection {
       this.pending.set(ref, {
         resolve: (m) => {
           if (m.type === 'error') reject(new ParleyClientError(m.code, m.message));
-          else if (m.type !== expect) reject(new ParleyClientError(ErrorCode.BadMessage, `expected ${expect}, got ${m.type}`));
+          else if (m.type !== expect)
+            reject(new ParleyClientError(ErrorCode.BadMessage, `expected ${expect}, got ${m.type}`));
           else resolve(m as Extract<ServerMessage, { type: T }>);
         },
         reject,
@@ -161,7 +174,9 @@ export class ControlConnection {
     this.closed = true;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new ParleyClientError(ClientErrorCode.ConnectionClosed, `connection closed (${code} ${reason})`));
+      p.reject(
+        new ParleyClientError(ClientErrorCode.ConnectionClosed, `connection closed (${code} ${reason})`),
+      );
     }
     this.pending.clear();
     this.emit('close', { code, reason });

@@ -19,7 +19,12 @@ function encode(freq: number, frames: number): Uint8Array[] {
 }
 
 /** Delivers packets with loss/reordering in simulated time and pulls every 20 ms. */
-function play(rx: Receiver, streams: { ssrc: number; packets: Uint8Array[] }[], loss: number, seed = 1): Int16Array {
+function play(
+  rx: Receiver,
+  streams: { ssrc: number; packets: Uint8Array[] }[],
+  loss: number,
+  seed = 1,
+): Int16Array {
   const rand = mulberry32(seed);
   const arrivals: { at: number; ssrc: number; seq: number; pkt: Uint8Array }[] = [];
   for (const s of streams) {
@@ -58,10 +63,14 @@ describe('Receiver', () => {
   it('mixes two speakers, and a volume of 0 removes one', () => {
     const a = encode(500, 100);
     const b = encode(1500, 100);
-    const both = play(new Receiver(opus), [
-      { ssrc: 1, packets: a },
-      { ssrc: 2, packets: b },
-    ], 0).subarray(48000 * 0.5, 48000 * 1.5);
+    const both = play(
+      new Receiver(opus),
+      [
+        { ssrc: 1, packets: a },
+        { ssrc: 2, packets: b },
+      ],
+      0,
+    ).subarray(48000 * 0.5, 48000 * 1.5);
     const energyAt = (x: Int16Array, f: number): number => {
       let re = 0;
       let im = 0;
@@ -75,10 +84,14 @@ describe('Receiver', () => {
     expect(energyAt(both, 1500)).toBeGreaterThan(1000);
     const rx = new Receiver(opus);
     rx.setVolume(2, 0);
-    const onlyA = play(rx, [
-      { ssrc: 1, packets: a },
-      { ssrc: 2, packets: b },
-    ], 0).subarray(48000 * 0.5, 48000 * 1.5);
+    const onlyA = play(
+      rx,
+      [
+        { ssrc: 1, packets: a },
+        { ssrc: 2, packets: b },
+      ],
+      0,
+    ).subarray(48000 * 0.5, 48000 * 1.5);
     expect(Math.abs(dominantFrequency(onlyA, 48000) - 500)).toBeLessThan(5);
     expect(energyAt(onlyA, 1500)).toBeLessThan(energyAt(both, 1500) / 100);
   });

@@ -83,7 +83,10 @@ export class Receiver {
       let pcm: Int16Array | undefined;
       if (r.kind === 'frame') pcm = s.decoder.decode(r.payload);
       else if (r.kind === 'missing') {
-        pcm = r.next !== undefined ? s.decoder.decodeFec(r.next, this.frameSamples) : s.decoder.conceal(this.frameSamples);
+        pcm =
+          r.next !== undefined
+            ? s.decoder.decodeFec(r.next, this.frameSamples)
+            : s.decoder.conceal(this.frameSamples);
       } else if (!s.jb.isPlaying && s.jb.size === 0 && nowMs - s.lastArrival > this.idleMs) {
         this.retire(ssrc, s);
         continue;

@@ -144,7 +144,13 @@ export class VoiceClient {
     return sealPacket(
       aead,
       Direction.ClientToServer,
-      { type: PacketType.Audio, flags: flags & (AudioFlag.TalkStart | AudioFlag.TalkEnd), seq: seq16, timestamp: timestamp >>> 0, ssrc: this.sessionId },
+      {
+        type: PacketType.Audio,
+        flags: flags & (AudioFlag.TalkStart | AudioFlag.TalkEnd),
+        seq: seq16,
+        timestamp: timestamp >>> 0,
+        ssrc: this.sessionId,
+      },
       extSeq,
       opus,
     );
@@ -187,14 +193,21 @@ export class VoiceClient {
   private udpHandshake(udp: MediaTransport): Promise<void> {
     const aead = this.aead;
     if (aead === null) return Promise.reject(new Error('no key'));
-    const random = this.opts.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+    const random =
+      this.opts.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
     const nonce = random(8);
     const deadlineMs = this.opts.udpHandshakeMs ?? 3000;
     return new Promise((resolve, reject) => {
       const send = (): void => {
         const { seq16, extSeq } = this.controlOut.next();
         udp.send(
-          sealPacket(aead, Direction.ClientToServer, { type: PacketType.Hello, flags: 0, seq: seq16, timestamp: 0, ssrc: this.sessionId }, extSeq, nonce),
+          sealPacket(
+            aead,
+            Direction.ClientToServer,
+            { type: PacketType.Hello, flags: 0, seq: seq16, timestamp: 0, ssrc: this.sessionId },
+            extSeq,
+            nonce,
+          ),
         );
       };
       const timer = setInterval(send, 200);
@@ -280,7 +293,10 @@ export class VoiceClient {
 export function toWsUrl(server: string): string {
   const u = new URL(server);
   if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'ws:' && u.protocol !== 'wss:') {
-    throw new ParleyClientError(ClientErrorCode.Unreachable, `unsupported server URL ${server} (use http://HOST:PORT)`);
+    throw new ParleyClientError(
+      ClientErrorCode.Unreachable,
+      `unsupported server URL ${server} (use http://HOST:PORT)`,
+    );
   }
   u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
   u.pathname = '/ws';

@@ -46,7 +46,10 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
 /** Runs the CLI; resolves with the process exit code. Prints one line per error. */
-export async function main(argv: readonly string[], io = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   try {
     let parsed;
     try {
@@ -82,7 +85,8 @@ function describe(err: unknown): string {
 function numberOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${raw}"`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${raw}"`);
   return n;
 }
 
@@ -92,7 +96,8 @@ function channelRef(raw: string | undefined): string | number {
 }
 
 async function connect(values: Values, defaultName: string): Promise<VoiceClient> {
-  if (values.transport !== 'udp' && values.transport !== 'ws') throw new UsageError('--transport must be udp or ws');
+  if (values.transport !== 'udp' && values.transport !== 'ws')
+    throw new UsageError('--transport must be udp or ws');
   let server: URL;
   try {
     server = new URL(values.server);
@@ -109,7 +114,10 @@ async function connect(values: Values, defaultName: string): Promise<VoiceClient
     });
   } catch (err) {
     if (err instanceof ParleyClientError && err.code === ClientErrorCode.Unreachable) {
-      throw new Error(`cannot reach server ${server.origin}: ${err.message.replace(/^cannot connect to \S+ ?/, '').replace(/^\(|\)$/g, '') || 'no answer'}`);
+      throw new Error(
+        `cannot reach server ${server.origin}: ${err.message.replace(/^cannot connect to \S+ ?/, '').replace(/^\(|\)$/g, '') || 'no answer'}`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -120,7 +128,7 @@ async function joinOrExplain(client: VoiceClient, ref: string | number): Promise
     await client.join(ref);
   } catch (err) {
     if (err instanceof ParleyClientError && err.code === ErrorCode.UnknownChannel) {
-      throw new Error(`unknown channel ${JSON.stringify(ref)}`);
+      throw new Error(`unknown channel ${JSON.stringify(ref)}`, { cause: err });
     }
     throw err;
   }
@@ -132,7 +140,7 @@ async function loadWav(file: string): Promise<Int16Array> {
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    throw new Error(`cannot read ${file}${code ? ` (${code})` : ''}`);
+    throw new Error(`cannot read ${file}${code ? ` (${code})` : ''}`, { cause: err });
   }
   const wav = parseWav(bytes);
   if (!wav.ok) throw new Error(`${file}: ${wav.reason}`);
@@ -151,7 +159,12 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
     await joinOrExplain(client, ref);
     const encoder = new OpusEncoder(opus);
     const impairment = loss > 0 || jitterMs > 0 ? new Impairment({ loss, jitterMs }) : undefined;
-    const sender = new StreamSender(client, encoder, new BufferSource(pcm, 960, values.loop), impairment ? { impairment } : {});
+    const sender = new StreamSender(
+      client,
+      encoder,
+      new BufferSource(pcm, 960, values.loop),
+      impairment ? { impairment } : {},
+    );
     const stop = (): void => sender.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -161,7 +174,9 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
     // Let delayed (jittered) packets and the last frames leave before closing.
     await new Promise((r) => setTimeout(r, Math.max(100, jitterMs + 50)));
     encoder.destroy?.();
-    err.write(`parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss) over ${client.transportKind}\n`);
+    err.write(
+      `parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss) over ${client.transportKind}\n`,
+    );
     return 0;
   } finally {
     client.close();
@@ -182,7 +197,9 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
     const pcm = await recordMix(receiver, seconds);
     await writeFile(file, encodeWav(pcm, 48000));
     const s = receiver.stats();
-    err.write(`parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`);
+    err.write(
+      `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`,
+    );
     return 0;
   } finally {
     client.close();

@@ -7,7 +7,8 @@ import type { Aead } from '../aead.js';
  * reusable GCM context); see docs/benchmarks.md for what that costs.
  */
 export function createNodeAead(key: Uint8Array): Aead {
-  if (key.length !== KEY_SIZE) throw new RangeError(`AES-256-GCM key must be ${KEY_SIZE} bytes, got ${key.length}`);
+  if (key.length !== KEY_SIZE)
+    throw new RangeError(`AES-256-GCM key must be ${KEY_SIZE} bytes, got ${key.length}`);
   const k = Buffer.from(key);
   return {
     seal(nonce, aad, plaintext) {

@@ -90,7 +90,11 @@ export class Hub {
     }
     if (muted !== undefined) this.plane.setMuted(media, muted || media.deafened);
     if (media.channelId !== null) {
-      this.broadcast(media.channelId, { type: 'member_state', channelId: media.channelId, member: memberOf(peer) });
+      this.broadcast(media.channelId, {
+        type: 'member_state',
+        channelId: media.channelId,
+        member: memberOf(peer),
+      });
     }
   }
 

@@ -1,9 +1,4 @@
-import {
-  ErrorCode,
-  parseClientMessage,
-  type ClientMessage,
-  type ServerMessage,
-} from '@parley/protocol';
+import { ErrorCode, parseClientMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import type { ParleyConfig } from '../config.js';
 import type { MediaSession, WsSink } from '../media/session.js';
 import { TokenBucket } from '../media/token-bucket.js';
@@ -36,7 +31,12 @@ export interface ControlSessionDeps {
 type Reply = (msg: ServerMessage) => void;
 
 /** WebSocket close codes we use (4000–4999 are application codes). */
-export const CloseCode = { Normal: 1000, PolicyViolation: 1008, HelloTimeout: 4001, ServerFull: 4002 } as const;
+export const CloseCode = {
+  Normal: 1000,
+  PolicyViolation: 1008,
+  HelloTimeout: 4001,
+  ServerFull: 4002,
+} as const;
 
 export class ControlSession implements HubPeer {
   private state: ControlState;
@@ -126,7 +126,8 @@ export class ControlSession implements HubPeer {
 
   private onHello(msg: Extract<ClientMessage, { type: 'hello' }>, reply: Reply): void {
     const s = this.state;
-    if (s.status !== 'connected') return this.sendError(ErrorCode.BadState, 'hello already received', msg.ref);
+    if (s.status !== 'connected')
+      return this.sendError(ErrorCode.BadState, 'hello already received', msg.ref);
     const { hub, config } = this.deps;
     if (hub.plane.sessionCount >= config.limits.maxSessions) {
       this.sendError(ErrorCode.ServerFull, 'server is full', msg.ref);
@@ -187,7 +188,8 @@ export class ControlSession implements HubPeer {
 
   private onState(msg: Extract<ClientMessage, { type: 'state' }>): void {
     const s = this.state;
-    if (s.status !== 'in_channel') return this.sendError(ErrorCode.NotInChannel, 'join a channel first', msg.ref);
+    if (s.status !== 'in_channel')
+      return this.sendError(ErrorCode.NotInChannel, 'join a channel first', msg.ref);
     this.deps.hub.setState(this, msg.muted, msg.deafened);
   }
 

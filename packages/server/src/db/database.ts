@@ -28,7 +28,7 @@ export async function openDatabase(dataDir: string): Promise<Db> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error !== undefined || failed) {
     await db.destroy();
-    const why = error instanceof Error ? error.message : String(error ?? failed?.migrationName);
+    const why = error instanceof Error ? error.message : `migration ${failed?.migrationName ?? '(unknown)'}`;
     throw new Error(`database migration failed: ${why}`);
   }
   return db;

@@ -10,7 +10,13 @@ export interface Problem {
   detail?: string;
 }
 
-export function sendProblem(reply: FastifyReply, status: number, code: string, title: string, detail?: string): FastifyReply {
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  title: string,
+  detail?: string,
+): FastifyReply {
   const body: Problem = { type: `https://parley.invalid/errors#${code}`, title, status, code };
   if (detail !== undefined) body.detail = detail;
   return reply.code(status).type('application/problem+json').send(body);
@@ -18,7 +24,9 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, t
 
 /** Every error leaves as problem+json with a code; never a stack trace. */
 export function installProblemHandlers(app: FastifyInstance): void {
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, ErrorCode.NotFound, 'Not found', `${req.method} ${req.url}`));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, 404, ErrorCode.NotFound, 'Not found', `${req.method} ${req.url}`),
+  );
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
       return sendProblem(reply, 400, ErrorCode.Validation, 'Invalid request', err.message);
@@ -28,6 +36,11 @@ export function installProblemHandlers(app: FastifyInstance): void {
       req.log.error({ err }, 'request failed');
       return sendProblem(reply, 500, ErrorCode.Internal, 'Internal error');
     }
-    return sendProblem(reply, status, err.code?.startsWith('PARLEY_ERR_') ? err.code : ErrorCode.BadMessage, err.message);
+    return sendProblem(
+      reply,
+      status,
+      err.code?.startsWith('PARLEY_ERR_') ? err.code : ErrorCode.BadMessage,
+      err.message,
+    );
   });
 }

@@ -11,7 +11,10 @@ const ChannelOut = Type.Object({
 });
 
 /** REST API of the voice core: channels, health, media statistics. */
-export function registerRoutes(app: FastifyInstance, deps: { store: ChannelStore; hub: Hub; version: string }): void {
+export function registerRoutes(
+  app: FastifyInstance,
+  deps: { store: ChannelStore; hub: Hub; version: string },
+): void {
   app.get(
     '/api/v1/channels',
     { schema: { response: { 200: Type.Object({ items: Type.Array(ChannelOut) }) } } },
