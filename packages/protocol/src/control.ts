@@ -71,13 +71,8 @@ export const StateSchema = Type.Object(
 );
 export const PingSchema = Type.Object({ type: Type.Literal('ping'), t: Type.Number(), ref: Ref }, strict);
 
-export const ClientMessageSchema = Type.Union([
-  HelloSchema,
-  JoinSchema,
-  LeaveSchema,
-  StateSchema,
-  PingSchema,
-]);
+const CLIENT_SCHEMAS = [HelloSchema, JoinSchema, LeaveSchema, StateSchema, PingSchema] as const;
+export const ClientMessageSchema = Type.Union([...CLIENT_SCHEMAS]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
 export type HelloMessage = Static<typeof HelloSchema>;
 export type JoinMessage = Static<typeof JoinSchema>;
@@ -137,7 +132,7 @@ export const ErrorSchema = Type.Object(
   strict,
 );
 
-export const ServerMessageSchema = Type.Union([
+const SERVER_SCHEMAS = [
   WelcomeSchema,
   JoinedSchema,
   LeftSchema,
@@ -147,7 +142,8 @@ export const ServerMessageSchema = Type.Union([
   SpeakingSchema,
   PongSchema,
   ErrorSchema,
-]);
+] as const;
+export const ServerMessageSchema = Type.Union([...SERVER_SCHEMAS]);
 export type ServerMessage = Static<typeof ServerMessageSchema>;
 export type WelcomeMessage = Static<typeof WelcomeSchema>;
 export type JoinedMessage = Static<typeof JoinedSchema>;
@@ -160,7 +156,7 @@ export interface ControlParseError {
 }
 
 /** Validators per message type, so an error names the right schema's first failure. */
-function compileByType(schemas: TSchema[]): Map<string, ReturnType<typeof TypeCompiler.Compile>> {
+function compileByType(schemas: readonly TSchema[]): Map<string, ReturnType<typeof TypeCompiler.Compile>> {
   const map = new Map<string, ReturnType<typeof TypeCompiler.Compile>>();
   for (const s of schemas) {
     const lit = (s as unknown as { properties: { type: { const: string } } }).properties.type.const;
@@ -169,18 +165,8 @@ function compileByType(schemas: TSchema[]): Map<string, ReturnType<typeof TypeCo
   return map;
 }
 
-const clientValidators = compileByType([HelloSchema, JoinSchema, LeaveSchema, StateSchema, PingSchema]);
-const serverValidators = compileByType([
-  WelcomeSchema,
-  JoinedSchema,
-  LeftSchema,
-  MemberJoinedSchema,
-  MemberLeftSchema,
-  MemberStateSchema,
-  SpeakingSchema,
-  PongSchema,
-  ErrorSchema,
-]);
+const clientValidators = compileByType(CLIENT_SCHEMAS);
+const serverValidators = compileByType(SERVER_SCHEMAS);
 
 function parseWith<T>(
   text: string,

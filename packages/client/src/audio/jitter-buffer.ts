@@ -58,17 +58,13 @@ const WAITING: PopResult = { kind: 'waiting' };
 /** Pops in a row with an excess of buffered frames before one is skipped. */
 const SHRINK_AFTER_POPS = 50;
 
+/** All counters at zero. */
+export function emptyJitterStats(): JitterBufferStats {
+  return { received: 0, played: 0, late: 0, duplicate: 0, overflow: 0, lost: 0, underruns: 0, skipped: 0 };
+}
+
 export class JitterBuffer {
-  readonly stats: JitterBufferStats = {
-    received: 0,
-    played: 0,
-    late: 0,
-    duplicate: 0,
-    overflow: 0,
-    lost: 0,
-    underruns: 0,
-    skipped: 0,
-  };
+  readonly stats: JitterBufferStats = emptyJitterStats();
   private readonly slots: (Slot | undefined)[];
   private readonly capacity: number;
   private readonly frameMs: number;

@@ -5,7 +5,12 @@
  * FEC (from the next packet) or concealment for missing frames and silence
  * when nobody speaks. Pure apart from the decoder it owns.
  */
-import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats } from '../audio/jitter-buffer.js';
+import {
+  emptyJitterStats,
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterBufferStats,
+} from '../audio/jitter-buffer.js';
 import { Mixer, type MixSource } from '../audio/mixer.js';
 import { OpusDecoder, type OpusModule } from '../audio/opus.js';
 
@@ -117,14 +122,7 @@ export class Receiver {
 
 function emptyStats(): ReceiverStats {
   return {
-    received: 0,
-    played: 0,
-    late: 0,
-    duplicate: 0,
-    overflow: 0,
-    lost: 0,
-    underruns: 0,
-    skipped: 0,
+    ...emptyJitterStats(),
     streams: 0,
     ignoredStreams: 0,
     concealed: 0,
@@ -135,14 +133,7 @@ function emptyStats(): ReceiverStats {
 
 function addStream(t: ReceiverStats, s: Stream): void {
   const j = s.jb.stats;
-  t.received += j.received;
-  t.played += j.played;
-  t.late += j.late;
-  t.duplicate += j.duplicate;
-  t.overflow += j.overflow;
-  t.lost += j.lost;
-  t.underruns += j.underruns;
-  t.skipped += j.skipped;
+  for (const k of Object.keys(j) as (keyof JitterBufferStats)[]) t[k] += j[k];
   t.concealed += s.decoder.stats.concealed;
   t.recoveredByFec += s.decoder.stats.recoveredByFec;
   t.corrupt += s.decoder.stats.corrupt;

@@ -1,5 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * Schema migrations, in order. Never edit a migration that has shipped: add
