@@ -14,12 +14,31 @@ const Ref = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
 const Ssrc = Type.Integer({ minimum: 1, maximum: 0xffffffff });
 const ChannelId = Type.Integer({ minimum: 1 });
 
+const Role = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('moderator'),
+  Type.Literal('member'),
+  Type.Literal('guest'),
+]);
+const Nick = Type.String({ minLength: 1, maxLength: 32, pattern: '^[^\\u0000-\\u001f]+$' });
+/** Sequence number of a server → client message, for resume (docs/control-plane.md). */
+const Seq = Type.Optional(Type.Integer({ minimum: 1 }));
+
 export const MemberSchema = Type.Object(
   {
     ssrc: Ssrc,
+    /** Account id; null for a guest. */
+    userId: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
     name: Type.String(),
+    role: Role,
+    /** Self-mute / self-deafen. */
     muted: Type.Boolean(),
     deafened: Type.Boolean(),
+    /** Set by a moderator; sticky until lifted. */
+    serverMuted: Type.Boolean(),
+    serverDeafened: Type.Boolean(),
+    /** Listeners duck others while a priority speaker talks. */
+    prioritySpeaker: Type.Boolean(),
     speaking: Type.Boolean(),
   },
   strict,
@@ -42,21 +61,100 @@ export const MediaParamsSchema = Type.Object(
 export type MediaParams = Static<typeof MediaParamsSchema>;
 
 // ── client → server ──────────────────────────────────────────────────────
+export const ChannelInfoSchema = Type.Object(
+  {
+    id: ChannelId,
+    name: Type.String(),
+    parentId: Type.Union([ChannelId, Type.Null()]),
+    position: Type.Integer(),
+    description: Type.String(),
+    userLimit: Type.Integer({ minimum: 0 }),
+    hasPassword: Type.Boolean(),
+    temporary: Type.Boolean(),
+  },
+  strict,
+);
+export type ChannelInfo = Static<typeof ChannelInfoSchema>;
+
 export const HelloSchema = Type.Object(
   {
     type: Type.Literal('hello'),
     v: Type.Integer({ minimum: 1, maximum: 255 }),
-    name: Type.String({ minLength: 1, maxLength: 32, pattern: '^[^\\u0000-\\u001f]+$' }),
+    /** Nickname of a guest (ignored with a token: the account's name is used). */
+    name: Type.Optional(Nick),
+    /** Login token (POST /api/v1/auth/login) to connect as an account. */
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Take over a session whose WebSocket was cut, with the events it missed. */
+    resume: Type.Optional(
+      Type.Object(
+        {
+          token: Type.String({ minLength: 1, maxLength: 256 }),
+          lastSeq: Type.Integer({ minimum: 0 }),
+        },
+        strict,
+      ),
+    ),
     ref: Ref,
   },
   strict,
 );
+const ChannelRefIn = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), ChannelId]);
 export const JoinSchema = Type.Object(
   {
     type: Type.Literal('join'),
-    channel: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), ChannelId]),
+    channel: ChannelRefIn,
+    password: Type.Optional(Type.String({ maxLength: 256 })),
     ref: Ref,
   },
+  strict,
+);
+export const ChatSchema = Type.Object(
+  { type: Type.Literal('chat'), text: Type.String({ minLength: 1, maxLength: 2000 }), ref: Ref },
+  strict,
+);
+export const CreateTempSchema = Type.Object(
+  {
+    type: Type.Literal('create_temp'),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    parent: Type.Optional(ChannelId),
+    ref: Ref,
+  },
+  strict,
+);
+const Reason = Type.Optional(Type.String({ maxLength: 500 }));
+export const KickSchema = Type.Object(
+  { type: Type.Literal('kick'), ssrc: Ssrc, reason: Reason, ref: Ref },
+  strict,
+);
+export const BanSchema = Type.Object(
+  {
+    type: Type.Literal('ban'),
+    ssrc: Ssrc,
+    reason: Reason,
+    /** Duration; absent = permanent. */
+    minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 * 24 * 3650 })),
+    /** Ban the session's address as well as its account. */
+    ip: Type.Optional(Type.Boolean()),
+    ref: Ref,
+  },
+  strict,
+);
+export const MoveSchema = Type.Object(
+  { type: Type.Literal('move'), ssrc: Ssrc, channel: ChannelRefIn, ref: Ref },
+  strict,
+);
+export const ServerMuteSchema = Type.Object(
+  {
+    type: Type.Literal('server_mute'),
+    ssrc: Ssrc,
+    muted: Type.Optional(Type.Boolean()),
+    deafened: Type.Optional(Type.Boolean()),
+    ref: Ref,
+  },
+  strict,
+);
+export const PrioritySchema = Type.Object(
+  { type: Type.Literal('priority'), ssrc: Ssrc, on: Type.Boolean(), ref: Ref },
   strict,
 );
 export const LeaveSchema = Type.Object({ type: Type.Literal('leave'), ref: Ref }, strict);
@@ -71,7 +169,20 @@ export const StateSchema = Type.Object(
 );
 export const PingSchema = Type.Object({ type: Type.Literal('ping'), t: Type.Number(), ref: Ref }, strict);
 
-const CLIENT_SCHEMAS = [HelloSchema, JoinSchema, LeaveSchema, StateSchema, PingSchema] as const;
+const CLIENT_SCHEMAS = [
+  HelloSchema,
+  JoinSchema,
+  LeaveSchema,
+  StateSchema,
+  PingSchema,
+  ChatSchema,
+  CreateTempSchema,
+  KickSchema,
+  BanSchema,
+  MoveSchema,
+  ServerMuteSchema,
+  PrioritySchema,
+] as const;
 export const ClientMessageSchema = Type.Union([...CLIENT_SCHEMAS]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
 export type HelloMessage = Static<typeof HelloSchema>;
@@ -86,6 +197,17 @@ export const WelcomeSchema = Type.Object(
     sessionId: Ssrc,
     name: Type.String(),
     serverVersion: Type.String(),
+    user: Type.Object(
+      { id: Type.Union([Type.Integer(), Type.Null()]), name: Type.String(), role: Role },
+      strict,
+    ),
+    /** Present this (with the last `seq` seen) in `hello.resume` after a cut. */
+    resumeToken: Type.String(),
+    /** True when this socket took over an existing session. */
+    resumed: Type.Boolean(),
+    /** The channel tree. */
+    channels: Type.Array(ChannelInfoSchema),
+    seq: Seq,
     ref: Ref,
   },
   strict,
@@ -97,29 +219,33 @@ export const JoinedSchema = Type.Object(
     self: MemberSchema,
     members: Type.Array(MemberSchema),
     media: MediaParamsSchema,
+    seq: Seq,
     ref: Ref,
   },
   strict,
 );
-export const LeftSchema = Type.Object({ type: Type.Literal('left'), channelId: ChannelId, ref: Ref }, strict);
+export const LeftSchema = Type.Object(
+  { type: Type.Literal('left'), channelId: ChannelId, seq: Seq, ref: Ref },
+  strict,
+);
 export const MemberJoinedSchema = Type.Object(
-  { type: Type.Literal('member_joined'), channelId: ChannelId, member: MemberSchema },
+  { type: Type.Literal('member_joined'), channelId: ChannelId, member: MemberSchema, seq: Seq },
   strict,
 );
 export const MemberLeftSchema = Type.Object(
-  { type: Type.Literal('member_left'), channelId: ChannelId, ssrc: Ssrc },
+  { type: Type.Literal('member_left'), channelId: ChannelId, ssrc: Ssrc, seq: Seq },
   strict,
 );
 export const MemberStateSchema = Type.Object(
-  { type: Type.Literal('member_state'), channelId: ChannelId, member: MemberSchema },
+  { type: Type.Literal('member_state'), channelId: ChannelId, member: MemberSchema, seq: Seq },
   strict,
 );
 export const SpeakingSchema = Type.Object(
-  { type: Type.Literal('speaking'), channelId: ChannelId, ssrc: Ssrc, speaking: Type.Boolean() },
+  { type: Type.Literal('speaking'), channelId: ChannelId, ssrc: Ssrc, speaking: Type.Boolean(), seq: Seq },
   strict,
 );
 export const PongSchema = Type.Object(
-  { type: Type.Literal('pong'), t: Type.Number(), serverTime: Type.Number(), ref: Ref },
+  { type: Type.Literal('pong'), t: Type.Number(), serverTime: Type.Number(), seq: Seq, ref: Ref },
   strict,
 );
 export const ErrorSchema = Type.Object(
@@ -127,12 +253,61 @@ export const ErrorSchema = Type.Object(
     type: Type.Literal('error'),
     code: Type.Union(Object.values(ErrorCode).map((c) => Type.Literal(c))),
     message: Type.String(),
+    seq: Seq,
     ref: Ref,
   },
   strict,
 );
 
+export const ChatMessageSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    channelId: ChannelId,
+    authorId: Type.Union([Type.Integer(), Type.Null()]),
+    authorName: Type.String(),
+    text: Type.String(),
+    createdAt: Type.String(),
+  },
+  strict,
+);
+export type ChatMessageInfo = Static<typeof ChatMessageSchema>;
+export const ChatEventSchema = Type.Object(
+  { type: Type.Literal('chat'), message: ChatMessageSchema, seq: Seq, ref: Ref },
+  strict,
+);
+export const ChannelCreatedSchema = Type.Object(
+  { type: Type.Literal('channel_created'), channel: ChannelInfoSchema, seq: Seq },
+  strict,
+);
+export const ChannelUpdatedSchema = Type.Object(
+  { type: Type.Literal('channel_updated'), channel: ChannelInfoSchema, seq: Seq },
+  strict,
+);
+export const ChannelDeletedSchema = Type.Object(
+  { type: Type.Literal('channel_deleted'), channelId: ChannelId, seq: Seq },
+  strict,
+);
+/** The server ends this session (kick, ban, account deleted); the socket closes next. */
+export const DisconnectedSchema = Type.Object(
+  {
+    type: Type.Literal('disconnected'),
+    code: Type.String(),
+    reason: Type.String(),
+    by: Type.Optional(Type.String()),
+    seq: Seq,
+  },
+  strict,
+);
+/** Answer to a moderation action that has no other reply. */
+export const OkSchema = Type.Object({ type: Type.Literal('ok'), seq: Seq, ref: Ref }, strict);
+
 const SERVER_SCHEMAS = [
+  ChatEventSchema,
+  ChannelCreatedSchema,
+  ChannelUpdatedSchema,
+  ChannelDeletedSchema,
+  DisconnectedSchema,
+  OkSchema,
   WelcomeSchema,
   JoinedSchema,
   LeftSchema,

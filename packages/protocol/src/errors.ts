@@ -13,6 +13,23 @@ export const ErrorCode = {
   NotFound: 'PARLEY_ERR_NOT_FOUND',
   Validation: 'PARLEY_ERR_VALIDATION',
   Internal: 'PARLEY_ERR_INTERNAL',
+  // control plane: identity and authorization
+  AuthRequired: 'PARLEY_ERR_AUTH_REQUIRED',
+  Forbidden: 'PARLEY_ERR_FORBIDDEN',
+  BadCredentials: 'PARLEY_ERR_BAD_CREDENTIALS',
+  Banned: 'PARLEY_ERR_BANNED',
+  GuestsDisabled: 'PARLEY_ERR_GUESTS_DISABLED',
+  RegistrationClosed: 'PARLEY_ERR_REGISTRATION_CLOSED',
+  NameTaken: 'PARLEY_ERR_NAME_TAKEN',
+  // control plane: channels, sessions, lists
+  ChannelPassword: 'PARLEY_ERR_CHANNEL_PASSWORD',
+  ChannelProtected: 'PARLEY_ERR_CHANNEL_PROTECTED',
+  ChannelCycle: 'PARLEY_ERR_CHANNEL_CYCLE',
+  UnknownSession: 'PARLEY_ERR_UNKNOWN_SESSION',
+  UnknownUser: 'PARLEY_ERR_UNKNOWN_USER',
+  BadCursor: 'PARLEY_ERR_BAD_CURSOR',
+  ResumeFailed: 'PARLEY_ERR_RESUME_FAILED',
+  Kicked: 'PARLEY_ERR_KICKED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,11 +3,15 @@ import websocket from '@fastify/websocket';
 import { MAX_CONTROL_MESSAGE_BYTES } from '@parley/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { ParleyConfig } from './config.js';
-import { ChannelStore } from './db/channels.js';
-import { openDatabase, type Db } from './db/database.js';
+import { openDatabase } from './db/database.js';
+import { SettingsStore } from './db/settings.js';
+import { Services } from './services/index.js';
+import { storesFor } from './services/context.js';
 import { Hub } from './control/hub.js';
 import { ControlSession, type ControlSocket } from './control/session.js';
 import { installProblemHandlers } from './http/problem.js';
+import { registerSecurity } from './http/security.js';
+import { httpsOptions, urlScheme } from './http/tls.js';
 import { registerRoutes } from './http/routes.js';
 import { MediaPlane } from './media/plane.js';
 
@@ -26,6 +30,7 @@ export interface ParleyServer {
   readonly app: FastifyInstance;
   readonly plane: MediaPlane;
   readonly hub: Hub;
+  readonly services: Services;
   readonly config: ParleyConfig;
   /** Binds HTTP/WebSocket and UDP; resolves with the ports actually bound. */
   listen(): Promise<ListenInfo>;
@@ -42,25 +47,53 @@ export interface BuildOptions {
 /** Builds a Parley server from a validated config; `listen()` starts it. */
 export async function buildServer(config: ParleyConfig, opts: BuildOptions = {}): Promise<ParleyServer> {
   const now = opts.now ?? (() => performance.now());
-  const db: Db = await openDatabase(config.dataDir);
-  const store = new ChannelStore(db);
-  await store.ensure([DEFAULT_CHANNEL, ...config.channels]);
+  const tls = httpsOptions(config); // before anything is opened: a bad certificate stops here
+  const { db } = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const stores = storesFor(db);
+  await stores.channels.ensure([DEFAULT_CHANNEL, ...config.channels]);
+  const settings = new SettingsStore(db, {
+    allowGuests: config.auth.allowGuests,
+    allowRegistration: config.auth.allowRegistration,
+    defaultBitrate: 32000,
+    frameMs: config.media.frameMs,
+    maxUsersPerChannel: 0,
+  });
+  await settings.load();
 
   const plane = new MediaPlane({ media: config.media, now });
-  const hub = new Hub(plane, store);
+  const hub = new Hub(plane, stores.channels);
   await hub.refreshChannels();
 
   const app = Fastify({
     logger: opts.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     bodyLimit: 64 * 1024,
+    ...tls,
+    trustProxy: config.trustProxy,
   });
+  const services = new Services({
+    db,
+    stores,
+    hub,
+    settings,
+    config,
+    log: app.log,
+    defaultChannel: DEFAULT_CHANNEL,
+  });
+  const boot = await services.auth.bootstrap();
+  if (boot?.generatedPassword != null) {
+    app.log.warn(
+      { user: 'admin', password: boot.generatedPassword },
+      `first start: created the account "admin" with password ${boot.generatedPassword} — change it (PATCH /api/v1/auth/me); it is not shown again`,
+    );
+  }
   installProblemHandlers(app);
+  await registerSecurity(app, config);
   await app.register(websocket, { options: { maxPayload: MAX_CONTROL_MESSAGE_BYTES } });
 
   let udpPort = 0;
   const sessions = new Set<ControlSession>();
 
-  app.get('/ws', { websocket: true }, (ws: WebSocket) => {
+  app.get('/ws', { websocket: true }, (ws: WebSocket, req) => {
     const socket: ControlSocket = {
       send: (data) => ws.send(data, { binary: true }),
       sendText: (text) => ws.send(text),
@@ -71,6 +104,8 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     };
     const session = new ControlSession(socket, {
       hub,
+      services,
+      ip: req.ip,
       config,
       serverVersion: SERVER_VERSION,
       udpPort: () => udpPort,
@@ -92,13 +127,14 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     });
   });
 
-  registerRoutes(app, { store, hub, version: SERVER_VERSION });
+  await registerRoutes(app, { services, stores, settings, hub, config, version: SERVER_VERSION });
 
   let closed = false;
   return {
     app,
     plane,
     hub,
+    services,
     config,
     async listen() {
       udpPort = await plane.listenUdp(config.host, config.udpPort);
@@ -106,7 +142,7 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
       const addr = app.server.address();
       const httpPort = typeof addr === 'object' && addr !== null ? addr.port : config.httpPort;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      return { host: config.host, httpPort, udpPort, url: `http://${host}:${httpPort}` };
+      return { host: config.host, httpPort, udpPort, url: `${urlScheme(config)}://${host}:${httpPort}` };
     },
     async close() {
       if (closed) return;

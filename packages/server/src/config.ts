@@ -4,7 +4,8 @@
  * Nothing below `main` reads `process.env`. Every option is listed in
  * docs/config.md.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Type, type Static } from '@sinclair/typebox';
@@ -22,6 +23,8 @@ export const ConfigSchema = Type.Object(
     udpPort: Port,
     /** Directory for the SQLite database and other state. */
     dataDir: Type.String({ minLength: 1 }),
+    /** `postgres://…`: use PostgreSQL instead of the embedded SQLite in dataDir. */
+    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
     /** Channels that exist at start, besides "Lobby". */
     channels: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 }),
     logLevel: Type.Union([
@@ -33,6 +36,32 @@ export const ConfigSchema = Type.Object(
       Type.Literal('trace'),
       Type.Literal('silent'),
     ]),
+    /** HTTPS + WSS on the HTTP port: both files (PEM) or neither (plain HTTP, e.g. behind a TLS proxy). */
+    tls: Type.Object(
+      {
+        /** Certificate chain, e.g. Let's Encrypt `fullchain.pem`. */
+        certFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Private key of that certificate, unencrypted, e.g. `privkey.pem`. */
+        keyFile: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    /** Reverse proxies whose `X-Forwarded-For` names the client: none, any, or these addresses / CIDRs. */
+    trustProxy: Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 })]),
+    http: Type.Object(
+      {
+        cors: Type.Object(
+          {
+            /** Other origins whose pages may call the API (`https://host[:port]`, or `*`); [] = same-origin only. */
+            origins: Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        /** Security headers (CSP, HSTS, nosniff, …) on every HTTP answer. */
+        securityHeaders: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
     media: Type.Object(
       {
         /** Largest media packet accepted (bytes, header + sealed payload). */
@@ -47,6 +76,23 @@ export const ConfigSchema = Type.Object(
         wsMaxBufferedBytes: Type.Integer({ minimum: 1024 }),
         /** Silence after which a speaker is reported as not speaking. */
         speakingHoldMs: Type.Integer({ minimum: 50, maximum: 5000 }),
+      },
+      { additionalProperties: false },
+    ),
+    auth: Type.Object(
+      {
+        /** Nickname-only guests may connect (least rights). */
+        allowGuests: Type.Boolean(),
+        /** Anyone may create an account with POST /api/v1/auth/register. */
+        allowRegistration: Type.Boolean(),
+        /** Password of the `admin` account created on first start; generated and logged once when absent. */
+        adminPassword: Type.Optional(Type.String({ minLength: 8, maxLength: 256 })),
+        /** Lifetime of a login token. */
+        tokenTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 365 }),
+        /** Login attempts per minute per client address. */
+        loginPerMinute: Type.Integer({ minimum: 1 }),
+        /** How long a disconnected WebSocket session may be resumed, with the events it missed. */
+        resumeGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
       },
       { additionalProperties: false },
     ),
@@ -75,6 +121,12 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
   dataDir: './data',
   channels: [],
   logLevel: 'info',
+  tls: {},
+  trustProxy: false,
+  http: {
+    cors: { origins: [] },
+    securityHeaders: true,
+  },
   media: {
     maxPacketSize: 1200,
     maxPacketsPerSecond: 150,
@@ -82,6 +134,13 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     frameMs: 20,
     wsMaxBufferedBytes: 256 * 1024,
     speakingHoldMs: 300,
+  },
+  auth: {
+    allowGuests: true,
+    allowRegistration: true,
+    tokenTtlHours: 24 * 30,
+    loginPerMinute: 10,
+    resumeGraceMs: 30_000,
   },
   limits: {
     maxSessions: 5000,
@@ -130,13 +189,89 @@ export function finalizeConfig(...layers: ConfigOverrides[]): ParleyConfig {
     const where = first ? first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)' : '(root)';
     throw new ConfigError(`invalid configuration: ${where}: ${first?.message ?? 'invalid'}`);
   }
+  checkBeyondSchema(merged as Static<typeof ConfigSchema>);
   return deepFreeze(merged);
+}
+
+/** What the schema cannot say: TLS files both-or-neither and readable, proxy addresses, CORS origins. */
+function checkBeyondSchema(c: Static<typeof ConfigSchema>): void {
+  const bad = (where: string, why: string): ConfigError =>
+    new ConfigError(`invalid configuration: ${where}: ${why}`);
+  const { certFile, keyFile } = c.tls;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw bad(
+      certFile === undefined ? 'tls.certFile' : 'tls.keyFile',
+      'TLS needs both tls.certFile (--tls-cert, PARLEY_TLS_CERT) and tls.keyFile (--tls-key, PARLEY_TLS_KEY), or neither',
+    );
+  }
+  for (const [where, file] of [
+    ['tls.certFile', certFile],
+    ['tls.keyFile', keyFile],
+  ] as const) {
+    if (file === undefined) continue;
+    try {
+      accessSync(file, fsConstants.R_OK);
+      if (!statSync(file).isFile()) throw new Error('not a regular file');
+    } catch (err) {
+      throw bad(where, `cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (Array.isArray(c.trustProxy)) {
+    for (const a of c.trustProxy) {
+      if (!isProxyAddress(a)) {
+        throw bad(
+          'trustProxy',
+          `"${a}" is not an IP address, a CIDR (10.0.0.0/8) or loopback|linklocal|uniquelocal`,
+        );
+      }
+    }
+  }
+  for (const o of c.http.cors.origins) {
+    if (!isOrigin(o)) {
+      throw bad('http.cors.origins', `"${o}" is not an origin: scheme://host[:port] without a path, or *`);
+    }
+  }
+}
+
+/** An address, a CIDR or a range name, as Fastify's `trustProxy` (proxy-addr) takes them. */
+function isProxyAddress(s: string): boolean {
+  if (s === 'loopback' || s === 'linklocal' || s === 'uniquelocal') return true;
+  const [ip = '', bits, ...rest] = s.split('/');
+  const family = isIP(ip);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function isOrigin(s: string): boolean {
+  if (s === '*') return true;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
+  } catch {
+    return false;
+  }
 }
 
 function intFrom(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return Number(raw);
+}
+
+/** `true`, `false`, or a comma-separated list of proxy addresses / CIDRs. */
+function trustProxyFrom(raw: string | undefined): boolean | string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (raw.trim() === 'true') return true;
+  if (raw.trim() === 'false') return false;
+  return listFrom(raw);
+}
+
+function listFrom(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /** Reads the `PARLEY_*` variables of an environment (passed in, never global). */
@@ -151,8 +286,18 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   const up = intFrom('PARLEY_UDP_PORT', env.PARLEY_UDP_PORT);
   if (up !== undefined) out.udpPort = up;
   if (env.PARLEY_DATA_DIR) out.dataDir = env.PARLEY_DATA_DIR;
+  if (env.PARLEY_DATABASE_URL) out.databaseUrl = env.PARLEY_DATABASE_URL;
   if (channels && channels.length > 0) out.channels = channels;
   if (env.PARLEY_LOG_LEVEL) out.logLevel = env.PARLEY_LOG_LEVEL as ParleyConfig['logLevel'];
+  if (env.PARLEY_TLS_CERT) out.tls = { certFile: env.PARLEY_TLS_CERT };
+  if (env.PARLEY_TLS_KEY) out.tls = { ...out.tls, keyFile: env.PARLEY_TLS_KEY };
+  const tp = trustProxyFrom(env.PARLEY_TRUST_PROXY);
+  if (tp !== undefined) out.trustProxy = tp;
+  if (env.PARLEY_CORS_ORIGINS) out.http = { cors: { origins: listFrom(env.PARLEY_CORS_ORIGINS) } };
+  if (env.PARLEY_ADMIN_PASSWORD) out.auth = { adminPassword: env.PARLEY_ADMIN_PASSWORD };
+  if (env.PARLEY_ALLOW_GUESTS) {
+    out.auth = { ...out.auth, allowGuests: env.PARLEY_ALLOW_GUESTS !== 'false' && env.PARLEY_ALLOW_GUESTS !== '0' };
+  }
   return out;
 }
 
@@ -188,9 +333,13 @@ export function configFromArgv(argv: readonly string[]): ParsedFlags {
         'http-port': { type: 'string' },
         'udp-port': { type: 'string' },
         'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
         channel: { type: 'string', multiple: true },
         config: { type: 'string' },
         'log-level': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'trust-proxy': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -207,8 +356,13 @@ export function configFromArgv(argv: readonly string[]): ParsedFlags {
   const up = intFrom('--udp-port', v['udp-port']);
   if (up !== undefined) overrides.udpPort = up;
   if (v['data-dir'] !== undefined) overrides.dataDir = v['data-dir'];
+  if (v['database-url'] !== undefined) overrides.databaseUrl = v['database-url'];
   if (v.channel !== undefined) overrides.channels = v.channel;
   if (v['log-level'] !== undefined) overrides.logLevel = v['log-level'] as ParleyConfig['logLevel'];
+  if (v['tls-cert'] !== undefined) overrides.tls = { certFile: v['tls-cert'] };
+  if (v['tls-key'] !== undefined) overrides.tls = { ...overrides.tls, keyFile: v['tls-key'] };
+  const tp = trustProxyFrom(v['trust-proxy']);
+  if (tp !== undefined) overrides.trustProxy = tp;
   return { overrides, configFile: v.config, help: v.help === true };
 }
 
@@ -222,7 +376,18 @@ export function loadConfig(
   const file = flags.configFile ?? env.PARLEY_CONFIG;
   const fileLayer = file ? configFromFile(resolve(cwd, file)) : {};
   const envLayer = configFromEnv(env);
-  const config = finalizeConfig(fileLayer, envLayer, flags.overrides);
+  // TLS files, like dataDir, are relative to the working directory.
+  const tlsFiles: { certFile?: unknown; keyFile?: unknown } = {
+    ...fileLayer.tls,
+    ...envLayer.tls,
+    ...flags.overrides.tls,
+  };
+  const tlsLayer: ConfigOverrides = { tls: {} };
+  for (const k of ['certFile', 'keyFile'] as const) {
+    const f = tlsFiles[k];
+    if (typeof f === 'string' && f !== '') tlsLayer.tls = { ...tlsLayer.tls, [k]: resolve(cwd, f) };
+  }
+  const config = finalizeConfig(fileLayer, envLayer, flags.overrides, tlsLayer);
   // Channels from every layer add up: a flag adds to the file's list.
   const channels = [
     ...new Set([
@@ -243,9 +408,14 @@ export const HELP = `Usage: parley-server [options]   (npm start -- [options])
   --http-port PORT     HTTP + WebSocket port, 0 = any free (default 8710)
   --udp-port PORT      UDP voice port, 0 = any free (default 8710)
   --data-dir DIR       where the SQLite database lives (default ./data)
+  --database-url URL   postgres://user:pass@host/db: PostgreSQL instead of SQLite
   --channel NAME       a channel that exists at start (repeatable)
   --config FILE        JSON config file (see docs/config.md)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info)
+  --tls-cert FILE      PEM certificate (chain): serve HTTPS + WSS (with --tls-key)
+  --tls-key FILE       PEM private key of --tls-cert
+  --trust-proxy VALUE  reverse proxies whose X-Forwarded-For counts: true, or a
+                       comma list of addresses / CIDRs (default: none)
   -h, --help           this help
 
 Every option also reads from PARLEY_* environment variables; see docs/config.md.

@@ -1,28 +1,73 @@
-import type { Member, ServerMessage } from '@parley/protocol';
-import type { Channel, ChannelStore } from '../db/channels.js';
+import { EventEmitter } from 'node:events';
+import type { ChannelInfo, Member, ServerMessage } from '@parley/protocol';
+import { ALL_PERMS, effectivePerms, Perm, type Override } from '../auth/permissions.js';
+import type { ChannelRow, ChannelStore } from '../db/channels.js';
 import type { MediaPlane } from '../media/plane.js';
 import type { MediaSession } from '../media/session.js';
+import type { Actor } from '../services/actor.js';
+
+/** Per-peer presence flags, owned by the hub. */
+export interface Presence {
+  selfMuted: boolean;
+  selfDeafened: boolean;
+  serverMuted: boolean;
+  serverDeafened: boolean;
+  prioritySpeaker: boolean;
+}
+
+export const newPresence = (): Presence => ({
+  selfMuted: false,
+  selfDeafened: false,
+  serverMuted: false,
+  serverDeafened: false,
+  prioritySpeaker: false,
+});
 
 /** What the hub needs from a connected control session. */
 export interface HubPeer {
   readonly media: MediaSession;
-  readonly name: string;
+  readonly actor: Actor;
+  readonly presence: Presence;
+  /** Sends one server → client message (sequenced and kept for resume by the session). */
   send(msg: ServerMessage): void;
+  /** Ends the session: sends `disconnected`, closes the socket with `closeCode`, releases everything. */
+  disconnect(code: string, reason: string, closeCode: number, by?: string): void;
 }
 
+export interface HubEvents {
+  /** The last person left a channel. */
+  empty: [channelId: number];
+}
+
+export const toChannelInfo = (c: ChannelRow): ChannelInfo => ({
+  id: c.id,
+  name: c.name,
+  parentId: c.parentId,
+  position: c.position,
+  description: c.description,
+  userLimit: c.userLimit,
+  hasPassword: c.hasPassword,
+  temporary: c.temporary,
+});
+
 /**
- * Presence: who is in which channel. Joins, leaves and state changes go
- * through here so that every member of a channel hears about them, and the
- * media plane's routing table follows.
+ * Live state of the control plane: the channel tree and its permission
+ * overrides (cached from the database), who is connected, who is in which
+ * channel. Joins, leaves and state changes go through here so that every
+ * member hears about them and the media plane's routing and "may speak"
+ * flags follow. Synchronous: services persist first, then tell the hub.
  */
-export class Hub {
+export class Hub extends EventEmitter<HubEvents> {
+  private readonly peers = new Set<HubPeer>();
   private readonly members = new Map<number, Set<HubPeer>>();
-  private channelCache: Channel[] = [];
+  private channels = new Map<number, ChannelRow>();
+  private overrides = new Map<number, Override[]>();
 
   constructor(
     readonly plane: MediaPlane,
     private readonly store: ChannelStore,
   ) {
+    super();
     plane.on('speaking', (session, speaking) => {
       if (session.channelId === null) return;
       this.broadcast(session.channelId, {
@@ -34,38 +79,118 @@ export class Hub {
     });
   }
 
-  /** Loads the channel list from the database (call after any change). */
+  /** Reloads channels and overrides from the database (after any change), and re-applies permissions. */
   async refreshChannels(): Promise<void> {
-    this.channelCache = await this.store.list();
+    const [rows, overrides] = await Promise.all([this.store.all(), this.store.overrides()]);
+    this.channels = new Map(rows.map((c) => [c.id, c]));
+    this.overrides = overrides;
+    for (const p of this.peers) this.applyMedia(p);
+  }
+
+  // ── channels ──
+  channelList(): ChannelRow[] {
+    return [...this.channels.values()];
+  }
+
+  channelInfos(): ChannelInfo[] {
+    return this.channelList().map(toChannelInfo);
   }
 
   /** Finds a channel by numeric id or by exact name. */
-  findChannel(ref: string | number): Channel | undefined {
-    if (typeof ref === 'number') return this.channelCache.find((c) => c.id === ref);
-    return this.channelCache.find((c) => c.name === ref);
+  findChannel(ref: string | number): ChannelRow | undefined {
+    if (typeof ref === 'number') return this.channels.get(ref);
+    for (const c of this.channels.values()) if (c.name === ref) return c;
+    return undefined;
+  }
+
+  /** Ids of `id` and every descendant, children after parents. */
+  subtree(id: number): number[] {
+    const out: number[] = [];
+    const visit = (cid: number): void => {
+      out.push(cid);
+      for (const c of this.channels.values()) if (c.parentId === cid) visit(c.id);
+    };
+    if (this.channels.has(id)) visit(id);
+    return out;
+  }
+
+  /** Override lists from the top-level ancestor down to the channel. */
+  chain(channelId: number): Override[][] {
+    const out: Override[][] = [];
+    let c = this.channels.get(channelId);
+    for (let guard = 0; c !== undefined && guard < 1000; guard++) {
+      out.unshift(this.overrides.get(c.id) ?? []);
+      c = c.parentId === null ? undefined : this.channels.get(c.parentId);
+    }
+    return out;
+  }
+
+  /** Effective permission bits of an actor in a channel (null = server-wide defaults). */
+  permsOf(actor: Actor, channelId: number | null): number {
+    if (actor.role === 'admin') return ALL_PERMS;
+    return effectivePerms(actor.role, channelId === null ? [] : this.chain(channelId));
+  }
+
+  may(actor: Actor, perm: number, channelId: number | null): boolean {
+    return (this.permsOf(actor, channelId) & perm) === perm;
+  }
+
+  // ── peers ──
+  addPeer(p: HubPeer): void {
+    this.peers.add(p);
+  }
+
+  removePeer(p: HubPeer): void {
+    this.leave(p);
+    this.peers.delete(p);
+  }
+
+  allPeers(): HubPeer[] {
+    return [...this.peers];
+  }
+
+  peerBySsrc(ssrc: number): HubPeer | undefined {
+    for (const p of this.peers) if (p.media.ssrc === ssrc) return p;
+    return undefined;
+  }
+
+  peersOfUser(userId: number): HubPeer[] {
+    return [...this.peers].filter((p) => p.actor.userId === userId);
+  }
+
+  onlineUserIds(): number[] {
+    const ids = new Set<number>();
+    for (const p of this.peers) if (p.actor.userId !== null) ids.add(p.actor.userId);
+    return [...ids];
   }
 
   memberCount(channelId: number): number {
     return this.members.get(channelId)?.size ?? 0;
   }
 
-  /** The other members of a channel, as presence records. */
+  /** The members of a channel, as presence records (optionally without one). */
   membersOf(channelId: number, except?: HubPeer): Member[] {
     const out: Member[] = [];
     for (const p of this.members.get(channelId) ?? []) if (p !== except) out.push(memberOf(p));
     return out;
   }
 
-  join(peer: HubPeer, channel: Channel): void {
+  peersIn(channelId: number): HubPeer[] {
+    return [...(this.members.get(channelId) ?? [])];
+  }
+
+  /** Puts a peer in a channel (leaving its current one); checks are the caller's. */
+  join(peer: HubPeer, channel: ChannelRow): void {
     this.leave(peer);
     let set = this.members.get(channel.id);
     if (!set) {
       set = new Set();
       this.members.set(channel.id, set);
     }
+    this.plane.setChannel(peer.media, channel.id);
+    this.applyMedia(peer);
     this.broadcast(channel.id, { type: 'member_joined', channelId: channel.id, member: memberOf(peer) });
     set.add(peer);
-    this.plane.setChannel(peer.media, channel.id);
   }
 
   /** Takes a peer out of its channel, if any; returns the channel id it left. */
@@ -74,41 +199,60 @@ export class Hub {
     if (channelId === null) return null;
     const set = this.members.get(channelId);
     set?.delete(peer);
-    if (set?.size === 0) this.members.delete(channelId);
     this.plane.setChannel(peer.media, null);
     this.broadcast(channelId, { type: 'member_left', channelId, ssrc: peer.media.ssrc });
+    if (set?.size === 0) {
+      this.members.delete(channelId);
+      this.emit('empty', channelId);
+    }
     return channelId;
   }
 
-  /** Applies self-mute/deafen and tells the channel (the peer included). */
-  setState(peer: HubPeer, muted: boolean | undefined, deafened: boolean | undefined): void {
+  /** Changes presence flags and tells the channel (the peer included). */
+  updatePresence(peer: HubPeer, patch: Partial<Presence>): void {
+    const pr = peer.presence;
+    Object.assign(pr, patch);
+    // Deafening implies muting, as in Mumble and Discord.
+    if (patch.selfDeafened === true) pr.selfMuted = true;
+    this.applyMedia(peer);
+    const channelId = peer.media.channelId;
+    if (channelId !== null) {
+      this.broadcast(channelId, { type: 'member_state', channelId, member: memberOf(peer) });
+    }
+  }
+
+  /** Media routing follows presence and permissions: the router only reads these flags. */
+  private applyMedia(peer: HubPeer): void {
+    const pr = peer.presence;
     const media = peer.media;
-    if (deafened !== undefined) {
-      media.deafened = deafened;
-      // Deafening implies muting, as in Mumble and Discord.
-      if (deafened) this.plane.setMuted(media, true);
-    }
-    if (muted !== undefined) this.plane.setMuted(media, muted || media.deafened);
-    if (media.channelId !== null) {
-      this.broadcast(media.channelId, {
-        type: 'member_state',
-        channelId: media.channelId,
-        member: memberOf(peer),
-      });
-    }
+    media.deafened = pr.selfDeafened || pr.serverDeafened;
+    this.plane.setMuted(media, pr.selfMuted || pr.serverMuted || media.deafened);
+    const channelId = media.channelId;
+    media.canSpeak = channelId !== null && this.may(peer.actor, Perm.Speak, channelId);
   }
 
   broadcast(channelId: number, msg: ServerMessage, except?: HubPeer): void {
     for (const p of this.members.get(channelId) ?? []) if (p !== except) p.send(msg);
   }
+
+  /** To every connected session (channel tree changes). */
+  broadcastAll(msg: ServerMessage): void {
+    for (const p of this.peers) p.send(msg);
+  }
 }
 
 export function memberOf(p: HubPeer): Member {
+  const pr = p.presence;
   return {
     ssrc: p.media.ssrc,
-    name: p.name,
-    muted: p.media.muted,
-    deafened: p.media.deafened,
+    userId: p.actor.userId,
+    name: p.actor.name,
+    role: p.actor.role,
+    muted: pr.selfMuted,
+    deafened: pr.selfDeafened,
+    serverMuted: pr.serverMuted,
+    serverDeafened: pr.serverDeafened,
+    prioritySpeaker: pr.prioritySpeaker,
     speaking: p.media.speaking,
   };
 }

@@ -2,7 +2,9 @@ import { ErrorCode, parseClientMessage, type ClientMessage, type ServerMessage }
 import type { ParleyConfig } from '../config.js';
 import type { MediaSession, WsSink } from '../media/session.js';
 import { TokenBucket } from '../media/token-bucket.js';
-import { memberOf, type Hub, type HubPeer } from './hub.js';
+import type { Actor } from '../services/actor.js';
+import type { Services } from '../services/index.js';
+import { memberOf, newPresence, type Hub, type HubPeer, type Presence } from './hub.js';
 
 /** The transport a control session talks through (a WebSocket in production). */
 export interface ControlSocket extends WsSink {
@@ -16,12 +18,15 @@ export interface ControlSocket extends WsSink {
  */
 export type ControlState =
   | { status: 'connected'; helloTimer: NodeJS.Timeout }
-  | { status: 'ready'; name: string; media: MediaSession }
-  | { status: 'in_channel'; name: string; media: MediaSession; channelId: number }
+  | { status: 'ready'; actor: Actor; media: MediaSession }
+  | { status: 'in_channel'; actor: Actor; media: MediaSession; channelId: number }
   | { status: 'closed' };
 
 export interface ControlSessionDeps {
   hub: Hub;
+  services: Services;
+  /** The client's address (after trusted-proxy resolution). */
+  ip: string;
   config: ParleyConfig;
   serverVersion: string;
   udpPort: () => number;
@@ -68,9 +73,20 @@ export class ControlSession implements HubPeer {
     throw new Error(`no media session in state ${s.status}`);
   }
 
-  get name(): string {
+  readonly presence: Presence = newPresence();
+
+  /** Who this session is; only valid after hello (HubPeer contract). */
+  get actor(): Actor {
     const s = this.state;
-    return s.status === 'ready' || s.status === 'in_channel' ? s.name : '';
+    if (s.status === 'ready' || s.status === 'in_channel') return s.actor;
+    throw new Error(`no actor in state ${s.status}`);
+  }
+
+  disconnect(code: string, reason: string, closeCode: number, by?: string): void {
+    if (this.state.status === 'closed') return;
+    this.send({ type: 'disconnected', code, reason, ...(by === undefined ? {} : { by }) });
+    this.socket.close(closeCode, reason.slice(0, 100));
+    this.close();
   }
 
   send(msg: ServerMessage): void {
@@ -136,12 +152,19 @@ export class ControlSession implements HubPeer {
     }
     clearTimeout(s.helloTimer);
     const media = hub.plane.createSession(this.socket);
-    this.state = { status: 'ready', name: msg.name, media };
+    const name = msg.name ?? 'guest';
+    const actor: Actor = { userId: null, name, role: 'guest', ip: this.deps.ip };
+    this.state = { status: 'ready', actor, media };
+    hub.addPeer(this);
     reply({
       type: 'welcome',
       sessionId: media.ssrc,
-      name: msg.name,
+      name,
       serverVersion: this.deps.serverVersion,
+      user: { id: null, name, role: 'guest' },
+      resumeToken: '',
+      resumed: false,
+      channels: hub.channelInfos(),
       ...ref(msg.ref),
     });
   }
@@ -157,7 +180,7 @@ export class ControlSession implements HubPeer {
       return this.sendError(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`, msg.ref);
     }
     hub.join(this, channel);
-    this.state = { status: 'in_channel', name: s.name, media: s.media, channelId: channel.id };
+    this.state = { status: 'in_channel', actor: s.actor, media: s.media, channelId: channel.id };
     reply({
       type: 'joined',
       channel: { id: channel.id, name: channel.name },
@@ -182,7 +205,7 @@ export class ControlSession implements HubPeer {
     if (s.status !== 'in_channel') return this.sendError(ErrorCode.NotInChannel, 'not in a channel', msg.ref);
     const channelId = s.channelId;
     this.deps.hub.leave(this);
-    this.state = { status: 'ready', name: s.name, media: s.media };
+    this.state = { status: 'ready', actor: s.actor, media: s.media };
     reply({ type: 'left', channelId, ...ref(msg.ref) });
   }
 
@@ -190,7 +213,10 @@ export class ControlSession implements HubPeer {
     const s = this.state;
     if (s.status !== 'in_channel')
       return this.sendError(ErrorCode.NotInChannel, 'join a channel first', msg.ref);
-    this.deps.hub.setState(this, msg.muted, msg.deafened);
+    this.deps.hub.updatePresence(this, {
+      ...(msg.muted === undefined ? {} : { selfMuted: msg.muted }),
+      ...(msg.deafened === undefined ? {} : { selfDeafened: msg.deafened }),
+    });
   }
 
   private sendError(code: ErrorCode, message: string, r?: string): void {
@@ -203,7 +229,7 @@ export class ControlSession implements HubPeer {
     if (s.status === 'closed') return;
     if (s.status === 'connected') clearTimeout(s.helloTimer);
     else {
-      this.deps.hub.leave(this);
+      this.deps.hub.removePeer(this);
       this.deps.hub.plane.removeSession(s.media);
     }
     this.state = { status: 'closed' };

@@ -1,7 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { ChannelStore } from '../db/channels.js';
+import type { ParleyConfig } from '../config.js';
 import type { Hub } from '../control/hub.js';
+import type { SettingsStore } from '../db/settings.js';
+import type { Services } from '../services/index.js';
+import type { Stores } from '../services/context.js';
+import { installActor } from './actor.js';
+
+export interface RouteDeps {
+  services: Services;
+  stores: Stores;
+  settings: SettingsStore;
+  hub: Hub;
+  config: ParleyConfig;
+  version: string;
+}
 
 const ChannelOut = Type.Object({
   id: Type.Integer(),
@@ -10,18 +23,17 @@ const ChannelOut = Type.Object({
   members: Type.Integer({ description: 'people in the channel now' }),
 });
 
-/** REST API of the voice core: channels, health, media statistics. */
-export function registerRoutes(
-  app: FastifyInstance,
-  deps: { store: ChannelStore; hub: Hub; version: string },
-): void {
+/** The REST API under /api/v1. */
+export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  installActor(app, deps.services);
+  await Promise.resolve();
+
   app.get(
     '/api/v1/channels',
     { schema: { response: { 200: Type.Object({ items: Type.Array(ChannelOut) }) } } },
-    async () => {
-      const channels = await deps.store.list();
-      return { items: channels.map((c) => ({ ...c, members: deps.hub.memberCount(c.id) })) };
-    },
+    () => ({
+      items: deps.hub.channelList().map((c) => ({ ...c, members: deps.hub.memberCount(c.id) })),
+    }),
   );
 
   app.get(

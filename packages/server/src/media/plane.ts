@@ -220,6 +220,10 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
       stats.drops.muted++;
       return;
     }
+    if (!s.canSpeak) {
+      stats.drops.no_speak_permission++;
+      return;
+    }
     stats.audioIn++;
     const { extSeq, payload } = opened.value;
     const hdr = this.hdr;

@@ -37,6 +37,8 @@ export class MediaSession {
   channelId: number | null = null;
   muted = false;
   deafened = false;
+  /** The sender's role may speak in its channel (set by the Hub from permissions). */
+  canSpeak = false;
   /** Bound UDP address (after a valid HELLO); port 0 = not bound. */
   udpAddress = '';
   udpPort = 0;

@@ -24,6 +24,7 @@ export const DROP_REASONS = [
   // routing
   'not_in_channel',
   'muted',
+  'no_speak_permission',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

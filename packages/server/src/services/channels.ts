@@ -1,0 +1,223 @@
+import { ErrorCode } from '@parley/protocol';
+import { atLeast, Perm, type ActorRole } from '../auth/permissions.js';
+import { hashPassword, verifyPassword } from '../auth/secrets.js';
+import type { ChannelRow } from '../db/channels.js';
+import { toChannelInfo, type HubPeer } from '../control/hub.js';
+import type { Actor } from './actor.js';
+import { audit, inTransaction, SYSTEM, type ServiceContext } from './context.js';
+import { fail } from './errors.js';
+
+export interface ChannelCreate {
+  name: string;
+  parentId?: number | null;
+  position?: number;
+  description?: string;
+  userLimit?: number;
+  /** Plain text; stored as an argon2id hash. Empty or null = open. */
+  password?: string | null;
+  temporary?: boolean;
+}
+
+export type ChannelPatch = Partial<ChannelCreate>;
+
+/** Moves a peer into a channel and tells it (a `joined` message with its media parameters). */
+export type PlacePeer = (peer: HubPeer, channel: ChannelRow) => void;
+
+/** The channel tree: create, change, delete, permissions, entry checks (docs/control-plane.md "Channels"). */
+export class ChannelService {
+  /** Set by the WebSocket layer: how to move a connected peer into a channel. */
+  placePeer: PlacePeer = () => undefined;
+
+  constructor(private readonly ctx: ServiceContext) {
+    ctx.hub.on('empty', (id) => {
+      const ch = ctx.hub.findChannel(id);
+      if (ch?.temporary === true) {
+        this.remove(SYSTEM, id).catch((err: unknown) =>
+          ctx.log.error({ err, channelId: id }, 'temporary channel cleanup'),
+        );
+      }
+    });
+  }
+
+  get(id: number): ChannelRow {
+    const ch = this.ctx.hub.findChannel(id);
+    if (ch === undefined) fail(ErrorCode.UnknownChannel, `no channel ${id}`);
+    return ch;
+  }
+
+  private assertManage(actor: Actor, channelId: number | null): void {
+    if (!this.ctx.hub.may(actor, Perm.ManageChannel, channelId)) {
+      fail(
+        ErrorCode.Forbidden,
+        channelId === null ? 'you may not create top-level channels' : 'you may not manage this channel',
+      );
+    }
+  }
+
+  private assertNameFree(name: string, exceptId?: number): void {
+    const other = this.ctx.hub.findChannel(name);
+    if (other !== undefined && other.id !== exceptId)
+      fail(ErrorCode.NameTaken, `a channel named ${name} exists`);
+  }
+
+  async create(
+    actor: Actor,
+    input: ChannelCreate,
+    opts: { allowTempByMembers?: boolean } = {},
+  ): Promise<ChannelRow> {
+    const parentId = input.parentId ?? null;
+    if (parentId !== null) this.get(parentId);
+    const canEnterParent = this.ctx.hub.may(actor, Perm.Enter, parentId);
+    if (!(opts.allowTempByMembers === true && input.temporary === true && canEnterParent))
+      this.assertManage(actor, parentId);
+    this.assertNameFree(input.name);
+    const passwordHash = input.password ? await hashPassword(input.password) : null;
+    const row = await inTransaction(this.ctx, async (s) => {
+      const ch = await s.channels.create({
+        name: input.name,
+        parentId,
+        position: input.position ?? 0,
+        description: input.description ?? '',
+        userLimit: input.userLimit ?? 0,
+        passwordHash,
+        temporary: input.temporary ?? false,
+      });
+      await s.audit.record(
+        audit(actor, 'channel.create', 'channel', ch.id, {
+          name: ch.name,
+          parentId,
+          temporary: ch.temporary,
+        }),
+      );
+      return ch;
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) fail(ErrorCode.NameTaken, `a channel named ${input.name} exists`);
+      throw err;
+    });
+    await this.ctx.hub.refreshChannels();
+    this.ctx.hub.broadcastAll({ type: 'channel_created', channel: toChannelInfo(row) });
+    return row;
+  }
+
+  async update(actor: Actor, id: number, patch: ChannelPatch): Promise<ChannelRow> {
+    const before = this.get(id);
+    this.assertManage(actor, id);
+    if (patch.name !== undefined) this.assertNameFree(patch.name, id);
+    if (patch.parentId !== undefined && patch.parentId !== before.parentId) {
+      const to = patch.parentId;
+      if (to !== null) {
+        this.get(to);
+        if (this.ctx.hub.subtree(id).includes(to))
+          fail(ErrorCode.ChannelCycle, 'a channel cannot move under itself');
+      }
+      this.assertManage(actor, to);
+    }
+    const passwordHash =
+      patch.password === undefined
+        ? undefined
+        : patch.password === null || patch.password === ''
+          ? null
+          : await hashPassword(patch.password);
+    const row = await inTransaction(this.ctx, async (s) => {
+      const ch = await s.channels.update(id, {
+        ...(patch.name === undefined ? {} : { name: patch.name }),
+        ...(patch.parentId === undefined ? {} : { parentId: patch.parentId }),
+        ...(patch.position === undefined ? {} : { position: patch.position }),
+        ...(patch.description === undefined ? {} : { description: patch.description }),
+        ...(patch.userLimit === undefined ? {} : { userLimit: patch.userLimit }),
+        ...(passwordHash === undefined ? {} : { passwordHash }),
+        ...(patch.temporary === undefined ? {} : { temporary: patch.temporary }),
+      });
+      if (ch === undefined) fail(ErrorCode.UnknownChannel, `no channel ${id}`);
+      const { password, ...rest } = patch;
+      await s.audit.record(
+        audit(actor, 'channel.update', 'channel', id, {
+          ...rest,
+          ...(password === undefined ? {} : { password: password ? 'set' : 'removed' }),
+        }),
+      );
+      return ch;
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) fail(ErrorCode.NameTaken, `a channel named ${patch.name ?? ''} exists`);
+      throw err;
+    });
+    await this.ctx.hub.refreshChannels();
+    this.ctx.hub.broadcastAll({ type: 'channel_updated', channel: toChannelInfo(row) });
+    return row;
+  }
+
+  /**
+   * Deletes a channel and its subtree. The people inside move to the deleted
+   * channel's parent, or to the default channel for a top-level one.
+   */
+  async remove(actor: Actor, id: number): Promise<void> {
+    const ch = this.get(id);
+    if (ch.name === this.ctx.defaultChannel) fail(ErrorCode.ChannelProtected, `${ch.name} cannot be deleted`);
+    this.assertManage(actor, id);
+    const hub = this.ctx.hub;
+    const ids = hub.subtree(id);
+    const fallback =
+      (ch.parentId === null ? undefined : hub.findChannel(ch.parentId)) ??
+      hub.findChannel(this.ctx.defaultChannel);
+    const occupants = ids.flatMap((cid) => hub.peersIn(cid));
+    // Temporary channels vanish when empty; an occupied one is not deleted by the cleanup.
+    if (actor === SYSTEM && occupants.length > 0) return;
+    await inTransaction(this.ctx, async (s) => {
+      await s.channels.removeTree(id);
+      await s.audit.record(audit(actor, 'channel.delete', 'channel', id, { name: ch.name, subtree: ids }));
+    });
+    if (fallback !== undefined) for (const p of occupants) this.placePeer(p, fallback);
+    else for (const p of occupants) hub.leave(p);
+    await hub.refreshChannels();
+    for (const cid of ids.reverse()) hub.broadcastAll({ type: 'channel_deleted', channelId: cid });
+  }
+
+  async setOverride(
+    actor: Actor,
+    channelId: number,
+    role: ActorRole,
+    allow: number,
+    deny: number,
+  ): Promise<void> {
+    this.get(channelId);
+    this.assertManage(actor, channelId);
+    await inTransaction(this.ctx, async (s) => {
+      if (allow === 0 && deny === 0) await s.channels.deleteOverride(channelId, role);
+      else await s.channels.setOverride(channelId, { role, allow, deny });
+      await s.audit.record(audit(actor, 'channel.permissions', 'channel', channelId, { role, allow, deny }));
+    });
+    await this.ctx.hub.refreshChannels();
+  }
+
+  /**
+   * May `actor` enter `channel` with `password`? Fails with a code when not.
+   * Those who may manage the channel pass a password and the user limit.
+   */
+  async checkEntry(
+    actor: Actor,
+    channel: ChannelRow,
+    password: string | undefined,
+    alreadyInside: boolean,
+  ): Promise<void> {
+    const hub = this.ctx.hub;
+    if (!hub.may(actor, Perm.Enter, channel.id))
+      fail(ErrorCode.Forbidden, `you may not enter ${channel.name}`);
+    const privileged = atLeast(actor.role, 'moderator') || hub.may(actor, Perm.ManageChannel, channel.id);
+    if (privileged || alreadyInside) return;
+    const limit = channel.userLimit > 0 ? channel.userLimit : this.ctx.settings.get().maxUsersPerChannel;
+    if (limit > 0 && hub.memberCount(channel.id) >= limit)
+      fail(ErrorCode.ChannelFull, `${channel.name} is full`);
+    if (channel.passwordHash !== null) {
+      if (password === undefined || !(await verifyPassword(channel.passwordHash, password))) {
+        fail(ErrorCode.ChannelPassword, `${channel.name} needs the right password`);
+      }
+    }
+  }
+}
+
+/** A UNIQUE constraint failure, in SQLite or PostgreSQL. */
+export function isUniqueViolation(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown };
+  return e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === '23505';
+}
