@@ -12,7 +12,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on 127.0.0.1 with ports 0 and an in-memory database. */
+/** Password of the `admin` account every test server creates on its first start. */
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+
+/** A real server on 127.0.0.1 with ports 0 and an in-memory database (pass `databaseUrl` for PostgreSQL). */
 export async function startServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
   const config = finalizeConfig(
     {
@@ -22,6 +25,7 @@ export async function startServer(overrides: ConfigOverrides = {}): Promise<Test
       dataDir: ':memory:',
       logLevel: 'silent',
       channels: ['Games'],
+      auth: { adminPassword: TEST_ADMIN_PASSWORD },
     },
     overrides,
   );
