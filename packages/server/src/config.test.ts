@@ -49,3 +49,104 @@ describe('config layering: defaults ← file ← env ← flags', () => {
     expect(() => loadConfig(['--config', bad], {}, dir)).toThrow(ConfigError);
   });
 });
+
+describe('config: TLS, trusted proxies, CORS, security headers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-config-tls-'));
+  // Only existence and readability are checked here; http/tls.ts checks the PEM contents.
+  writeFileSync(join(dir, 'cert.pem'), 'certificate');
+  writeFileSync(join(dir, 'key.pem'), 'key');
+
+  it('defaults to plain HTTP, no trusted proxy, same-origin only, security headers on', () => {
+    const { config } = loadConfig([], {}, dir);
+    expect(config.tls).toEqual({});
+    expect(config.trustProxy).toBe(false);
+    expect(config.http).toEqual({ cors: { origins: [] }, securityHeaders: true });
+    expect(Object.isFrozen(config.http.cors.origins)).toBe(true);
+  });
+
+  it('takes the certificate and key from flags or env, relative to the working directory', () => {
+    const fromFlags = loadConfig(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'], {}, dir).config;
+    expect(fromFlags.tls).toEqual({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') });
+    const fromEnv = loadConfig(
+      [],
+      { PARLEY_TLS_CERT: 'cert.pem', PARLEY_TLS_KEY: join(dir, 'key.pem') },
+      dir,
+    );
+    expect(fromEnv.config.tls).toEqual({ certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') });
+    // A flag overrides one file of the env pair and keeps the other.
+    writeFileSync(join(dir, 'other.pem'), 'certificate');
+    const mixed = loadConfig(
+      ['--tls-cert', 'other.pem'],
+      { PARLEY_TLS_CERT: 'cert.pem', PARLEY_TLS_KEY: 'key.pem' },
+      dir,
+    );
+    expect(mixed.config.tls).toEqual({ certFile: join(dir, 'other.pem'), keyFile: join(dir, 'key.pem') });
+  });
+
+  it('refuses half a TLS pair and unreadable files, naming the option', () => {
+    expect(() => loadConfig(['--tls-cert', 'cert.pem'], {}, dir)).toThrow(
+      /tls\.keyFile: TLS needs both tls\.certFile .* and tls\.keyFile/,
+    );
+    expect(() => loadConfig([], { PARLEY_TLS_KEY: 'key.pem' }, dir)).toThrow(/tls\.certFile: TLS needs both/);
+    expect(() => loadConfig(['--tls-cert', 'missing.pem', '--tls-key', 'key.pem'], {}, dir)).toThrow(
+      /tls\.certFile: cannot read .*missing\.pem/,
+    );
+    expect(() => loadConfig(['--tls-cert', 'cert.pem', '--tls-key', '.'], {}, dir)).toThrow(
+      /tls\.keyFile: cannot read/,
+    );
+    expect(() => loadConfig(['--tls-cert', 'cert.pem'], {}, dir)).toThrow(ConfigError);
+  });
+
+  it('reads trustProxy as true/false or a list of addresses and CIDRs', () => {
+    expect(loadConfig([], { PARLEY_TRUST_PROXY: 'true' }, dir).config.trustProxy).toBe(true);
+    expect(
+      loadConfig(['--trust-proxy', 'false'], { PARLEY_TRUST_PROXY: 'true' }, dir).config.trustProxy,
+    ).toBe(false);
+    expect(
+      loadConfig(['--trust-proxy', '127.0.0.1, 10.0.0.0/8,::1,fd00::/8'], {}, dir).config.trustProxy,
+    ).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+    const file = join(dir, 'proxy.json');
+    writeFileSync(file, JSON.stringify({ trustProxy: ['loopback', '192.168.1.10'] }));
+    expect(loadConfig(['--config', file], {}, dir).config.trustProxy).toEqual(['loopback', '192.168.1.10']);
+    expect(Object.isFrozen(loadConfig(['--config', file], {}, dir).config.trustProxy)).toBe(true);
+  });
+
+  it('refuses a trustProxy entry that is not an address or CIDR', () => {
+    for (const bad of ['10.0.0.300', 'proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.0/8/1', 'yes']) {
+      expect(() => loadConfig(['--trust-proxy', bad], {}, dir), bad).toThrow(
+        /trustProxy: .* is not an IP address/,
+      );
+    }
+    const file = join(dir, 'proxy-bad.json');
+    writeFileSync(file, JSON.stringify({ trustProxy: 'yes' }));
+    expect(() => loadConfig(['--config', file], {}, dir)).toThrow(/trustProxy/);
+  });
+
+  it('reads CORS origins from env or file and keeps the rest of `http`', () => {
+    const env = { PARLEY_CORS_ORIGINS: 'https://app.example, http://localhost:5173' };
+    const { config } = loadConfig([], env, dir);
+    expect(config.http.cors.origins).toEqual(['https://app.example', 'http://localhost:5173']);
+    expect(config.http.securityHeaders).toBe(true);
+    const file = join(dir, 'http.json');
+    writeFileSync(file, JSON.stringify({ http: { securityHeaders: false } }));
+    const merged = loadConfig(['--config', file], env, dir).config;
+    expect(merged.http).toEqual({
+      cors: { origins: ['https://app.example', 'http://localhost:5173'] },
+      securityHeaders: false,
+    });
+    expect(loadConfig([], { PARLEY_CORS_ORIGINS: '*' }, dir).config.http.cors.origins).toEqual(['*']);
+  });
+
+  it('refuses a CORS origin with a path, another scheme or no scheme', () => {
+    for (const bad of [
+      'https://app.example/',
+      'https://app.example/path',
+      'ftp://app.example',
+      'app.example',
+    ]) {
+      expect(() => loadConfig([], { PARLEY_CORS_ORIGINS: bad }, dir), bad).toThrow(
+        /http\.cors\.origins: .* is not an origin/,
+      );
+    }
+  });
+});

@@ -189,7 +189,7 @@ export function finalizeConfig(...layers: ConfigOverrides[]): ParleyConfig {
     const where = first ? first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)' : '(root)';
     throw new ConfigError(`invalid configuration: ${where}: ${first?.message ?? 'invalid'}`);
   }
-  checkBeyondSchema(merged as Static<typeof ConfigSchema>);
+  checkBeyondSchema(merged);
   return deepFreeze(merged);
 }
 
@@ -296,7 +296,10 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>>)
   if (env.PARLEY_CORS_ORIGINS) out.http = { cors: { origins: listFrom(env.PARLEY_CORS_ORIGINS) } };
   if (env.PARLEY_ADMIN_PASSWORD) out.auth = { adminPassword: env.PARLEY_ADMIN_PASSWORD };
   if (env.PARLEY_ALLOW_GUESTS) {
-    out.auth = { ...out.auth, allowGuests: env.PARLEY_ALLOW_GUESTS !== 'false' && env.PARLEY_ALLOW_GUESTS !== '0' };
+    out.auth = {
+      ...out.auth,
+      allowGuests: env.PARLEY_ALLOW_GUESTS !== 'false' && env.PARLEY_ALLOW_GUESTS !== '0',
+    };
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { buildServer } from './app.js';
 import { ConfigError, HELP, loadConfig } from './config.js';
+import { exposureWarnings, reloadTls } from './http/tls.js';
 
 /**
  * `npm start` / `parley-server`: reads the configuration (defaults ← file ←
@@ -28,11 +29,20 @@ export async function main(argv: readonly string[]): Promise<void> {
     { httpPort: info.httpPort, udpPort: info.udpPort, host: info.host, dataDir: config.dataDir },
     `Parley listening on ${info.url} (HTTP + WebSocket) and udp://${info.host}:${info.udpPort} (voice)`,
   );
-  const isLoopback = config.host === '127.0.0.1' || config.host === '::1' || config.host === 'localhost';
-  if (!isLoopback) {
-    server.app.log.warn(
-      'listening beyond loopback without TLS: media keys travel in clear over the WebSocket; put a TLS reverse proxy in front (docs/config.md)',
-    );
+  for (const w of exposureWarnings(config)) {
+    server.app.log[w.level](w.message);
+    if (w.loud) process.stderr.write(`parley-server: WARNING: ${w.message}\n`);
+  }
+  if (config.tls.certFile !== undefined) {
+    // A renewed certificate (certbot deploy hook, `systemctl reload parley`) without dropping anyone.
+    process.on('SIGHUP', () => {
+      try {
+        const files = reloadTls(server.app.server, config);
+        server.app.log.info({ validTo: files?.validTo }, 'TLS certificate reloaded');
+      } catch (err) {
+        server.app.log.error({ err }, 'TLS certificate reload failed; keeping the previous one');
+      }
+    });
   }
   let stopping = false;
   const stop = (signal: string): void => {
