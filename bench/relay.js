@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Relay throughput: Parley's media plane (open, route, seal per listener)
+// against a bare Node `dgram` forwarder (no crypto, no routing), on the same
+// traffic in the same run. The relay runs in a child process; the sender and
+// the listeners run here. The figure that matters is the relay's CPU time
+// per delivered copy (robust on a shared machine): its inverse is the copies
+// per second one core can carry. Usage: node bench/relay.js [--seconds S] [--rate PPS]
+import { fork } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
+import { createNodeAead } from '@parley/protocol/node';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    rate: { type: 'string' },
+    sizes: { type: 'string', default: '10,100' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const PAYLOAD = new Uint8Array(60).fill(7); // a 20 ms Opus frame at ~24 kbps
+
+function rpc(child, msg, key) {
+  const p = new Promise((resolve) => {
+    const h = (m) => {
+      if (m[key]) {
+        child.off('message', h);
+        resolve(m);
+      }
+    };
+    child.on('message', h);
+  });
+  child.send(msg);
+  return p;
+}
+
+async function listeners(n) {
+  const socks = [];
+  let received = 0;
+  for (let i = 0; i < n; i++) {
+    const s = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    s.on('message', () => received++);
+    s.bind(0, '127.0.0.1');
+    await once(s, 'listening');
+    socks.push(s);
+  }
+  return { socks, ports: socks.map((s) => s.address().port), count: () => received };
+}
+
+/** Sends `packets` at `rate` per second, in 1 ms slices; resolves when done. */
+async function pace(sock, port, packets, rate) {
+  const t0 = performance.now();
+  let i = 0;
+  while (i < packets.length) {
+    const due = Math.min(packets.length, Math.floor(((performance.now() - t0) / 1000) * rate));
+    for (; i < due; i++) sock.send(packets[i], port, '127.0.0.1');
+    await new Promise((r) => setImmediate(r));
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+async function runOne(mode, size, rate) {
+  const child = fork(new URL('./relay-child.js', import.meta.url), [mode], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ls = await listeners(size - 1);
+  const setup = await rpc(child, { cmd: 'setup', listeners: ls.ports }, 'ready');
+  const sender = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
+  sender.bind(0, '127.0.0.1');
+  await once(sender, 'listening');
+  const count = Math.round(rate * SECONDS);
+  const packets = [];
+  if (mode === 'parley') {
+    const aead = createNodeAead(Buffer.from(setup.speaker.key, 'base64'));
+    const ssrc = setup.speaker.ssrc;
+    // Bind the speaker's UDP address with a sealed HELLO, as a client does.
+    const ctl = new OutboundStream(0);
+    const h = ctl.next();
+    sender.send(
+      sealPacket(
+        aead,
+        Direction.ClientToServer,
+        { type: PacketType.Hello, flags: 0, seq: h.seq16, timestamp: 0, ssrc },
+        h.extSeq,
+        new Uint8Array(8),
+      ),
+      setup.port,
+      '127.0.0.1',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const out = new OutboundStream(0);
+    for (let i = 0; i < count; i++) {
+      const { seq16, extSeq } = out.next();
+      packets.push(
+        sealPacket(
+          aead,
+          Direction.ClientToServer,
+          { type: PacketType.Audio, flags: 0, seq: seq16, timestamp: i * 960, ssrc },
+          extSeq,
+          PAYLOAD,
+        ),
+      );
+    }
+  } else {
+    const p = new Uint8Array(12 + PAYLOAD.length + 16).fill(1);
+    for (let i = 0; i < count; i++) packets.push(p);
+  }
+  const before = ls.count();
+  await rpc(child, { cmd: 'start' }, 'started');
+  const elapsed = await pace(sender, setup.port, packets, rate);
+  // Let the last copies arrive (bounded wait: until the count stops moving).
+  let last = -1;
+  for (let k = 0; k < 50 && ls.count() !== last; k++) {
+    last = ls.count();
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  const stats = await rpc(child, { cmd: 'stop' }, 'stopped');
+  const delivered = ls.count() - before;
+  child.send({ cmd: 'exit' });
+  sender.close();
+  for (const s of ls.socks) s.close();
+  return {
+    mode,
+    size,
+    rateIn: rate,
+    seconds: elapsed,
+    sent: count,
+    delivered,
+    expected: count * (size - 1),
+    cpuUsPerCopy: stats.cpuUs / Math.max(1, stats.packetsOut),
+    systemShare: stats.systemUs / stats.cpuUs,
+    relayOut: stats.packetsOut,
+  };
+}
+
+const sizes = values.sizes.split(',').map(Number);
+console.log(`Relay throughput — ${SECONDS} s per run, 60-byte Opus payloads, relay in its own process\n`);
+const rows = [];
+for (const size of sizes) {
+  // Offered load: about 90 k copies/s out, within what one core of either relay carries.
+  const rate = Number(values.rate ?? Math.round(90_000 / (size - 1)));
+  const bare = await runOne('bare', size, rate);
+  const parley = await runOne('parley', size, rate);
+  for (const r of [bare, parley]) {
+    rows.push(r);
+    console.log(
+      `${String(size).padStart(3)}-person channel  ${r.mode.padEnd(6)}  in ${r.rateIn} pkt/s → out ${Math.round(r.delivered / r.seconds)} copies/s` +
+        `  delivered ${((100 * r.delivered) / r.expected).toFixed(2)} %  relay CPU ${r.cpuUsPerCopy.toFixed(2)} µs/copy (kernel ${(100 * r.systemShare).toFixed(0)} %)` +
+        `  ⇒ ${Math.round(1e6 / r.cpuUsPerCopy / 1000)} k copies/s per core`,
+    );
+  }
+  console.log(
+    `${String(size).padStart(3)}-person channel  Parley / bare forwarder = ${((100 * bare.cpuUsPerCopy) / parley.cpuUsPerCopy).toFixed(0)} % (copies per CPU-second)\n`,
+  );
+}
+if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));
