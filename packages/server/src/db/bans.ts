@@ -114,7 +114,7 @@ export class BanStore {
     if (filter.q) {
       const p = likePattern(filter.q);
       q = q.where(
-        sql<boolean>`(lower(coalesce(user_name, '')) like ${p} escape '\\' or coalesce(ip, '') like ${p} escape '\\')`,
+        sql<boolean>`(lower(coalesce(user_name, '')) like ${p} escape '\\' or lower(coalesce(ip, '')) like ${p} escape '\\')`,
       );
     }
     if (filter.createdBefore) q = q.where('created_at', '<', filter.createdBefore);

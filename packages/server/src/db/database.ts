@@ -33,6 +33,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
     // Integers come back as JS numbers: COUNT(*) is bigint in PostgreSQL.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // An idle connection the server drops (restart, idle timeout) is an 'error'
+    // event that would crash the process unhandled; the pool discards it and
+    // the next query connects afresh.
+    pool.on('error', () => undefined);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = 'sqlite';
@@ -45,6 +49,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<OpenDatabase>
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // SQLite's own lower() only folds ASCII; the stores compare lower(column)
+    // with a pattern lower-cased by JavaScript, as PostgreSQL's lower() does.
+    sqlite.function('lower', { deterministic: true }, (s: unknown) =>
+      typeof s === 'string' ? s.toLowerCase() : s,
+    );
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   const { error, results } = await new Migrator({

@@ -36,6 +36,19 @@ export class BadCursorError extends Error {
 
 const sortKey = (req: PageRequest): string => (req.desc ? '-' : '') + req.column;
 
+/** The sortable integer columns (PostgreSQL `integer`); every other sort column is text. */
+const INTEGER_COLUMNS: ReadonlySet<string> = new Set(['id', 'position']);
+const isInt32 = (n: unknown): boolean =>
+  typeof n === 'number' && Number.isSafeInteger(n) && n >= -(2 ** 31) && n < 2 ** 31;
+/**
+ * Whether a cursor's values fit the column: PostgreSQL fails on a text
+ * value for an integer column, an integer out of range or a NUL byte, and
+ * SQLite silently compares across types, so a forged cursor is refused here.
+ */
+const fitsColumn = (column: string, c: CursorValue): boolean =>
+  isInt32(c.id) &&
+  (INTEGER_COLUMNS.has(column) ? isInt32(c.v) : typeof c.v === 'string' && !c.v.includes('\u0000'));
+
 export function encodeCursor(c: CursorValue): string {
   return Buffer.from(JSON.stringify([c.v, c.id, c.s])).toString('base64url');
 }
@@ -72,6 +85,7 @@ export async function paginate<TB extends keyof Database, O extends { id: number
   if (req.cursor !== undefined) {
     const c = decodeCursor(req.cursor);
     if (c.s !== sort) throw new BadCursorError(`cursor was issued for sort ${c.s}, not ${sort}`);
+    if (!fitsColumn(req.column, c)) throw new BadCursorError('cursor is not one this server issued');
     q = req.desc
       ? q.where(sql<boolean>`(${col}, ${id}) < (${c.v}, ${c.id})`)
       : q.where(sql<boolean>`(${col}, ${id}) > (${c.v}, ${c.id})`);

@@ -49,18 +49,26 @@ export class UserStore {
       .where('name_key', '=', name.toLowerCase())
       .executeTakeFirst();
     if (exists) throw new NameTakenError(`the name ${name} is taken`);
-    const row = await this.db
-      .insertInto('users')
-      .values({
-        name,
-        name_key: name.toLowerCase(),
-        password_hash: passwordHash,
-        role,
-        created_at: now.toISOString(),
-      })
-      .returning(['id', 'name', 'role', 'created_at'])
-      .executeTakeFirstOrThrow();
-    return toUser(row);
+    try {
+      const row = await this.db
+        .insertInto('users')
+        .values({
+          name,
+          name_key: name.toLowerCase(),
+          password_hash: passwordHash,
+          role,
+          created_at: now.toISOString(),
+        })
+        .returning(['id', 'name', 'role', 'created_at'])
+        .executeTakeFirstOrThrow();
+      return toUser(row);
+    } catch (err) {
+      // A concurrent create of the same name won the race: the UNIQUE index decides.
+      const code = (err as { code?: unknown }).code;
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505')
+        throw new NameTakenError(`the name ${name} is taken`);
+      throw err;
+    }
   }
 
   async byId(id: number): Promise<User | undefined> {
