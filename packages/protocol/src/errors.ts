@@ -13,6 +13,8 @@ export const ErrorCode = {
   NotFound: 'PARLEY_ERR_NOT_FOUND',
   Validation: 'PARLEY_ERR_VALIDATION',
   Internal: 'PARLEY_ERR_INTERNAL',
+  /** REST: the request body's content type is not application/json. */
+  UnsupportedMediaType: 'PARLEY_ERR_UNSUPPORTED_MEDIA_TYPE',
   // control plane: identity and authorization
   AuthRequired: 'PARLEY_ERR_AUTH_REQUIRED',
   Forbidden: 'PARLEY_ERR_FORBIDDEN',

@@ -18,6 +18,8 @@ export interface ChatFilter {
   authorId?: number;
 }
 
+export const CHAT_SORTS = { createdAt: 'created_at', id: 'id' } as const;
+
 function toMessage(r: Selectable<ChatMessageTable>): ChatMessage {
   return {
     id: r.id,

@@ -23,6 +23,7 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.ChannelProtected]: 409,
   [ErrorCode.ChannelCycle]: 409,
   [ErrorCode.MessageTooLarge]: 413,
+  [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.ServerFull]: 503,
 };

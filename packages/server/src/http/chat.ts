@@ -1,0 +1,75 @@
+/** /channels/:id/messages: chat history (Enter) and posting (an account with Text). */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { CHAT_SORTS } from '../db/chat.js';
+import { requireUser } from './actor.js';
+import { Id, listQuery, pageRequest, PageOf, Text } from './list.js';
+import type { RouteDeps } from './routes.js';
+import { BODY_ERRORS, MessageSchema, problems, SECURITY } from './schemas.js';
+
+const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+
+const MessageQuery = listQuery(Object.keys(CHAT_SORTS), {
+  q: Type.Optional(
+    Text({ minLength: 1, maxLength: 200, description: 'substring of the text, case-insensitive' }),
+  ),
+  authorId: Type.Optional(Id),
+});
+
+const MessageBody = Type.Object(
+  { text: Text({ minLength: 1, maxLength: 2000, description: '1–2,000 characters' }) },
+  { additionalProperties: false },
+);
+
+/** Newest first unless asked otherwise. */
+export const CHAT_SORT_SPEC = { columns: CHAT_SORTS, integer: ['id'], default: '-id' } as const;
+
+export function chatRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { services } = deps;
+  const tags = ['chat'];
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof MessageQuery> }>(
+    '/channels/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: "A channel's chat history, newest first (needs Enter there)",
+        security: SECURITY.optional,
+        params: IdParams,
+        querystring: MessageQuery,
+        response: { 200: PageOf(MessageSchema, 'MessagePage'), ...problems(400, 403, 404) },
+      },
+    },
+    (req) => {
+      const q = req.query;
+      return services.chat.history(
+        req.actor,
+        req.params.id,
+        {
+          ...(q.q === undefined ? {} : { q: q.q }),
+          ...(q.authorId === undefined ? {} : { authorId: q.authorId }),
+        },
+        pageRequest(q, CHAT_SORT_SPEC),
+      );
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof MessageBody> }>(
+    '/channels/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Post a chat message; delivered live to the channel (needs Text there)',
+        security: SECURITY.user,
+        params: IdParams,
+        body: MessageBody,
+        response: { 201: MessageSchema, ...problems(...BODY_ERRORS, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const actor = requireUser(req);
+      const m = await services.chat.post(actor, req.params.id, req.body.text);
+      return reply.code(201).send(m);
+    },
+  );
+}
