@@ -1,4 +1,10 @@
-/** /health (anyone) and /stats (moderator): liveness and the media counters. */
+/**
+ * /health (anyone), /stats (moderator): liveness and the media counters;
+ * /metrics (admin): the counters plus the forwarding-time histogram and the
+ * process's CPU, memory and event-loop delay — the figures a load test
+ * compares its own measurements with.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DROP_REASONS, SEND_FAILURES } from '../media/stats.js';
@@ -26,10 +32,55 @@ const StatsSchema = Type.Object(
   { title: 'Stats' },
 );
 
+const HistogramSchema = Type.Object({
+  count: Type.Integer(),
+  sumUs: Type.Number(),
+  buckets: Type.Array(Type.Object({ leUs: Type.Number(), count: Type.Integer() }), {
+    description: 'cumulative: observations ≤ leUs (Prometheus style)',
+  }),
+  p50Us: Type.Number(),
+  p95Us: Type.Number(),
+  p99Us: Type.Number(),
+  maxUs: Type.Number(),
+});
+
+const MetricsSchema = Type.Object(
+  {
+    uptimeS: Type.Number(),
+    sessions: Type.Integer({ description: 'media sessions now' }),
+    process: Type.Object({
+      cpuUserUs: Type.Integer({ description: 'cumulative since start' }),
+      cpuSystemUs: Type.Integer(),
+      rssBytes: Type.Integer(),
+      heapUsedBytes: Type.Integer(),
+      eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }),
+    }),
+    media: Type.Object({
+      packetsIn: Type.Integer(),
+      bytesIn: Type.Integer(),
+      audioIn: Type.Integer(),
+      packetsOut: Type.Integer(),
+      bytesOut: Type.Integer(),
+      dropped: Type.Integer(),
+      drops: counters(DROP_REASONS),
+      sendFailures: counters(SEND_FAILURES),
+      forwardUs: HistogramSchema,
+    }),
+  },
+  { title: 'Metrics' },
+);
+
 const HealthSchema = Type.Object({ status: Type.Literal('ok'), version: Type.String() }, { title: 'Health' });
 
 export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const tags = ['system'];
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  app.addHook('onClose', (_app, done) => {
+    loop.disable();
+    done();
+  });
+  const started = performance.now();
 
   app.get(
     '/health',
@@ -57,6 +108,36 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
     (req) => {
       requireRole(req, 'moderator');
       return { sessions: deps.hub.plane.sessionCount, media: deps.hub.plane.stats.snapshot() };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags,
+        summary: 'Media counters, forwarding-time histogram, process CPU / memory / event-loop delay (admin)',
+        security: SECURITY.user,
+        response: { 200: MetricsSchema, ...problems(401, 403) },
+      },
+    },
+    (req) => {
+      requireRole(req, 'admin');
+      const cpu = process.cpuUsage();
+      const mem = process.memoryUsage();
+      const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
+      return {
+        uptimeS: (performance.now() - started) / 1000,
+        sessions: deps.hub.plane.sessionCount,
+        process: {
+          cpuUserUs: cpu.user,
+          cpuSystemUs: cpu.system,
+          rssBytes: mem.rss,
+          heapUsedBytes: mem.heapUsed,
+          eventLoopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+        },
+        media: deps.hub.plane.stats.snapshot(),
+      };
     },
   );
 }

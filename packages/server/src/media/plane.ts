@@ -153,6 +153,7 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
   }
 
   private handlePacket(msg: Uint8Array, wsFrom: MediaSession | null, address: string, port: number): void {
+    const t0 = performance.now();
     const stats = this.stats;
     stats.packetsIn++;
     stats.bytesIn += msg.length;
@@ -193,7 +194,7 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
 
     switch (hdr.type) {
       case PacketType.Audio:
-        this.routeAudio(s, now);
+        if (this.routeAudio(s, now)) stats.forwardUs.record((performance.now() - t0) * 1000);
         return;
       case PacketType.Hello:
       case PacketType.Ping:
@@ -204,25 +205,26 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
     }
   }
 
-  private routeAudio(s: MediaSession, now: number): void {
+  /** Opens, checks and forwards one audio packet; true when it was routed to the channel. */
+  private routeAudio(s: MediaSession, now: number): boolean {
     const stats = this.stats;
     const opened = s.audioIn.open(s.aead, Direction.ClientToServer, this.view);
     if (!opened.ok) {
       stats.drops[opened.reason]++;
-      return;
+      return false;
     }
     s.packetsIn++;
     if (s.channelId === null) {
       stats.drops.not_in_channel++;
-      return;
+      return false;
     }
     if (s.muted) {
       stats.drops.muted++;
-      return;
+      return false;
     }
     if (!s.canSpeak) {
       stats.drops.no_speak_permission++;
-      return;
+      return false;
     }
     stats.audioIn++;
     const { extSeq, payload } = opened.value;
@@ -232,7 +234,7 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
       if (!s.speaking) this.setSpeaking(s, true);
     }
     const members = this.channels.get(s.channelId);
-    if (members === undefined) return;
+    if (members === undefined) return true;
     const headerBytes = this.view.headerBytes;
     for (const m of members) {
       if (m === s || m.deafened) continue;
@@ -247,6 +249,7 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
       );
       this.deliver(m, out);
     }
+    return true;
   }
 
   /** HELLO binds the UDP address; both HELLO and PING get a sealed reply. */

@@ -1,3 +1,5 @@
+import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+
 /**
  * Media-plane counters. Every dropped packet is counted under exactly one
  * named reason (docs/errors.md, "Media drop reasons").
@@ -33,6 +35,8 @@ export const SEND_FAILURES = ['ws_backpressure', 'udp_send_error'] as const;
 export type SendFailure = (typeof SEND_FAILURES)[number];
 
 export class MediaStats {
+  /** Time from a packet's arrival in the relay to its last copy handed to the kernel, µs (routed audio). */
+  readonly forwardUs = new LatencyHistogram();
   packetsIn = 0;
   bytesIn = 0;
   /** Audio packets accepted for routing. */
@@ -64,6 +68,7 @@ export class MediaStats {
       dropped: this.dropped,
       drops: { ...this.drops },
       sendFailures: { ...this.sendFailures },
+      forwardUs: this.forwardUs.snapshot(),
     };
   }
 }
@@ -77,4 +82,5 @@ export interface MediaStatsSnapshot {
   dropped: number;
   drops: Record<DropReason, number>;
   sendFailures: Record<SendFailure, number>;
+  forwardUs: HistogramSnapshot;
 }

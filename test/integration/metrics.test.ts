@@ -1,0 +1,61 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VoiceClient } from '@parley/client';
+import { startServer, TEST_ADMIN_PASSWORD, type TestServer } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('GET /api/v1/metrics', () => {
+  let t: TestServer;
+  const clients: VoiceClient[] = [];
+  beforeEach(async () => {
+    t = await startServer();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await t.close();
+  });
+
+  it('agrees with the traffic the relay carried: forwarding times, packets in/out, process figures', async () => {
+    const a = await connectClient(t.info.url, 'alice');
+    const b = await connectClient(t.info.url, 'bob');
+    const c = await connectClient(t.info.url, 'carol');
+    clients.push(a, b, c);
+    for (const x of [a, b, c]) await x.join('Lobby');
+    let got = 0;
+    b.onAudio(() => got++);
+    const N = 40;
+    for (let i = 0; i < N; i++) a.sendPacket(a.sealAudio(new Uint8Array(30).fill(i), i * 960));
+    await waitFor(() => got === N, 'bob to receive every packet');
+
+    const { token } = await t.server.services.auth.login('admin', TEST_ADMIN_PASSWORD, null);
+    const res = await fetch(`${t.info.url}/api/v1/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    const m = (await res.json()) as {
+      sessions: number;
+      process: { cpuUserUs: number; rssBytes: number; eventLoopDelayMs: { p99: number } };
+      media: {
+        audioIn: number;
+        packetsOut: number;
+        forwardUs: { count: number; p50Us: number; p99Us: number; buckets: { count: number }[] };
+      };
+    };
+    expect(m.sessions).toBe(3);
+    expect(m.media.audioIn).toBe(N);
+    // One forwarding-time sample per routed packet, each fanned out to two listeners.
+    expect(m.media.forwardUs.count).toBe(N);
+    expect(m.media.forwardUs.buckets.at(-1)?.count).toBe(N);
+    expect(m.media.forwardUs.p50Us).toBeGreaterThan(0);
+    expect(m.media.forwardUs.p99Us).toBeGreaterThanOrEqual(m.media.forwardUs.p50Us);
+    expect(m.media.packetsOut).toBeGreaterThanOrEqual(2 * N);
+    expect(m.process.cpuUserUs).toBeGreaterThan(0);
+    expect(m.process.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+
+    const asMember = await t.server.services.auth.register('dora', 'dora-password', null);
+    const denied = await fetch(`${t.info.url}/api/v1/metrics`, {
+      headers: { authorization: `Bearer ${asMember.token}` },
+    });
+    expect(denied.status).toBe(403);
+  });
+});
