@@ -5,9 +5,22 @@
  * `@parley/client/node`.
  */
 export { VoiceClient, toWsUrl } from './core/voice-client.js';
-export type { VoiceClientOptions, AudioPacketIn, VoiceClientStats } from './core/voice-client.js';
+export type {
+  VoiceClientOptions,
+  VoiceClientEvents,
+  AudioPacketIn,
+  VoiceClientStats,
+  DisconnectInfo,
+  ReconnectOptions,
+  UserInfo,
+} from './core/voice-client.js';
 export { ControlConnection, ParleyClientError, ClientErrorCode } from './core/control.js';
-export type { WebSocketLike, WebSocketFactory, ControlEvents } from './core/control.js';
+export type {
+  WebSocketLike,
+  WebSocketFactory,
+  ControlEvents,
+  ControlConnectionOptions,
+} from './core/control.js';
 export type { MediaTransport, UdpTransportFactory } from './core/media-transport.js';
 export { StreamSender, BufferSource } from './core/sender.js';
 export type { FrameSource, FrameEncoder, StreamSenderOptions, SenderStats } from './core/sender.js';

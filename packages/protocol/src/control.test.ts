@@ -2,7 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors.js';
 import { parseClientMessage, parseServerMessage } from './control.js';
 
-const member = { ssrc: 5, name: 'ann', muted: false, deafened: false, speaking: false };
+const member = {
+  ssrc: 5,
+  userId: null,
+  name: 'ann',
+  role: 'guest',
+  muted: false,
+  deafened: false,
+  serverMuted: false,
+  serverDeafened: false,
+  prioritySpeaker: false,
+  speaking: false,
+};
+const channel = {
+  id: 2,
+  name: 'Games',
+  parentId: null,
+  position: 0,
+  description: '',
+  userLimit: 0,
+  hasPassword: false,
+  temporary: false,
+};
 const key = Buffer.alloc(32, 1).toString('base64');
 
 describe('control messages', () => {
@@ -15,6 +36,16 @@ describe('control messages', () => {
       { type: 'state', muted: true },
       { type: 'state', deafened: false, muted: false },
       { type: 'ping', t: 1.5 },
+      { type: 'hello', v: 1, token: 'tok' },
+      { type: 'hello', v: 1, name: 'ann', resume: { token: 'r', lastSeq: 7 } },
+      { type: 'join', channel: 'Secret', password: 'pw' },
+      { type: 'chat', text: 'hi', ref: 'c' },
+      { type: 'create_temp', name: 'Raid', parent: 2 },
+      { type: 'kick', ssrc: 9, reason: 'spam' },
+      { type: 'ban', ssrc: 9, minutes: 60, ip: true },
+      { type: 'move', ssrc: 9, channel: 'Games' },
+      { type: 'server_mute', ssrc: 9, muted: true },
+      { type: 'priority', ssrc: 9, on: true },
     ]) {
       expect(parseClientMessage(JSON.stringify(m))).toEqual({ ok: true, value: m });
     }
@@ -22,7 +53,18 @@ describe('control messages', () => {
 
   it('accepts every server message in a valid form', () => {
     for (const m of [
-      { type: 'welcome', sessionId: 5, name: 'ann', serverVersion: '0.1.0', ref: 'h' },
+      {
+        type: 'welcome',
+        sessionId: 5,
+        name: 'ann',
+        serverVersion: '0.1.0',
+        user: { id: null, name: 'ann', role: 'guest' },
+        resumeToken: 'r',
+        resumed: false,
+        channels: [channel],
+        seq: 1,
+        ref: 'h',
+      },
       {
         type: 'joined',
         channel: { id: 1, name: 'Lobby' },
@@ -46,6 +88,16 @@ describe('control messages', () => {
       { type: 'speaking', channelId: 1, ssrc: 5, speaking: true },
       { type: 'pong', t: 1, serverTime: 2 },
       { type: 'error', code: ErrorCode.UnknownChannel, message: 'no' },
+      {
+        type: 'chat',
+        message: { id: 1, channelId: 2, authorId: null, authorName: 'ann', text: 'hi', createdAt: 'now' },
+        seq: 3,
+      },
+      { type: 'channel_created', channel },
+      { type: 'channel_updated', channel: { ...channel, hasPassword: true } },
+      { type: 'channel_deleted', channelId: 2, seq: 9 },
+      { type: 'disconnected', code: ErrorCode.Kicked, reason: 'bye', by: 'mod' },
+      { type: 'ok', ref: 'k' },
     ]) {
       expect(parseServerMessage(JSON.stringify(m))).toEqual({ ok: true, value: m });
     }

@@ -8,7 +8,10 @@ import { SettingsStore } from './db/settings.js';
 import { Services } from './services/index.js';
 import { storesFor } from './services/context.js';
 import { Hub } from './control/hub.js';
-import { ControlSession, type ControlSocket } from './control/session.js';
+import { CloseCode } from './control/close-codes.js';
+import { ControlLink, type ControlSocket } from './control/link.js';
+import { SessionRegistry } from './control/registry.js';
+import type { ControlSession } from './control/session.js';
 import { installProblemHandlers } from './http/problem.js';
 import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
@@ -91,7 +94,12 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   await app.register(websocket, { options: { maxPayload: MAX_CONTROL_MESSAGE_BYTES } });
 
   let udpPort = 0;
-  const sessions = new Set<ControlSession>();
+  /** Every control session, attached to a socket or detached (resumable). */
+  const registry = new SessionRegistry<ControlSession>();
+  /** Every open WebSocket. */
+  const links = new Set<ControlLink>();
+  // Moves (REST or WebSocket) and channel deletions put people in a channel and tell them.
+  services.channels.placePeer = (peer, channel) => peer.moveTo(channel);
 
   app.get('/ws', { websocket: true }, (ws: WebSocket, req) => {
     const socket: ControlSocket = {
@@ -102,29 +110,29 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
         return ws.bufferedAmount;
       },
     };
-    const session = new ControlSession(socket, {
+    const link = new ControlLink(socket, {
       hub,
       services,
+      registry,
       ip: req.ip,
       config,
       serverVersion: SERVER_VERSION,
       udpPort: () => udpPort,
       now,
     });
-    sessions.add(session);
+    links.add(link);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const bytes = toBytes(data);
-      if (isBinary) session.onBinary(bytes);
-      else session.onText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      if (isBinary) link.onBinary(bytes);
+      else link.onText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     });
-    ws.on('close', () => {
-      session.close();
-      sessions.delete(session);
-    });
-    ws.on('error', () => {
-      session.close();
-      sessions.delete(session);
-    });
+    const gone = (code: number): void => {
+      link.socketClosed(code);
+      links.delete(link);
+    };
+    ws.on('close', (code: number) => gone(code));
+    // A socket error is a broken connection: the session stays resumable (1006).
+    ws.on('error', () => gone(1006));
   });
 
   await registerRoutes(app, { services, stores, settings, hub, config, version: SERVER_VERSION });
@@ -147,7 +155,9 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     async close() {
       if (closed) return;
       closed = true;
-      for (const s of sessions) s.close();
+      for (const l of links) l.close(CloseCode.GoingAway, 'server shutting down');
+      links.clear();
+      for (const s of registry.all()) s.close();
       await app.close();
       await plane.close();
       await db.destroy();

@@ -37,6 +37,13 @@ export const ClientErrorCode = {
 
 type Listener<T> = (value: T) => void;
 
+export interface ControlConnectionOptions {
+  /** How long a request waits for its answer (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Prefix of request refs (default `r`). */
+  refPrefix?: string;
+}
+
 export interface ControlEvents {
   message: ServerMessage;
   media: Uint8Array;
@@ -59,18 +66,36 @@ export class ControlConnection {
   };
   private nextRef = 1;
   private closed = false;
+  /**
+   * Highest `seq` received (server messages after `welcome` are numbered 1,
+   * 2, 3 …); a message at or below it is a duplicate and is dropped. Set it
+   * before a resuming `hello` to carry the count over from the previous
+   * connection.
+   */
+  lastSeq = 0;
 
   private constructor(
     private readonly ws: WebSocketLike,
     private readonly requestTimeoutMs: number,
+    private readonly refPrefix: string,
   ) {
     ws.onmessage = (ev) => this.onMessage(ev.data);
     ws.onclose = (ev) => this.onClose(ev.code, ev.reason);
     ws.onerror = () => undefined;
   }
 
-  /** Opens the WebSocket; rejects with PARLEY_ERR_UNREACHABLE if it cannot. */
-  static open(factory: WebSocketFactory, url: string, requestTimeoutMs = 10_000): Promise<ControlConnection> {
+  /**
+   * Opens the WebSocket; rejects with PARLEY_ERR_UNREACHABLE if it cannot.
+   * `refPrefix` makes request refs unique across the connections of one
+   * session, so that answers replayed after a resume never match a new request.
+   */
+  static open(
+    factory: WebSocketFactory,
+    url: string,
+    opts: number | ControlConnectionOptions = {},
+  ): Promise<ControlConnection> {
+    const { requestTimeoutMs = 10_000, refPrefix = 'r' } =
+      typeof opts === 'number' ? { requestTimeoutMs: opts } : opts;
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
       try {
@@ -85,7 +110,7 @@ export class ControlConnection {
         return;
       }
       ws.binaryType = 'arraybuffer';
-      ws.onopen = () => resolve(new ControlConnection(ws, requestTimeoutMs));
+      ws.onopen = () => resolve(new ControlConnection(ws, requestTimeoutMs, refPrefix));
       ws.onerror = (ev) => {
         const detail =
           (ev as { message?: string; error?: { code?: string } }).error?.code ??
@@ -113,7 +138,7 @@ export class ControlConnection {
   ): Promise<Extract<ServerMessage, { type: T }>> {
     if (this.closed)
       return Promise.reject(new ParleyClientError(ClientErrorCode.ConnectionClosed, 'connection closed'));
-    const ref = `r${this.nextRef++}`;
+    const ref = `${this.refPrefix}${this.nextRef++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(ref);
@@ -156,6 +181,10 @@ export class ControlConnection {
     const parsed = parseServerMessage(data);
     if (!parsed.ok) return;
     const msg = parsed.value;
+    if (msg.seq !== undefined) {
+      if (msg.seq <= this.lastSeq) return;
+      this.lastSeq = msg.seq;
+    }
     const ref = 'ref' in msg ? msg.ref : undefined;
     if (ref !== undefined) {
       const p = this.pending.get(ref);

@@ -1,23 +1,43 @@
 import {
-  AudioFlag,
-  Direction,
-  InboundStream,
-  OutboundStream,
-  PacketType,
-  parsePacket,
-  sealPacket,
+  ErrorCode,
   type Aead,
+  type ChannelInfo,
+  type ChatMessageInfo,
+  type ClientMessage,
   type JoinedMessage,
   type Member,
   type ServerMessage,
+  type WelcomeMessage,
 } from '@parley/protocol';
-import { ControlConnection, ClientErrorCode, ParleyClientError, type WebSocketFactory } from './control.js';
-import type { MediaTransport, UdpTransportFactory } from './media-transport.js';
+import {
+  ControlConnection,
+  ClientErrorCode,
+  ParleyClientError,
+  type ControlConnectionOptions,
+  type WebSocketFactory,
+} from './control.js';
+import { Emitter } from './emitter.js';
+import { MediaPath, type AudioPacketIn, type VoiceClientStats } from './media-path.js';
+import type { UdpTransportFactory } from './media-transport.js';
+
+export type { AudioPacketIn, VoiceClientStats } from './media-path.js';
+
+export interface ReconnectOptions {
+  /** Attempts before giving up (default 8). */
+  attempts?: number;
+  /** Wait before the second attempt, doubled each time (default 200 ms; the first is immediate). */
+  delayMs?: number;
+  /** Longest wait between attempts (default 2 s). */
+  maxDelayMs?: number;
+}
 
 export interface VoiceClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8710 */
   server: string;
-  name: string;
+  /** Nickname as a guest (with a token, the account's name is used). */
+  name?: string;
+  /** Login token (POST /api/v1/auth/login): connect as that account. */
+  token?: string;
   webSocket: WebSocketFactory;
   aead: (key: Uint8Array) => Aead;
   /** Present: media over UDP (falls back to the WebSocket if the handshake fails). */
@@ -28,98 +48,215 @@ export interface VoiceClientOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** How long to try the UDP handshake before falling back. */
   udpHandshakeMs?: number;
+  /** Resume the session when the WebSocket breaks (default true). */
+  autoResume?: boolean;
+  reconnect?: ReconnectOptions;
+  /** How long a request waits for its answer (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
-export interface AudioPacketIn {
-  ssrc: number;
-  extSeq: number;
-  timestamp: number;
-  flags: number;
-  payload: Uint8Array;
-  arrivalMs: number;
+/** Who the server says we are. */
+export type UserInfo = WelcomeMessage['user'];
+
+/** Why the session ended for good. */
+export interface DisconnectInfo {
+  /** The server's `disconnected.code` (e.g. PARLEY_ERR_KICKED), a refused hello's code, or PARLEY_ERR_CONNECTION_CLOSED. */
+  code: string;
+  reason: string;
+  /** WebSocket close code (4003 kicked, 4004 banned, 4005 token revoked, …). */
+  closeCode: number;
+  /** Name of the moderator who acted, when the server said. */
+  by?: string;
 }
 
-export interface VoiceClientStats {
-  packetsSent: number;
-  packetsReceived: number;
-  /** Incoming packets dropped, by reason. */
-  drops: Record<string, number>;
+export interface VoiceClientEvents {
+  /** A chat message in our channel, ours included (when the server has stored it). */
+  chat: ChatMessageInfo;
+  /** The channel tree changed (or arrived with `welcome`). */
+  channels: ReadonlyMap<number, ChannelInfo>;
+  /** The WebSocket broke; trying to get the session back. */
+  reconnecting: { attempt: number; closeCode: number };
+  /** Back online: `resumed` = the same session, nothing missed; false = a new session (new ssrc), channel re-joined. */
+  reconnected: { resumed: boolean };
+  /** The session ended and will not come back (kicked, banned, token revoked, or could not reconnect). */
+  disconnected: DisconnectInfo;
 }
 
-/** Streams of other speakers kept at most (bounded: a hostile server can't grow it). */
-const MAX_STREAMS = 256;
+type Phase = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+/** After these, reconnecting would not help: a goodbye, a policy close, or the server ended the session (4xxx). */
+function isResumableClose(code: number): boolean {
+  return code !== 1000 && code !== 1008 && !(code >= 4000 && code <= 4999);
+}
+
+const CLIENT_CODES: ReadonlySet<string> = new Set(Object.values(ClientErrorCode));
+
+/** A refusal by the server (banned, bad token, …): reconnecting again would be refused again. */
+function isRefusal(err: unknown): err is ParleyClientError {
+  return (
+    err instanceof ParleyClientError && !CLIENT_CODES.has(err.code) && err.code !== ErrorCode.ResumeFailed
+  );
+}
 
 /**
  * A participant: control session + media path + sealing. Emits decrypted
  * audio packets to `onAudio` listeners; sending takes Opus frames. Pacing,
  * encoding and playout live in sender.ts / receiver.ts.
+ *
+ * When the WebSocket breaks, the client reconnects and resumes the same
+ * session (same ssrc and key, every missed event delivered), while media
+ * keeps flowing over UDP; if the server no longer has the session, it starts
+ * a new one and re-joins the channel (`reconnected` tells which).
  */
 export class VoiceClient {
   readonly stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {} };
   joined: JoinedMessage | null = null;
   members = new Map<number, Member>();
-  private media: MediaTransport | null = null;
-  private aead: Aead | null = null;
-  private readonly audioOut = new OutboundStream();
-  private readonly controlOut = new OutboundStream();
-  private readonly replyIn = new InboundStream();
-  private readonly streams = new Map<number, InboundStream>();
-  private readonly audioListeners = new Set<(p: AudioPacketIn) => void>();
+  /** The channel tree, kept up to date from channel_created / _updated / _deleted. */
+  readonly channels = new Map<number, ChannelInfo>();
+  /** Who the server says we are (account or guest). */
+  user: UserInfo;
+  private conn: ControlConnection;
+  private session = { id: 0, resumeToken: '' };
+  private phase: Phase = 'connecting';
+  private connections = 0;
+  private offConn: (() => void)[] = [];
+  private lastDisconnected: Extract<ServerMessage, { type: 'disconnected' }> | null = null;
+  private joinPassword: string | undefined;
+  private wake: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  private readonly media: MediaPath;
   private readonly eventListeners = new Set<(m: ServerMessage) => void>();
-  private helloWaiter: ((payload: Uint8Array) => void) | null = null;
-  private readonly now: () => number;
+  private readonly events = new Emitter<VoiceClientEvents>();
 
   private constructor(
-    readonly control: ControlConnection,
-    readonly sessionId: number,
     private readonly opts: VoiceClientOptions,
+    private readonly url: string,
+    conn: ControlConnection,
   ) {
-    this.now = opts.now ?? (() => performance.now());
-    control.on('message', (m) => this.handleEvent(m));
-    control.on('media', (p) => this.onPacket(p));
+    this.media = new MediaPath(
+      {
+        aead: opts.aead,
+        ...(opts.udp === undefined ? {} : { udp: opts.udp }),
+        host: new URL(opts.server).hostname.replace(/^\[|\]$/g, ''),
+        sendOverWs: (p) => this.conn.sendMedia(p),
+        now: opts.now ?? (() => performance.now()),
+        ...(opts.randomBytes === undefined ? {} : { randomBytes: opts.randomBytes }),
+        ...(opts.udpHandshakeMs === undefined ? {} : { udpHandshakeMs: opts.udpHandshakeMs }),
+      },
+      this.stats,
+    );
+    this.user = { id: null, name: opts.name ?? '', role: 'guest' };
+    this.conn = conn;
+    this.attach(conn);
   }
 
-  /** Connects and says hello. Errors carry a stable `code`. */
+  /** Connects and says hello (with the token, if any). Errors carry a stable `code`. */
   static async connect(opts: VoiceClientOptions): Promise<VoiceClient> {
     const url = toWsUrl(opts.server);
-    const control = await ControlConnection.open(opts.webSocket, url);
+    const conn = await ControlConnection.open(opts.webSocket, url, connectionOptions(opts, 0));
+    // Listening before hello: events right after `welcome` are not lost.
+    const client = new VoiceClient(opts, url, conn);
+    client.connections = 1;
     try {
-      const welcome = await control.request({ type: 'hello', v: 1, name: opts.name }, 'welcome');
-      return new VoiceClient(control, welcome.sessionId, opts);
+      client.onWelcome(await conn.request(client.helloMessage(), 'welcome'));
     } catch (err) {
-      control.close();
+      client.close();
       throw err;
     }
+    client.phase = 'live';
+    return client;
+  }
+
+  /** The current control connection (it changes when the client reconnects). */
+  get control(): ControlConnection {
+    return this.conn;
+  }
+
+  /** Our session id (= ssrc); a new one only if a resume failed and a new session started. */
+  get sessionId(): number {
+    return this.session.id;
+  }
+
+  /** `live`, `reconnecting` (the WebSocket broke, media goes on), or `closed`. */
+  get state(): Phase {
+    return this.phase;
   }
 
   get transportKind(): 'udp' | 'ws' | null {
-    return this.media?.kind ?? null;
+    return this.media.kind;
+  }
+
+  on<K extends keyof VoiceClientEvents>(event: K, fn: (value: VoiceClientEvents[K]) => void): () => void {
+    return this.events.on(event, fn);
   }
 
   /** Joins a channel by name or id and opens the media path. */
-  async join(channel: string | number): Promise<JoinedMessage> {
-    const joined = await this.control.request({ type: 'join', channel }, 'joined');
-    this.joined = joined;
-    this.members = new Map(joined.members.map((m) => [m.ssrc, m]));
-    const key = base64ToBytes(joined.media.key);
-    this.aead = this.opts.aead(key);
-    if (this.media === null) this.media = await this.openMedia(joined);
+  async join(channel: string | number, password?: string): Promise<JoinedMessage> {
+    const joined = await this.conn.request(
+      { type: 'join', channel, ...(password === undefined ? {} : { password }) },
+      'joined',
+    );
+    this.joinPassword = password;
+    await this.enter(joined);
     return joined;
   }
 
   async leave(): Promise<void> {
-    await this.control.request({ type: 'leave' }, 'left');
+    await this.conn.request({ type: 'leave' }, 'left');
     this.joined = null;
     this.members.clear();
   }
 
   setState(state: { muted?: boolean; deafened?: boolean }): void {
-    this.control.notify({ type: 'state', ...state });
+    this.conn.notify({ type: 'state', ...state });
+  }
+
+  /** Posts a chat message in our channel; resolves with it as stored. */
+  async sendChat(text: string): Promise<ChatMessageInfo> {
+    const answer = await this.conn.request({ type: 'chat', text }, 'chat');
+    this.events.emit('chat', answer.message);
+    return answer.message;
+  }
+
+  /** Creates a temporary channel (deleted when its last member leaves) and joins it. */
+  async createTemp(name: string, parent?: number): Promise<JoinedMessage> {
+    const joined = await this.conn.request(
+      { type: 'create_temp', name, ...(parent === undefined ? {} : { parent }) },
+      'joined',
+    );
+    this.joinPassword = undefined;
+    await this.enter(joined);
+    return joined;
+  }
+
+  // ── moderation: each resolves when the server said `ok`, or rejects with its code ──
+  kick(ssrc: number, reason?: string): Promise<void> {
+    return this.act({ type: 'kick', ssrc, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  /** Bans the account behind a session (and its address with `ip`); `minutes` absent = permanent. */
+  ban(ssrc: number, opts: { reason?: string; minutes?: number; ip?: boolean } = {}): Promise<void> {
+    return this.act({ type: 'ban', ssrc, ...opts });
+  }
+
+  move(ssrc: number, channel: string | number): Promise<void> {
+    return this.act({ type: 'move', ssrc, channel });
+  }
+
+  serverMute(ssrc: number, state: { muted?: boolean; deafened?: boolean }): Promise<void> {
+    return this.act({ type: 'server_mute', ssrc, ...state });
+  }
+
+  priority(ssrc: number, on: boolean): Promise<void> {
+    return this.act({ type: 'priority', ssrc, on });
+  }
+
+  private async act(msg: ClientMessage): Promise<void> {
+    await this.conn.request(msg, 'ok');
   }
 
   onAudio(fn: (p: AudioPacketIn) => void): () => void {
-    this.audioListeners.add(fn);
-    return () => this.audioListeners.delete(fn);
+    return this.media.onAudio(fn);
   }
 
   /** Server events (member_joined, speaking, …) after the client's own bookkeeping. */
@@ -128,145 +265,206 @@ export class VoiceClient {
     return () => this.eventListeners.delete(fn);
   }
 
-  private handleEvent(m: ServerMessage): void {
-    this.trackMembers(m);
-    for (const fn of this.eventListeners) fn(m);
-  }
-
   /**
    * Seals and sends one Opus frame. `timestamp` is the 48 kHz sample clock of
    * its first sample. Returns the packet (for impairment layers that delay it).
    */
   sealAudio(opus: Uint8Array, timestamp: number, flags = 0): Uint8Array {
-    const aead = this.aead;
-    if (aead === null) throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'join a channel first');
-    const { seq16, extSeq } = this.audioOut.next();
-    return sealPacket(
-      aead,
-      Direction.ClientToServer,
-      {
-        type: PacketType.Audio,
-        flags: flags & (AudioFlag.TalkStart | AudioFlag.TalkEnd),
-        seq: seq16,
-        timestamp: timestamp >>> 0,
-        ssrc: this.sessionId,
-      },
-      extSeq,
-      opus,
-    );
+    return this.media.sealAudio(opus, timestamp, flags);
   }
 
   /** Sends an already sealed packet on the media path. */
   sendPacket(packet: Uint8Array): void {
-    if (this.media === null) return;
     this.media.send(packet);
-    this.stats.packetsSent++;
   }
 
+  /** Leaves: closes the WebSocket (the server ends the session at once) and the media path; idempotent. */
   close(): void {
-    this.media?.close();
-    this.media = null;
-    this.control.close();
+    this.phase = 'closed';
+    this.stopWaiting();
+    this.media.close();
+    this.conn.close();
   }
 
-  private async openMedia(joined: JoinedMessage): Promise<MediaTransport> {
-    const ws: MediaTransport = {
-      kind: 'ws',
-      send: (p) => this.control.sendMedia(p),
-      onPacket: () => undefined,
-      close: () => undefined,
+  // ── session lifecycle ──
+  private helloMessage(resume?: { token: string; lastSeq: number }): ClientMessage {
+    const { token, name } = this.opts;
+    return {
+      type: 'hello',
+      v: 1,
+      ...(token === undefined ? {} : { token }),
+      ...(name === undefined ? {} : { name }),
+      ...(resume === undefined ? {} : { resume }),
     };
-    if (this.opts.udp === undefined) return ws;
-    const host = new URL(this.opts.server).hostname.replace(/^\[|\]$/g, '');
-    const udp = await this.opts.udp(host, joined.media.udpPort);
-    udp.onPacket((p) => this.onPacket(p));
-    try {
-      await this.udpHandshake(udp);
-      return udp;
-    } catch {
-      udp.close();
-      return ws;
-    }
   }
 
-  /** Sends sealed HELLOs until one is acknowledged, binding our UDP address. */
-  private udpHandshake(udp: MediaTransport): Promise<void> {
-    const aead = this.aead;
-    if (aead === null) return Promise.reject(new Error('no key'));
-    const random =
-      this.opts.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
-    const nonce = random(8);
-    const deadlineMs = this.opts.udpHandshakeMs ?? 3000;
-    return new Promise((resolve, reject) => {
-      const send = (): void => {
-        const { seq16, extSeq } = this.controlOut.next();
-        udp.send(
-          sealPacket(
-            aead,
-            Direction.ClientToServer,
-            { type: PacketType.Hello, flags: 0, seq: seq16, timestamp: 0, ssrc: this.sessionId },
-            extSeq,
-            nonce,
-          ),
-        );
-      };
-      const timer = setInterval(send, 200);
-      const giveUp = setTimeout(() => {
-        clearInterval(timer);
-        this.helloWaiter = null;
-        reject(new ParleyClientError(ClientErrorCode.UdpHandshake, 'no answer to UDP hello'));
-      }, deadlineMs);
-      this.helloWaiter = (payload) => {
-        if (!bytesEqual(payload, nonce)) return;
-        clearInterval(timer);
-        clearTimeout(giveUp);
-        this.helloWaiter = null;
-        resolve();
-      };
-      send();
+  private attach(conn: ControlConnection): void {
+    for (const off of this.offConn) off();
+    this.conn = conn;
+    this.offConn = [
+      conn.on('message', (m) => this.handleEvent(m)),
+      conn.on('media', (p) => this.media.onPacket(p)),
+      conn.on('close', (ev) => this.onControlClosed(conn, ev.code, ev.reason)),
+    ];
+  }
+
+  private onWelcome(w: WelcomeMessage): void {
+    this.session = { id: w.sessionId, resumeToken: w.resumeToken };
+    this.user = w.user;
+    this.channels.clear();
+    for (const c of w.channels) this.channels.set(c.id, c);
+    this.events.emit('channels', this.channels);
+  }
+
+  private onControlClosed(conn: ControlConnection, code: number, reason: string): void {
+    if (conn !== this.conn || this.phase !== 'live') return;
+    if (this.lastDisconnected !== null || this.opts.autoResume === false || !isResumableClose(code)) {
+      return this.finish(code, reason);
+    }
+    void this.reconnect(code);
+  }
+
+  private async reconnect(closeCode: number): Promise<void> {
+    this.phase = 'reconnecting';
+    const { attempts = 8, delayMs = 200, maxDelayMs = 2000 } = this.opts.reconnect ?? {};
+    let delay = delayMs;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, maxDelayMs);
+      }
+      if (this.phase !== 'reconnecting') return;
+      this.events.emit('reconnecting', { attempt, closeCode });
+      try {
+        const resumed = await this.reopen();
+        if (this.phase !== 'reconnecting') {
+          this.conn.close();
+          return;
+        }
+        this.phase = 'live';
+        this.events.emit('reconnected', { resumed });
+        return;
+      } catch (err) {
+        this.conn.close(); // this attempt's socket (or the dead one: close is idempotent)
+        if (this.phase !== 'reconnecting') return;
+        if (isRefusal(err)) return this.finish(closeCode, err.message, err.code);
+      }
+    }
+    this.finish(closeCode, `could not reconnect after ${attempts} attempts`);
+  }
+
+  /** One reconnection: resume the session, or start a new one and re-join. True when resumed. */
+  private async reopen(): Promise<boolean> {
+    const lastSeq = this.conn.lastSeq;
+    const conn = await ControlConnection.open(
+      this.opts.webSocket,
+      this.url,
+      connectionOptions(this.opts, this.connections++),
+    );
+    this.attach(conn);
+    if (this.phase !== 'reconnecting')
+      throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'closed');
+    conn.lastSeq = lastSeq;
+    try {
+      const resume = { token: this.session.resumeToken, lastSeq };
+      this.onWelcome(await conn.request(this.helloMessage(resume), 'welcome'));
+      return true;
+    } catch (err) {
+      if (!(err instanceof ParleyClientError) || err.code !== ErrorCode.ResumeFailed) throw err;
+    }
+    // The server no longer has our session: a new one on the same socket, back in our channel.
+    conn.lastSeq = 0;
+    this.onWelcome(await conn.request(this.helloMessage(), 'welcome'));
+    const previous = this.joined;
+    this.joined = null;
+    this.members.clear();
+    if (previous !== null) {
+      const pw = this.joinPassword;
+      try {
+        const msg: ClientMessage = {
+          type: 'join',
+          channel: previous.channel.id,
+          ...(pw === undefined ? {} : { password: pw }),
+        };
+        await this.enter(await conn.request(msg, 'joined'));
+      } catch {
+        // The channel is gone or closed to us now: stay outside, connected.
+      }
+    }
+    return false;
+  }
+
+  /** Ends for good: `disconnected` is emitted once. */
+  private finish(closeCode: number, reason: string, code?: string): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.stopWaiting();
+    this.media.close();
+    const d = this.lastDisconnected;
+    const by = d?.by;
+    this.events.emit('disconnected', {
+      code: d?.code ?? code ?? ClientErrorCode.ConnectionClosed,
+      reason: d?.reason ?? reason,
+      closeCode,
+      ...(by === undefined ? {} : { by }),
     });
   }
 
-  private drop(reason: string): void {
-    this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = { timer, resolve };
+    });
   }
 
-  private onPacket(bytes: Uint8Array): void {
-    const aead = this.aead;
-    if (aead === null) return this.drop('no_key');
-    const parsed = parsePacket(bytes);
-    if (!parsed.ok) return this.drop(parsed.reason);
-    const view = parsed.value;
-    const h = view.header;
-    if (h.type === PacketType.Audio) {
-      let stream = this.streams.get(h.ssrc);
-      if (stream === undefined) {
-        if (this.streams.size >= MAX_STREAMS) return this.drop('too_many_streams');
-        stream = new InboundStream();
-        this.streams.set(h.ssrc, stream);
-      }
-      const opened = stream.open(aead, Direction.ServerToClient, view);
-      if (!opened.ok) return this.drop(opened.reason);
-      this.stats.packetsReceived++;
-      const p: AudioPacketIn = {
-        ssrc: h.ssrc,
-        extSeq: opened.value.extSeq,
-        timestamp: h.timestamp,
-        flags: h.flags,
-        payload: opened.value.payload,
-        arrivalMs: this.now(),
-      };
-      for (const fn of this.audioListeners) fn(p);
-      return;
+  private stopWaiting(): void {
+    const w = this.wake;
+    if (w === null) return;
+    this.wake = null;
+    clearTimeout(w.timer);
+    w.resolve();
+  }
+
+  // ── channel ──
+  /** We are in a channel (joined, moved, re-joined): the members, the key and the media path. */
+  private async enter(joined: JoinedMessage): Promise<void> {
+    this.applyJoined(joined);
+    await this.media.enter(joined.media.key, joined.media.ssrc, joined.media.udpPort);
+  }
+
+  private applyJoined(joined: JoinedMessage): void {
+    this.joined = joined;
+    this.members = new Map(joined.members.map((m) => [m.ssrc, m]));
+  }
+
+  private handleEvent(m: ServerMessage): void {
+    switch (m.type) {
+      case 'joined':
+        // Moved by a moderator, or our channel was deleted: same session, same key.
+        this.applyJoined(m);
+        break;
+      case 'chat':
+        this.events.emit('chat', m.message);
+        break;
+      case 'channel_created':
+      case 'channel_updated':
+        this.channels.set(m.channel.id, m.channel);
+        this.events.emit('channels', this.channels);
+        break;
+      case 'channel_deleted':
+        this.channels.delete(m.channelId);
+        this.events.emit('channels', this.channels);
+        break;
+      case 'disconnected':
+        this.lastDisconnected = m;
+        break;
+      default:
+        this.trackMembers(m);
     }
-    if (h.type === PacketType.HelloAck || h.type === PacketType.Pong) {
-      if (h.ssrc !== this.sessionId) return this.drop('bad_ssrc');
-      const opened = this.replyIn.open(aead, Direction.ServerToClient, view);
-      if (!opened.ok) return this.drop(opened.reason);
-      if (h.type === PacketType.HelloAck) this.helloWaiter?.(opened.value.payload);
-      return;
-    }
-    this.drop('unexpected_type');
+    for (const fn of this.eventListeners) fn(m);
   }
 
   private trackMembers(m: ServerMessage): void {
@@ -277,7 +475,7 @@ export class VoiceClient {
         break;
       case 'member_left':
         this.members.delete(m.ssrc);
-        this.streams.delete(m.ssrc);
+        this.media.forget(m.ssrc);
         break;
       case 'speaking': {
         const member = this.members.get(m.ssrc);
@@ -287,6 +485,14 @@ export class VoiceClient {
       default:
     }
   }
+}
+
+/** Request refs unique per connection of a client (`c0.1`, `c1.1`, …): replayed answers never match. */
+function connectionOptions(opts: VoiceClientOptions, n: number): ControlConnectionOptions {
+  return {
+    refPrefix: `c${n}.`,
+    ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
+  };
 }
 
 /** http://host:port → ws://host:port/ws (https → wss). */
@@ -301,17 +507,4 @@ export function toWsUrl(server: string): string {
   u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
   u.pathname = '/ws';
   return u.toString();
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -16,12 +16,13 @@ import { VoiceClient } from '../core/voice-client.js';
 import { openUdpTransport } from './udp-transport.js';
 
 const USAGE = `Usage:
-  parley send FILE.wav [--server URL] --channel NAME [--name NICK] [--loop] [--loss P] [--jitter MS] [--transport udp|ws]
-  parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK] [--transport udp|ws]
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--transport udp|ws]
+  parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws]
 
   --server URL     Parley server (default http://127.0.0.1:8710)
   --channel NAME   channel name or numeric id
-  --name NICK      nickname shown to others (default parley-send / parley-record)
+  --name NICK      guest nickname shown to others (default parley-send / parley-record)
+  --token TOKEN    log in as an account with this token (POST /api/v1/auth/login); default $PARLEY_TOKEN
   --loop           repeat the file until interrupted
   --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
   --jitter MS      delay each packet sent by a random 0..MS milliseconds
@@ -35,6 +36,7 @@ const options = {
   server: { type: 'string', default: 'http://127.0.0.1:8710' },
   channel: { type: 'string' },
   name: { type: 'string' },
+  token: { type: 'string' },
   loop: { type: 'boolean', default: false },
   loss: { type: 'string' },
   jitter: { type: 'string' },
@@ -49,6 +51,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 export async function main(
   argv: readonly string[],
   io = { out: process.stdout, err: process.stderr },
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   try {
     let parsed;
@@ -64,8 +67,10 @@ export async function main(
       return 0;
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
-    if (command === 'send') return await send(file, values, io.err);
-    if (command === 'record') return await record(file, values, io.err);
+    const token = values.token ?? (env.PARLEY_TOKEN || undefined);
+    const opts = { ...values, ...(token === undefined ? {} : { token }) };
+    if (command === 'send') return await send(file, opts, io.err);
+    if (command === 'record') return await record(file, opts, io.err);
     throw new UsageError(`unknown command ${command}`);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -107,7 +112,7 @@ async function connect(values: Values, defaultName: string): Promise<VoiceClient
   try {
     return await VoiceClient.connect({
       server: server.toString(),
-      name: values.name ?? defaultName,
+      ...(values.token === undefined ? { name: values.name ?? defaultName } : { token: values.token }),
       webSocket: (url) => new WebSocket(url, { handshakeTimeout: 10_000 }) as unknown as WebSocketLike,
       aead: createNodeAead,
       ...(values.transport === 'udp' ? { udp: openUdpTransport } : {}),

@@ -32,6 +32,10 @@ export interface HubPeer {
   send(msg: ServerMessage): void;
   /** Ends the session: sends `disconnected`, closes the socket with `closeCode`, releases everything. */
   disconnect(code: string, reason: string, closeCode: number, by?: string): void;
+  /** Moves the peer into a channel and sends it a fresh `joined` (moves, deleted channels). */
+  moveTo(channel: ChannelRow): void;
+  /** Told by the hub whenever the peer enters a channel or leaves every channel. */
+  placed(channelId: number | null): void;
 }
 
 export interface HubEvents {
@@ -191,6 +195,7 @@ export class Hub extends EventEmitter<HubEvents> {
     this.applyMedia(peer);
     this.broadcast(channel.id, { type: 'member_joined', channelId: channel.id, member: memberOf(peer) });
     set.add(peer);
+    peer.placed(channel.id);
   }
 
   /** Takes a peer out of its channel, if any; returns the channel id it left. */
@@ -200,6 +205,8 @@ export class Hub extends EventEmitter<HubEvents> {
     const set = this.members.get(channelId);
     set?.delete(peer);
     this.plane.setChannel(peer.media, null);
+    this.applyMedia(peer);
+    peer.placed(null);
     this.broadcast(channelId, { type: 'member_left', channelId, ssrc: peer.media.ssrc });
     if (set?.size === 0) {
       this.members.delete(channelId);

@@ -1,238 +1,354 @@
-import { ErrorCode, parseClientMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import { ErrorCode, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import type { ParleyConfig } from '../config.js';
+import type { ChannelRow } from '../db/channels.js';
 import type { MediaSession, WsSink } from '../media/session.js';
-import { TokenBucket } from '../media/token-bucket.js';
 import type { Actor } from '../services/actor.js';
+import { SYSTEM } from '../services/context.js';
+import { fail, ServiceError } from '../services/errors.js';
 import type { Services } from '../services/index.js';
+import { CloseCode } from './close-codes.js';
+import { sameIdentity } from './hello.js';
 import { memberOf, newPresence, type Hub, type HubPeer, type Presence } from './hub.js';
+import { newResumeToken, resumeDigest, type SessionRegistry } from './registry.js';
+import { ResumeLog } from './resume-log.js';
 
-/** The transport a control session talks through (a WebSocket in production). */
-export interface ControlSocket extends WsSink {
+/** The socket side a session talks through (a ControlLink: one WebSocket). */
+export interface SessionLink {
+  /** The client's address (after trusted-proxy resolution). */
+  readonly ip: string;
   sendText(text: string): void;
-  close(code: number, reason: string): void;
+  /** A binary media message (WebSocket media path). */
+  sendMedia(data: Uint8Array): void;
+  readonly bufferedAmount: number;
+  /** Closes the socket for good; the link does not call the session back. */
+  end(code: number, reason: string): void;
 }
 
-/**
- * Server-side state of one WebSocket control session. A discriminated union:
- * each state carries only what is valid in it (docs/protocol.md §2).
- */
-export type ControlState =
-  | { status: 'connected'; helloTimer: NodeJS.Timeout }
-  | { status: 'ready'; actor: Actor; media: MediaSession }
-  | { status: 'in_channel'; actor: Actor; media: MediaSession; channelId: number }
-  | { status: 'closed' };
-
-export interface ControlSessionDeps {
+export interface SessionDeps {
   hub: Hub;
   services: Services;
-  /** The client's address (after trusted-proxy resolution). */
-  ip: string;
   config: ParleyConfig;
   serverVersion: string;
   udpPort: () => number;
-  now: () => number;
+  registry: SessionRegistry<ControlSession>;
 }
 
-type Reply = (msg: ServerMessage) => void;
+/**
+ * A session after `hello` (the link handles `connected` and
+ * `authenticating`, docs/protocol.md §2.1). Each state carries only what is
+ * valid in it: a detached session has no socket but a grace timer; the
+ * channel is the one the hub placed it in.
+ */
+export type SessionState =
+  | { status: 'ready'; link: SessionLink }
+  | { status: 'in_channel'; link: SessionLink; channelId: number }
+  | { status: 'detached'; channelId: number | null; graceTimer: NodeJS.Timeout }
+  | { status: 'closed' };
 
-/** WebSocket close codes we use (4000–4999 are application codes). */
-export const CloseCode = {
-  Normal: 1000,
-  PolicyViolation: 1008,
-  HelloTimeout: 4001,
-  ServerFull: 4002,
-} as const;
+type Msg<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 
+/**
+ * One participant's control session: its identity, media session, presence
+ * and the log of what it was sent (every message after `welcome` carries
+ * `seq`). It outlives a broken WebSocket for `auth.resumeGraceMs`, during
+ * which a new socket may take it over with `hello.resume`.
+ */
 export class ControlSession implements HubPeer {
-  private state: ControlState;
-  private readonly bucket: TokenBucket;
-  private limitedAt = -Infinity;
+  readonly media: MediaSession;
+  readonly presence: Presence = newPresence();
+  readonly resumeDigest: Buffer;
+  private readonly log = new ResumeLog();
+  private state: SessionState;
 
-  constructor(
-    private readonly socket: ControlSocket,
-    private readonly deps: ControlSessionDeps,
+  private constructor(
+    readonly actor: Actor,
+    link: SessionLink,
+    private readonly resumeToken: string,
+    private readonly deps: SessionDeps,
   ) {
-    const timer = setTimeout(() => {
-      this.sendError(ErrorCode.HelloTimeout, 'no hello received in time');
-      this.socket.close(CloseCode.HelloTimeout, 'hello timeout');
-      this.close();
-    }, deps.config.limits.helloTimeoutMs);
-    this.state = { status: 'connected', helloTimer: timer };
-    const rate = deps.config.limits.controlMessagesPerSecond;
-    this.bucket = new TokenBucket(rate, rate * 2, deps.now());
+    this.state = { status: 'ready', link };
+    // Media over the WebSocket follows whichever socket is attached.
+    this.media = deps.hub.plane.createSession(new LinkSink(() => this.link()));
+    this.resumeDigest = resumeDigest(resumeToken);
   }
 
-  get status(): ControlState['status'] {
+  /** A new session for `actor` on `link`: registered, known to the hub, `welcome` sent. */
+  static start(link: SessionLink, actor: Actor, deps: SessionDeps, ref: string | undefined): ControlSession {
+    const session = new ControlSession(actor, link, newResumeToken(), deps);
+    deps.registry.add(session);
+    deps.hub.addPeer(session);
+    session.sendWelcome(link, false, ref);
+    return session;
+  }
+
+  get status(): SessionState['status'] {
     return this.state.status;
   }
 
-  /** The media session; only valid after hello (HubPeer contract). */
-  get media(): MediaSession {
+  /** The attached socket, if any. */
+  private link(): SessionLink | null {
     const s = this.state;
-    if (s.status === 'ready' || s.status === 'in_channel') return s.media;
-    throw new Error(`no media session in state ${s.status}`);
+    return s.status === 'ready' || s.status === 'in_channel' ? s.link : null;
   }
 
-  readonly presence: Presence = newPresence();
+  /** The last sequence number sent. */
+  get lastSeq(): number {
+    return this.log.lastSeq;
+  }
 
-  /** Who this session is; only valid after hello (HubPeer contract). */
-  get actor(): Actor {
+  /**
+   * `link` takes this session over (hello with `resume`): `welcome` with
+   * `resumed: true`, then every kept message after `lastSeq`, in order. A
+   * socket still attached is closed (4006). Fails with
+   * PARLEY_ERR_RESUME_FAILED for another identity, or when messages after
+   * `lastSeq` are no longer kept (a detached session then ends: its owner
+   * starts afresh).
+   */
+  resume(link: SessionLink, who: Actor, lastSeq: number, ref: string | undefined): void {
     const s = this.state;
-    if (s.status === 'ready' || s.status === 'in_channel') return s.actor;
-    throw new Error(`no actor in state ${s.status}`);
+    if (s.status === 'closed' || !sameIdentity(this.actor, who))
+      fail(ErrorCode.ResumeFailed, 'no session to resume (unknown or expired)');
+    const missed = this.log.since(lastSeq);
+    if (missed === null) {
+      if (s.status === 'detached') this.close();
+      fail(ErrorCode.ResumeFailed, `the messages after seq ${lastSeq} are no longer kept`);
+    }
+    if (s.status === 'detached') clearTimeout(s.graceTimer);
+    else s.link.end(CloseCode.Replaced, 'session resumed on another connection');
+    this.actor.ip = who.ip;
+    const channelId = this.media.channelId;
+    this.state = channelId === null ? { status: 'ready', link } : { status: 'in_channel', link, channelId };
+    this.sendWelcome(link, true, ref);
+    for (const text of missed) link.sendText(text);
+  }
+
+  /** The socket broke: keep everything for the grace period, recording what is sent meanwhile. */
+  detach(link: SessionLink): void {
+    const s = this.state;
+    if ((s.status !== 'ready' && s.status !== 'in_channel') || s.link !== link) return;
+    const grace = this.deps.config.auth.resumeGraceMs;
+    if (grace <= 0) return this.close();
+    const graceTimer = setTimeout(() => this.close(), grace);
+    this.state = {
+      status: 'detached',
+      channelId: s.status === 'in_channel' ? s.channelId : null,
+      graceTimer,
+    };
+  }
+
+  // ── HubPeer ──
+  send(msg: ServerMessage): void {
+    const s = this.state;
+    if (s.status === 'closed') return;
+    const text = this.log.append((seq) => JSON.stringify({ ...msg, seq }));
+    if (s.status !== 'detached') s.link.sendText(text);
   }
 
   disconnect(code: string, reason: string, closeCode: number, by?: string): void {
     if (this.state.status === 'closed') return;
     this.send({ type: 'disconnected', code, reason, ...(by === undefined ? {} : { by }) });
-    this.socket.close(closeCode, reason.slice(0, 100));
-    this.close();
+    this.close(closeCode, reason);
   }
 
-  send(msg: ServerMessage): void {
-    if (this.state.status !== 'closed') this.socket.sendText(JSON.stringify(msg));
+  moveTo(channel: ChannelRow): void {
+    if (this.state.status === 'closed') return;
+    this.deps.hub.join(this, channel);
+    this.send(this.joinedMessage(channel, undefined));
   }
 
+  placed(channelId: number | null): void {
+    const s = this.state;
+    if (s.status === 'ready' || s.status === 'in_channel') {
+      this.state =
+        channelId === null
+          ? { status: 'ready', link: s.link }
+          : { status: 'in_channel', link: s.link, channelId };
+    } else if (s.status === 'detached') {
+      this.state = { status: 'detached', channelId, graceTimer: s.graceTimer };
+    }
+  }
+
+  // ── messages ──
   /** A binary WebSocket message: media, for the same router as UDP. */
   onBinary(data: Uint8Array): void {
-    const s = this.state;
-    if (s.status === 'ready' || s.status === 'in_channel') this.deps.hub.plane.handleWs(data, s.media);
-    else this.deps.hub.plane.stats.drops.unknown_session++;
+    if (this.state.status !== 'closed') this.deps.hub.plane.handleWs(data, this.media);
   }
 
-  /** A text WebSocket message: one JSON control message. */
-  onText(text: string): void {
-    if (this.state.status === 'closed') return;
-    const now = this.deps.now();
-    if (!this.bucket.take(now)) {
-      // A second burst within a second of the first: the peer ignores errors.
-      if (now - this.limitedAt < 1000) {
-        this.socket.close(CloseCode.PolicyViolation, 'rate limit');
-        this.close();
-        return;
-      }
-      this.limitedAt = now;
-      this.sendError(ErrorCode.RateLimited, 'too many control messages');
-      return;
+  /** One validated client message after hello; resolves when it has been answered. */
+  async handle(msg: ClientMessage): Promise<void> {
+    try {
+      await this.dispatch(msg);
+    } catch (err) {
+      if (err instanceof ServiceError) return this.sendError(err.code, err.message, msg.ref);
+      this.deps.services.ctx.log.error({ err, type: msg.type }, 'control message failed');
+      this.sendError(ErrorCode.Internal, 'internal error', msg.ref);
     }
-    const parsed = parseClientMessage(text);
-    if (!parsed.ok) {
-      const e = parsed.reason;
-      this.sendError(e.code, e.message, e.ref);
-      return;
-    }
-    this.dispatch(parsed.value);
   }
 
-  private dispatch(msg: ClientMessage): void {
-    const reply: Reply = (m) => this.send(m);
+  sendError(code: ErrorCode, message: string, r?: string): void {
+    this.send({ type: 'error', code, message, ...ref(r) });
+  }
+
+  private async dispatch(msg: ClientMessage): Promise<void> {
+    const { services } = this.deps;
+    const actor = this.actor;
     switch (msg.type) {
       case 'hello':
-        return this.onHello(msg, reply);
+        return fail(ErrorCode.BadState, 'hello already received');
+      case 'ping':
+        return this.send({ type: 'pong', t: msg.t, serverTime: Date.now(), ...ref(msg.ref) });
       case 'join':
-        return this.onJoin(msg, reply);
+        return this.onJoin(msg);
       case 'leave':
-        return this.onLeave(msg, reply);
+        return this.onLeave(msg);
       case 'state':
         return this.onState(msg);
-      case 'ping':
-        return reply({ type: 'pong', t: msg.t, serverTime: Date.now(), ...ref(msg.ref) });
+      case 'chat': {
+        const m = await services.chat.post(actor, this.channelOrFail('chat'), msg.text, this);
+        return this.send({ type: 'chat', message: m, ...ref(msg.ref) });
+      }
+      case 'create_temp':
+        return this.onCreateTemp(msg);
+      case 'kick':
+        await services.moderation.kick(actor, msg.ssrc, msg.reason ?? '');
+        return this.ok(msg.ref);
+      case 'ban':
+        await services.moderation.banSession(actor, msg.ssrc, msg.reason ?? '', msg.minutes, msg.ip ?? false);
+        return this.ok(msg.ref);
+      case 'move':
+        await services.moderation.move(actor, msg.ssrc, msg.channel);
+        return this.ok(msg.ref);
+      case 'server_mute':
+        await services.moderation.serverMute(actor, msg.ssrc, msg.muted, msg.deafened);
+        return this.ok(msg.ref);
+      case 'priority':
+        await services.moderation.priority(actor, msg.ssrc, msg.on);
+        return this.ok(msg.ref);
     }
   }
 
-  private onHello(msg: Extract<ClientMessage, { type: 'hello' }>, reply: Reply): void {
-    const s = this.state;
-    if (s.status !== 'connected')
-      return this.sendError(ErrorCode.BadState, 'hello already received', msg.ref);
-    const { hub, config } = this.deps;
-    if (hub.plane.sessionCount >= config.limits.maxSessions) {
-      this.sendError(ErrorCode.ServerFull, 'server is full', msg.ref);
-      this.socket.close(CloseCode.ServerFull, 'server full');
-      return this.close();
-    }
-    clearTimeout(s.helloTimer);
-    const media = hub.plane.createSession(this.socket);
-    const name = msg.name ?? 'guest';
-    const actor: Actor = { userId: null, name, role: 'guest', ip: this.deps.ip };
-    this.state = { status: 'ready', actor, media };
-    hub.addPeer(this);
-    reply({
-      type: 'welcome',
-      sessionId: media.ssrc,
-      name,
-      serverVersion: this.deps.serverVersion,
-      user: { id: null, name, role: 'guest' },
-      resumeToken: '',
-      resumed: false,
-      channels: hub.channelInfos(),
-      ...ref(msg.ref),
-    });
-  }
-
-  private onJoin(msg: Extract<ClientMessage, { type: 'join' }>, reply: Reply): void {
-    const s = this.state;
-    if (s.status !== 'ready' && s.status !== 'in_channel') {
-      return this.sendError(ErrorCode.BadState, 'send hello first', msg.ref);
-    }
-    const { hub, config } = this.deps;
-    const channel = hub.findChannel(msg.channel);
-    if (channel === undefined) {
-      return this.sendError(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`, msg.ref);
-    }
+  private async onJoin(msg: Msg<'join'>): Promise<void> {
+    const { hub, services } = this.deps;
+    const found = hub.findChannel(msg.channel);
+    if (found === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
+    await services.channels.checkEntry(this.actor, found, msg.password, this.media.channelId === found.id);
+    // The tree may have changed while the password was checked.
+    const channel = hub.findChannel(found.id);
+    if (channel === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
+    if (this.state.status === 'closed') return;
     hub.join(this, channel);
-    this.state = { status: 'in_channel', actor: s.actor, media: s.media, channelId: channel.id };
-    reply({
-      type: 'joined',
-      channel: { id: channel.id, name: channel.name },
-      self: memberOf(this),
-      members: hub.membersOf(channel.id, this),
-      media: {
-        ssrc: s.media.ssrc,
-        key: Buffer.from(s.media.key).toString('base64'),
-        udpPort: this.deps.udpPort(),
-        codec: 'opus',
-        sampleRate: 48000,
-        frameMs: config.media.frameMs,
-        maxPacketSize: config.media.maxPacketSize,
-        maxPacketsPerSecond: config.media.maxPacketsPerSecond,
-      },
-      ...ref(msg.ref),
-    });
+    this.send(this.joinedMessage(channel, msg.ref));
   }
 
-  private onLeave(msg: Extract<ClientMessage, { type: 'leave' }>, reply: Reply): void {
-    const s = this.state;
-    if (s.status !== 'in_channel') return this.sendError(ErrorCode.NotInChannel, 'not in a channel', msg.ref);
-    const channelId = s.channelId;
-    this.deps.hub.leave(this);
-    this.state = { status: 'ready', actor: s.actor, media: s.media };
-    reply({ type: 'left', channelId, ...ref(msg.ref) });
+  private onLeave(msg: Msg<'leave'>): void {
+    const channelId = this.deps.hub.leave(this);
+    if (channelId === null) fail(ErrorCode.NotInChannel, 'not in a channel');
+    this.send({ type: 'left', channelId, ...ref(msg.ref) });
   }
 
-  private onState(msg: Extract<ClientMessage, { type: 'state' }>): void {
-    const s = this.state;
-    if (s.status !== 'in_channel')
-      return this.sendError(ErrorCode.NotInChannel, 'join a channel first', msg.ref);
+  private onState(msg: Msg<'state'>): void {
+    this.channelOrFail('change your state');
     this.deps.hub.updatePresence(this, {
       ...(msg.muted === undefined ? {} : { selfMuted: msg.muted }),
       ...(msg.deafened === undefined ? {} : { selfDeafened: msg.deafened }),
     });
   }
 
-  private sendError(code: ErrorCode, message: string, r?: string): void {
-    this.send({ type: 'error', code, message, ...ref(r) });
+  /** Creates a temporary channel (deleted by ChannelService when it empties) and joins it. */
+  private async onCreateTemp(msg: Msg<'create_temp'>): Promise<void> {
+    const { hub, services } = this.deps;
+    const row = await services.channels.create(
+      this.actor,
+      { name: msg.name, parentId: msg.parent ?? null, temporary: true },
+      { allowTempByMembers: true },
+    );
+    const channel = hub.findChannel(row.id);
+    if (this.state.status === 'closed' || channel === undefined) {
+      // Gone before entering it: nobody will leave it, so remove it now.
+      if (channel !== undefined && hub.memberCount(channel.id) === 0)
+        await services.channels.remove(SYSTEM, channel.id);
+      return;
+    }
+    hub.join(this, channel);
+    this.send(this.joinedMessage(channel, msg.ref));
   }
 
-  /** Releases everything this session holds; idempotent. */
-  close(): void {
+  private channelOrFail(what: string): number {
+    const s = this.state;
+    if (s.status !== 'in_channel') fail(ErrorCode.NotInChannel, `join a channel to ${what}`);
+    return s.channelId;
+  }
+
+  private ok(r: string | undefined): void {
+    this.send({ type: 'ok', ...ref(r) });
+  }
+
+  private sendWelcome(link: SessionLink, resumed: boolean, r: string | undefined): void {
+    const a = this.actor;
+    const welcome: ServerMessage = {
+      type: 'welcome',
+      sessionId: this.media.ssrc,
+      name: a.name,
+      serverVersion: this.deps.serverVersion,
+      user: { id: a.userId, name: a.name, role: a.role },
+      resumeToken: this.resumeToken,
+      resumed,
+      channels: this.deps.hub.channelInfos(),
+      ...ref(r),
+    };
+    link.sendText(JSON.stringify(welcome));
+  }
+
+  private joinedMessage(channel: ChannelRow, r: string | undefined): ServerMessage {
+    const { hub, config, services } = this.deps;
+    const media = this.media;
+    return {
+      type: 'joined',
+      channel: { id: channel.id, name: channel.name },
+      self: memberOf(this),
+      members: hub.membersOf(channel.id, this),
+      media: {
+        ssrc: media.ssrc,
+        key: Buffer.from(media.key).toString('base64'),
+        udpPort: this.deps.udpPort(),
+        codec: 'opus',
+        sampleRate: 48000,
+        frameMs: services.ctx.settings.get().frameMs,
+        maxPacketSize: config.media.maxPacketSize,
+        maxPacketsPerSecond: config.media.maxPacketsPerSecond,
+      },
+      ...ref(r),
+    };
+  }
+
+  /**
+   * Ends the session; idempotent. Leaves the channel (member_left goes out),
+   * releases the media session, the grace timer and the registry entry, and
+   * closes an attached socket with `code`.
+   */
+  close(code: number = CloseCode.Normal, reason = 'session closed'): void {
     const s = this.state;
     if (s.status === 'closed') return;
-    if (s.status === 'connected') clearTimeout(s.helloTimer);
-    else {
-      this.deps.hub.removePeer(this);
-      this.deps.hub.plane.removeSession(s.media);
-    }
     this.state = { status: 'closed' };
+    if (s.status === 'detached') clearTimeout(s.graceTimer);
+    const { hub, registry } = this.deps;
+    registry.remove(this);
+    hub.removePeer(this);
+    hub.plane.removeSession(this.media);
+    if (s.status !== 'detached') s.link.end(code, reason.slice(0, 100));
+  }
+}
+
+/** The media plane's view of a session's WebSocket: whichever socket is attached, or none. */
+class LinkSink implements WsSink {
+  constructor(private readonly current: () => SessionLink | null) {}
+
+  send(data: Uint8Array): void {
+    this.current()?.sendMedia(data);
+  }
+
+  get bufferedAmount(): number {
+    return this.current()?.bufferedAmount ?? 0;
   }
 }
 

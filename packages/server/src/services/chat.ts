@@ -2,6 +2,7 @@ import { ErrorCode } from '@parley/protocol';
 import { Perm } from '../auth/permissions.js';
 import type { ChatFilter, ChatMessage } from '../db/chat.js';
 import type { Page, PageRequest } from '../db/paginate.js';
+import type { HubPeer } from '../control/hub.js';
 import type { Actor } from './actor.js';
 import type { ChannelService } from './channels.js';
 import type { ServiceContext } from './context.js';
@@ -14,7 +15,8 @@ export class ChatService {
     private readonly channels: ChannelService,
   ) {}
 
-  async post(actor: Actor, channelId: number, text: string): Promise<ChatMessage> {
+  /** Posts and delivers live; `except` (the WebSocket poster, answered with its own copy) is skipped. */
+  async post(actor: Actor, channelId: number, text: string, except?: HubPeer): Promise<ChatMessage> {
     this.channels.get(channelId);
     if (!this.ctx.hub.may(actor, Perm.Text, channelId))
       fail(ErrorCode.Forbidden, 'you may not write in this channel');
@@ -26,7 +28,7 @@ export class ChatService {
       authorName: actor.name,
       text: trimmed,
     });
-    this.ctx.hub.broadcast(channelId, { type: 'chat', message: m });
+    this.ctx.hub.broadcast(channelId, { type: 'chat', message: m }, except);
     return m;
   }
 

@@ -1,0 +1,233 @@
+/**
+ * Helpers for the control-plane WebSocket tests: accounts and tokens made
+ * through the services (no REST), a raw JSON WebSocket probe that waits on
+ * events, and SDK clients whose sockets a test can cut.
+ */
+import WebSocket from 'ws';
+import { createNodeAead } from '@parley/protocol/node';
+import type { ServerMessage } from '@parley/protocol';
+import {
+  VoiceClient,
+  type DisconnectInfo,
+  type ReconnectOptions,
+  type VoiceClientEvents,
+  type WebSocketLike,
+} from '@parley/client';
+import { openUdpTransport } from '@parley/client/node';
+import type { ParleyServer } from '@parley/server';
+import type { Actor } from '../../packages/server/src/services/actor.js';
+import type { Role } from '../../packages/server/src/db/schema.js';
+import { TEST_ADMIN_PASSWORD } from './server.js';
+import { nextEvent } from './wait.js';
+
+export const LOCAL_IP = '127.0.0.1';
+
+export interface Account {
+  actor: Actor;
+  token: string;
+}
+
+/** Logs in an existing account (e.g. `admin`) through the auth service. */
+export async function login(server: ParleyServer, name: string, password: string): Promise<Account> {
+  const r = await server.services.auth.login(name, password, LOCAL_IP);
+  return { actor: { userId: r.user.id, name: r.user.name, role: r.user.role, ip: LOCAL_IP }, token: r.token };
+}
+
+export function loginAdmin(server: ParleyServer): Promise<Account> {
+  return login(server, 'admin', TEST_ADMIN_PASSWORD);
+}
+
+/** Creates an account with `role` (as the admin) and logs it in. */
+export async function account(
+  server: ParleyServer,
+  admin: Account,
+  name: string,
+  role: Role,
+): Promise<Account> {
+  const password = `${name}-password-123`;
+  await server.services.auth.createUser(admin.actor, name, password, role);
+  return login(server, name, password);
+}
+
+export type Json = Record<string, unknown> & { type: string; seq?: number; ref?: string };
+
+/** A raw WebSocket speaking JSON: every message kept, waits driven by arrivals. */
+export class WsProbe {
+  readonly messages: Json[] = [];
+  readonly closed: Promise<number>;
+  private readonly waiters = new Set<() => void>();
+  private closeCode: number | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      this.messages.push(JSON.parse((data as Buffer).toString('utf8')) as Json);
+      for (const w of [...this.waiters]) w();
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+        for (const w of [...this.waiters]) w();
+      }),
+    );
+  }
+
+  static async open(url: string): Promise<WsProbe> {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new WsProbe(ws);
+  }
+
+  send(msg: Record<string, unknown>): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Waits for the first message (from index `from`) matching `pred`. */
+  next(pred: (m: Json) => boolean, what: string, from = 0, timeoutMs = 10_000): Promise<Json> {
+    const find = (): Json | undefined => this.messages.slice(from).find(pred);
+    const found = find();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        const m = find();
+        if (m !== undefined) {
+          finish();
+          resolve(m);
+        } else if (this.closeCode !== null) {
+          finish();
+          reject(new Error(`socket closed (${this.closeCode}) while waiting for ${what}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+      };
+      this.waiters.add(done);
+    });
+  }
+
+  /** Sends a request with `ref` and waits for the message answering it. */
+  request(msg: Record<string, unknown>): Promise<Json> {
+    const ref = `t${Math.random().toString(36).slice(2, 10)}`;
+    const from = this.messages.length;
+    this.send({ ...msg, ref });
+    return this.next((m) => m.ref === ref, `an answer to ${String(msg.type)}`, from);
+  }
+
+  /** Highest seq seen so far. */
+  get lastSeq(): number {
+    let last = 0;
+    for (const m of this.messages) if (m.seq !== undefined && m.seq > last) last = m.seq;
+    return last;
+  }
+
+  /** Cuts the TCP connection without a close frame: the server sees 1006. */
+  cut(): void {
+    this.ws.terminate();
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export interface SdkOptions {
+  name?: string;
+  token?: string;
+  transport?: 'udp' | 'ws';
+  reconnect?: ReconnectOptions;
+}
+
+/** An SDK client whose WebSockets the test can cut, and whose reconnections it can hold back. */
+export class SdkHandle {
+  readonly sockets: WebSocket[] = [];
+  /** While false, opening a WebSocket fails (the network is "down"). */
+  online = true;
+  client!: VoiceClient;
+
+  static async connect(url: string, opts: SdkOptions): Promise<SdkHandle> {
+    const h = new SdkHandle();
+    h.client = await VoiceClient.connect({
+      server: url,
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(opts.token === undefined ? {} : { token: opts.token }),
+      webSocket: (u) => {
+        if (!h.online) throw new Error('network down (test)');
+        const ws = new WebSocket(u);
+        h.sockets.push(ws);
+        return ws as unknown as WebSocketLike;
+      },
+      aead: createNodeAead,
+      ...((opts.transport ?? 'udp') === 'udp' ? { udp: openUdpTransport } : {}),
+      reconnect: opts.reconnect ?? { attempts: 200, delayMs: 25, maxDelayMs: 100 },
+    });
+    return h;
+  }
+
+  /** Cuts the current WebSocket abruptly (no close frame). */
+  cut(): void {
+    this.sockets.at(-1)?.terminate();
+  }
+}
+
+/** Resolves with the next SDK event `name` of a client (matching `pred`). */
+export function clientEvent<K extends keyof VoiceClientEvents>(
+  client: VoiceClient,
+  name: K,
+  pred: (v: VoiceClientEvents[K]) => boolean = () => true,
+): Promise<VoiceClientEvents[K]> {
+  return nextEvent<VoiceClientEvents[K]>((fn) => client.on(name, fn), pred, String(name));
+}
+
+/** Resolves with the next `disconnected` of an SDK client. */
+export function disconnectedOf(client: VoiceClient): Promise<DisconnectInfo> {
+  return clientEvent(client, 'disconnected');
+}
+
+/** Resolves with the next server message of `type` an SDK client receives as an event (matching `pred`). */
+export function serverEvent<T extends ServerMessage['type']>(
+  client: VoiceClient,
+  type: T,
+  pred: (m: Extract<ServerMessage, { type: T }>) => boolean = () => true,
+): Promise<Extract<ServerMessage, { type: T }>> {
+  return nextEvent<ServerMessage>(
+    (fn) => client.onEvent(fn),
+    (m) => m.type === type && pred(m as Extract<ServerMessage, { type: T }>),
+    type,
+  ) as Promise<Extract<ServerMessage, { type: T }>>;
+}
+
+/** A ping round trip: whatever the server sent this client before is in. */
+export function flush(client: VoiceClient): Promise<unknown> {
+  return client.control.request({ type: 'ping', t: 0 }, 'pong');
+}
+
+/** 40-byte fake Opus frames, distinct per index (the server never decodes them). */
+export function frame(i: number): Uint8Array {
+  const p = new Uint8Array(40);
+  p.fill(i & 0xff);
+  p[0] = 0xfc;
+  p[1] = (i >> 8) & 0xff;
+  p[2] = i & 0xff;
+  return p;
+}
+
+/** Sends `n` frames from an SDK client, numbered from `start`. */
+export function speak(client: VoiceClient, n: number, start = 0): void {
+  for (let i = start; i < start + n; i++) client.sendPacket(client.sealAudio(frame(i), i * 960));
+}
+
+/** Collects the audio an SDK client receives. */
+export function hear(client: VoiceClient): { ssrc: number; index: number }[] {
+  const got: { ssrc: number; index: number }[] = [];
+  client.onAudio((p) => got.push({ ssrc: p.ssrc, index: ((p.payload[1] ?? 0) << 8) | (p.payload[2] ?? 0) }));
+  return got;
+}
