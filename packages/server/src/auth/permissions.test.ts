@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ALL_PERMS, Perm, ROLES, atLeast, effectivePerms, may, permMask, permNames, type ActorRole } from './permissions.js';
+import {
+  ALL_PERMS,
+  Perm,
+  ROLES,
+  atLeast,
+  effectivePerms,
+  may,
+  permMask,
+  permNames,
+  type ActorRole,
+} from './permissions.js';
 
 describe('permissions', () => {
   it('gives each role its defaults with no overrides', () => {
@@ -27,14 +37,23 @@ describe('permissions', () => {
   });
 
   it('is monotonic: allowing more never takes anything away (property)', () => {
-    const override = fc.record({ role: fc.constantFrom(...ROLES), allow: fc.integer({ min: 0, max: ALL_PERMS }), deny: fc.integer({ min: 0, max: ALL_PERMS }) });
+    const override = fc.record({
+      role: fc.constantFrom(...ROLES),
+      allow: fc.integer({ min: 0, max: ALL_PERMS }),
+      deny: fc.integer({ min: 0, max: ALL_PERMS }),
+    });
     fc.assert(
-      fc.property(fc.constantFrom<ActorRole>(...ROLES), fc.array(fc.array(override, { maxLength: 3 }), { maxLength: 4 }), fc.integer({ min: 0, max: ALL_PERMS }), (role, chain, extra) => {
-        const before = effectivePerms(role, chain);
-        const after = effectivePerms(role, [...chain, [{ role, allow: extra, deny: 0 }]]);
-        expect(after & before).toBe(before);
-        expect(after & extra).toBe(extra);
-      }),
+      fc.property(
+        fc.constantFrom<ActorRole>(...ROLES),
+        fc.array(fc.array(override, { maxLength: 3 }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: ALL_PERMS }),
+        (role, chain, extra) => {
+          const before = effectivePerms(role, chain);
+          const after = effectivePerms(role, [...chain, [{ role, allow: extra, deny: 0 }]]);
+          expect(after & before).toBe(before);
+          expect(after & extra).toBe(extra);
+        },
+      ),
     );
   });
 
