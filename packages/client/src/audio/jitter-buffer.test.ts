@@ -26,6 +26,22 @@ describe('JitterBuffer', () => {
     expect(jb.stats).toMatchObject({ received: 10, played: 10, lost: 0, late: 0 });
   });
 
+  it('does not conceal a burst twice: frames concealed in an underrun stand in for the lost ones', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 20, idleAfterUnderruns: 10 });
+    for (let s = 0; s < 3; s++) jb.push(s, s * 960, p(s), s * FRAME);
+    expect(played(drain(jb, 40, 3))).toEqual([0, 1, 2]);
+    // 3, 4 and 5 are lost: two ticks find nothing (concealment), then 6 arrives.
+    const under = drain(jb, 100, 2);
+    expect(under.map((r) => r.kind)).toEqual(['missing', 'missing']);
+    jb.push(6, 6 * 960, p(6), 135);
+    const r = jb.pop(140);
+    // 3 and 4 were covered by the two concealed ticks; 5 is recovered from 6's FEC; then 6 plays.
+    expect(r).toMatchObject({ kind: 'missing', extSeq: 5 });
+    expect(r.kind === 'missing' && r.next !== undefined).toBe(true);
+    expect(played([jb.pop(160)])).toEqual([6]);
+    expect(jb.stats).toMatchObject({ lost: 3, underruns: 2, played: 4 });
+  });
+
   it('puts reordered packets back in order', () => {
     const jb = new JitterBuffer({ initialDelayMs: 60 });
     const order = [0, 2, 1, 3, 5, 4, 6, 7];

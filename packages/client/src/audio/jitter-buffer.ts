@@ -79,6 +79,8 @@ export class JitterBuffer {
   /** Next sequence to play; everything below it is late. */
   private next: number | undefined;
   private underrunRun = 0;
+  /** Frames concealed in the current underrun, not yet matched to a sequence number. */
+  private credit = 0;
   private excessRun = 0;
   private jitterMs = 0;
   private targetMs: number;
@@ -157,11 +159,23 @@ export class JitterBuffer {
       this.playing = true;
       this.next = this.low;
       this.underrunRun = 0;
+      this.credit = 0;
     }
-    const seq = this.next!;
+    let seq = this.next!;
+    // Frames concealed during an underrun stood in for the sequence numbers
+    // that were due then. When later frames show those were lost, not late,
+    // the concealment already covered them: skip the holes instead of
+    // concealing them a second time (NetEQ's "merge").
+    while (this.credit > 0 && this.count > 0 && this.peek(seq) === undefined) {
+      this.credit--;
+      this.stats.lost++;
+      seq++;
+    }
+    this.next = seq;
     const slot = this.take(seq);
     if (slot !== undefined) {
       this.underrunRun = 0;
+      this.credit = 0;
       this.next = seq + 1;
       this.stats.played++;
       this.maybeShrink();
@@ -170,6 +184,7 @@ export class JitterBuffer {
     if (this.count > 0) {
       // A hole with later frames present: lost (or reordered beyond the delay).
       this.underrunRun = 0;
+      this.credit = 0;
       this.next = seq + 1;
       this.stats.lost++;
       const following = this.peek(seq + 1);
@@ -180,6 +195,7 @@ export class JitterBuffer {
     // Nothing buffered: late packets, or the end of a talk spurt.
     this.stats.underruns++;
     this.underrunRun++;
+    this.credit++;
     if (this.underrunRun > this.idleAfter) {
       this.playing = false;
       return WAITING;

@@ -16,7 +16,7 @@ import { VoiceClient } from '../core/voice-client.js';
 import { openUdpTransport } from './udp-transport.js';
 
 const USAGE = `Usage:
-  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--transport udp|ws]
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws]
   parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws]
 
   --server URL     Parley server (default http://127.0.0.1:8710)
@@ -26,6 +26,7 @@ const USAGE = `Usage:
   --loop           repeat the file until interrupted
   --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
   --jitter MS      delay each packet sent by a random 0..MS milliseconds
+  --seed N         seed of --loss/--jitter, to repeat the same impairment pattern
   --seconds N      length of the recording (48 kHz mono 16-bit WAV, silence where nobody speaks)
   --transport T    media over udp (default; falls back to the WebSocket) or ws
 `;
@@ -40,6 +41,7 @@ const options = {
   loop: { type: 'boolean', default: false },
   loss: { type: 'string' },
   jitter: { type: 'string' },
+  seed: { type: 'string' },
   seconds: { type: 'string' },
   transport: { type: 'string', default: 'udp' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -157,13 +159,17 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
   const ref = channelRef(values.channel);
   const loss = numberOption('loss', values.loss, 0, 1) ?? 0;
   const jitterMs = numberOption('jitter', values.jitter, 0, 5000) ?? 0;
+  const seed = numberOption('seed', values.seed, 0, 2 ** 32 - 1);
   const pcm = await loadWav(file);
   const opus = await loadOpusNode();
   const client = await connect(values, 'parley-send');
   try {
     await joinOrExplain(client, ref);
     const encoder = new OpusEncoder(opus);
-    const impairment = loss > 0 || jitterMs > 0 ? new Impairment({ loss, jitterMs }) : undefined;
+    const impairment =
+      loss > 0 || jitterMs > 0
+        ? new Impairment({ loss, jitterMs, ...(seed === undefined ? {} : { seed }) })
+        : undefined;
     const sender = new StreamSender(
       client,
       encoder,
