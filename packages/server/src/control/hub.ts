@@ -91,6 +91,14 @@ export class Hub extends EventEmitter<HubEvents> {
     for (const p of this.peers) this.applyMedia(p);
   }
 
+  /** Forgets deleted channels at once (before the reload), so nobody can join them meanwhile. */
+  forgetChannels(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.channels.delete(id);
+      this.overrides.delete(id);
+    }
+  }
+
   // ── channels ──
   channelList(): ChannelRow[] {
     return [...this.channels.values()];

@@ -159,13 +159,15 @@ export class ChannelService {
     const fallback =
       (ch.parentId === null ? undefined : hub.findChannel(ch.parentId)) ??
       hub.findChannel(this.ctx.defaultChannel);
-    const occupants = ids.flatMap((cid) => hub.peersIn(cid));
     // Temporary channels vanish when empty; an occupied one is not deleted by the cleanup.
-    if (actor === SYSTEM && occupants.length > 0) return;
+    if (actor === SYSTEM && ids.some((cid) => hub.memberCount(cid) > 0)) return;
     await inTransaction(this.ctx, async (s) => {
       await s.channels.removeTree(id);
       await s.audit.record(audit(actor, 'channel.delete', 'channel', id, { name: ch.name, subtree: ids }));
     });
+    // Who is inside now: someone may have joined while the transaction ran.
+    hub.forgetChannels(ids);
+    const occupants = ids.flatMap((cid) => hub.peersIn(cid));
     if (fallback !== undefined) for (const p of occupants) this.placePeer(p, fallback);
     else for (const p of occupants) hub.leave(p);
     await hub.refreshChannels();
