@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ChannelInfo, Member, ServerMessage } from '@parley/protocol';
 import { ALL_PERMS, effectivePerms, Perm, type Override } from '../auth/permissions.js';
-import type { ChannelRow, ChannelStore } from '../db/channels.js';
+import type { Channel, ChannelRow, ChannelStore } from '../db/channels.js';
 import type { MediaPlane } from '../media/plane.js';
 import type { MediaSession } from '../media/session.js';
 import type { Actor } from '../services/actor.js';
@@ -43,7 +43,7 @@ export interface HubEvents {
   empty: [channelId: number];
 }
 
-export const toChannelInfo = (c: ChannelRow): ChannelInfo => ({
+export const toChannelInfo = (c: Channel): ChannelInfo => ({
   id: c.id,
   name: c.name,
   parentId: c.parentId,

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCode } from '@parley/protocol';
 import { Perm, permMask, permNames, ROLES, type ActorRole } from '../auth/permissions.js';
 import { CHANNEL_SORTS, type Channel } from '../db/channels.js';
+import { toChannelInfo } from '../control/hub.js';
 import { fail } from '../services/errors.js';
 import { requireUser } from './actor.js';
 import { Id, listQuery, NameText, pageRequest, PageOf, Text } from './list.js';
@@ -77,16 +78,9 @@ export function channelRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const tags = ['channels'];
   /** The public view of a channel: never its password hash. */
   const out = (c: Channel) => ({
-    id: c.id,
-    name: c.name,
+    ...toChannelInfo(c),
     createdAt: c.createdAt,
     members: hub.memberCount(c.id),
-    parentId: c.parentId,
-    position: c.position,
-    description: c.description,
-    userLimit: c.userLimit,
-    hasPassword: c.hasPassword,
-    temporary: c.temporary,
   });
   const asRole = (role: ActorRole) => ({ userId: null, name: role, role, ip: null });
 

@@ -15,23 +15,6 @@ import { problems, SECURITY } from './schemas.js';
 const counters = (names: readonly string[]) =>
   Type.Object(Object.fromEntries(names.map((n) => [n, Type.Integer()])));
 
-const StatsSchema = Type.Object(
-  {
-    sessions: Type.Integer({ description: 'media sessions now' }),
-    media: Type.Object({
-      packetsIn: Type.Integer(),
-      bytesIn: Type.Integer(),
-      audioIn: Type.Integer(),
-      packetsOut: Type.Integer(),
-      bytesOut: Type.Integer(),
-      dropped: Type.Integer(),
-      drops: counters(DROP_REASONS),
-      sendFailures: counters(SEND_FAILURES),
-    }),
-  },
-  { title: 'Stats' },
-);
-
 const HistogramSchema = Type.Object({
   count: Type.Integer(),
   sumUs: Type.Number(),
@@ -44,6 +27,22 @@ const HistogramSchema = Type.Object({
   maxUs: Type.Number(),
 });
 
+const mediaCounters = {
+  packetsIn: Type.Integer(),
+  bytesIn: Type.Integer(),
+  audioIn: Type.Integer(),
+  packetsOut: Type.Integer(),
+  bytesOut: Type.Integer(),
+  dropped: Type.Integer(),
+  drops: counters(DROP_REASONS),
+  sendFailures: counters(SEND_FAILURES),
+};
+
+const StatsSchema = Type.Object(
+  { sessions: Type.Integer({ description: 'media sessions now' }), media: Type.Object(mediaCounters) },
+  { title: 'Stats' },
+);
+
 const MetricsSchema = Type.Object(
   {
     uptimeS: Type.Number(),
@@ -55,17 +54,7 @@ const MetricsSchema = Type.Object(
       heapUsedBytes: Type.Integer(),
       eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }),
     }),
-    media: Type.Object({
-      packetsIn: Type.Integer(),
-      bytesIn: Type.Integer(),
-      audioIn: Type.Integer(),
-      packetsOut: Type.Integer(),
-      bytesOut: Type.Integer(),
-      dropped: Type.Integer(),
-      drops: counters(DROP_REASONS),
-      sendFailures: counters(SEND_FAILURES),
-      forwardUs: HistogramSchema,
-    }),
+    media: Type.Object({ ...mediaCounters, forwardUs: HistogramSchema }),
   },
   { title: 'Metrics' },
 );
