@@ -5,6 +5,7 @@ import { createSocket } from 'node:dgram';
 import { DEFAULT_CONFIG, MediaPlane } from '@parley/server';
 
 const mode = process.argv[2];
+const cipher = process.argv[3] ?? 'chacha20-poly1305';
 let cpuStart = process.cpuUsage();
 let onStop = () => ({});
 
@@ -30,12 +31,12 @@ process.on('message', async (msg) => {
       const media = { ...DEFAULT_CONFIG.media, maxPacketsPerSecond: 10000, burstPackets: 10000 };
       const plane = new MediaPlane({ media });
       const port = await plane.listenUdp('127.0.0.1', 0);
-      const speaker = plane.createSession(null);
+      const speaker = plane.createSession(null, cipher);
       plane.setChannel(speaker, 1);
       speaker.canSpeak = true;
       // The speaker's address is bound by a sealed HELLO from the parent.
       for (const p of msg.listeners) {
-        const s = plane.createSession(null);
+        const s = plane.createSession(null, cipher);
         plane.setChannel(s, 1);
         s.udpAddress = '127.0.0.1';
         s.udpPort = p;

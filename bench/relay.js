@@ -17,6 +17,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '3' },
     rate: { type: 'string' },
     sizes: { type: 'string', default: '10,100' },
+    ciphers: { type: 'string', default: 'chacha20-poly1305,aes-256-gcm' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -61,8 +62,9 @@ async function pace(sock, port, packets, rate) {
   return (performance.now() - t0) / 1000;
 }
 
-async function runOne(mode, size, rate) {
-  const child = fork(new URL('./relay-child.js', import.meta.url), [mode], {
+async function runOne(mode, size, rate, cipher) {
+  const child = fork(new URL('./relay-child.js', import.meta.url), [mode, cipher], {
+    execArgv: process.env.RELAY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_PROF] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ls = await listeners(size - 1);
@@ -73,7 +75,7 @@ async function runOne(mode, size, rate) {
   const count = Math.round(rate * SECONDS);
   const packets = [];
   if (mode === 'parley') {
-    const aead = createNodeAead(Buffer.from(setup.speaker.key, 'base64'));
+    const aead = createNodeAead(Buffer.from(setup.speaker.key, 'base64'), cipher);
     const ssrc = setup.speaker.ssrc;
     // Bind the speaker's UDP address with a sealed HELLO, as a client does.
     const ctl = new OutboundStream(0);
@@ -136,23 +138,27 @@ async function runOne(mode, size, rate) {
 }
 
 const sizes = values.sizes.split(',').map(Number);
+const ciphers = values.ciphers.split(',');
 console.log(`Relay throughput — ${SECONDS} s per run, 60-byte Opus payloads, relay in its own process\n`);
 const rows = [];
+const line = (r) =>
+  `${String(r.size).padStart(3)}-person channel  ${r.label.padEnd(28)}  in ${r.rateIn} pkt/s → out ${Math.round(r.delivered / r.seconds)} copies/s` +
+  `  delivered ${((100 * r.delivered) / r.expected).toFixed(2)} %  relay CPU ${r.cpuUsPerCopy.toFixed(2)} µs/copy (kernel ${(100 * r.systemShare).toFixed(0)} %)` +
+  `  ⇒ ${Math.round(1e6 / r.cpuUsPerCopy / 1000)} k copies/s per core`;
 for (const size of sizes) {
   // Offered load: about 90 k copies/s out, within what one core of either relay carries.
   const rate = Number(values.rate ?? Math.round(90_000 / (size - 1)));
-  const bare = await runOne('bare', size, rate);
-  const parley = await runOne('parley', size, rate);
-  for (const r of [bare, parley]) {
+  const bare = { ...(await runOne('bare', size, rate, 'none')), label: 'bare dgram forwarder' };
+  rows.push(bare);
+  console.log(line(bare));
+  for (const cipher of ciphers) {
+    const r = { ...(await runOne('parley', size, rate, cipher)), label: `Parley (${cipher})`, cipher };
     rows.push(r);
+    console.log(line(r));
     console.log(
-      `${String(size).padStart(3)}-person channel  ${r.mode.padEnd(6)}  in ${r.rateIn} pkt/s → out ${Math.round(r.delivered / r.seconds)} copies/s` +
-        `  delivered ${((100 * r.delivered) / r.expected).toFixed(2)} %  relay CPU ${r.cpuUsPerCopy.toFixed(2)} µs/copy (kernel ${(100 * r.systemShare).toFixed(0)} %)` +
-        `  ⇒ ${Math.round(1e6 / r.cpuUsPerCopy / 1000)} k copies/s per core`,
+      `${String(size).padStart(3)}-person channel  Parley (${cipher}) / bare forwarder = ${((100 * bare.cpuUsPerCopy) / r.cpuUsPerCopy).toFixed(0)} % of its copies per CPU-second`,
     );
   }
-  console.log(
-    `${String(size).padStart(3)}-person channel  Parley / bare forwarder = ${((100 * bare.cpuUsPerCopy) / parley.cpuUsPerCopy).toFixed(0)} % (copies per CPU-second)\n`,
-  );
+  console.log('');
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));

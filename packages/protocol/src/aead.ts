@@ -1,8 +1,31 @@
 import { Direction, NONCE_SIZE, type PacketType } from './constants.js';
 
-/** Synchronous AEAD (Node: node:crypto). `seal` returns ciphertext‖tag. */
+/**
+ * The AEADs a session may use (docs/protocol.md "Sealing"): both take a
+ * 32-byte key and a 12-byte nonce and add a 16-byte tag, so the packet
+ * layout and the nonce rules are the same. The client offers them in
+ * `hello.ciphers`, the server picks one per session (`joined.media.cipher`).
+ */
+export const CIPHERS = ['chacha20-poly1305', 'aes-256-gcm'] as const;
+export type Cipher = (typeof CIPHERS)[number];
+/** What a client that says nothing about ciphers gets (WebCrypto has AES-GCM only). */
+export const DEFAULT_CIPHER: Cipher = 'aes-256-gcm';
+
+/** The server's choice: the first cipher of the client's list it supports. */
+export function pickCipher(offered: readonly string[] | undefined): Cipher {
+  for (const c of offered ?? []) if ((CIPHERS as readonly string[]).includes(c)) return c as Cipher;
+  return DEFAULT_CIPHER;
+}
+
+/** Synchronous AEAD (Node). `seal` returns ciphertext‖tag. */
 export interface Aead {
+  readonly cipher?: Cipher;
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Optional zero-copy form: writes ciphertext‖tag into `out`
+   * (plaintext.length + 16 bytes), e.g. right behind a header.
+   */
+  sealTo?(out: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): void;
   /** The plaintext, or null when authentication fails. Never throws on bad input. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
 }

@@ -36,7 +36,7 @@ describe('control messages', () => {
       { type: 'state', muted: true },
       { type: 'state', deafened: false, muted: false },
       { type: 'ping', t: 1.5 },
-      { type: 'hello', v: 1, token: 'tok' },
+      { type: 'hello', v: 1, token: 'tok', ciphers: ['chacha20-poly1305', 'aes-256-gcm'] },
       { type: 'hello', v: 1, name: 'ann', resume: { token: 'r', lastSeq: 7 } },
       { type: 'join', channel: 'Secret', password: 'pw' },
       { type: 'chat', text: 'hi', ref: 'c' },
@@ -72,6 +72,7 @@ describe('control messages', () => {
         members: [],
         media: {
           ssrc: 5,
+          cipher: 'chacha20-poly1305',
           key,
           udpPort: 8710,
           codec: 'opus',

@@ -45,9 +45,13 @@ export const MemberSchema = Type.Object(
 );
 export type Member = Static<typeof MemberSchema>;
 
+const CipherSchema = Type.Union([Type.Literal('chacha20-poly1305'), Type.Literal('aes-256-gcm')]);
+
 export const MediaParamsSchema = Type.Object(
   {
     ssrc: Ssrc,
+    /** The AEAD the key is for (the server's pick from `hello.ciphers`). */
+    cipher: CipherSchema,
     key: Type.String({ minLength: 44, maxLength: 44, description: '32-byte AES-256-GCM key, base64' }),
     udpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     codec: Type.Literal('opus'),
@@ -82,6 +86,8 @@ export const HelloSchema = Type.Object(
     v: Type.Integer({ minimum: 1, maximum: 255 }),
     /** Nickname of a guest (ignored with a token: the account's name is used). */
     name: Type.Optional(Nick),
+    /** AEADs the client can use for media, preferred first; absent = AES-256-GCM only. */
+    ciphers: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 })),
     /** Login token (POST /api/v1/auth/login) to connect as an account. */
     token: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     /** Take over a session whose WebSocket was cut, with the events it missed. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Direction, PacketType } from './constants.js';
 import { parsePacket, type MediaPacketView } from './packet.js';
 import { InboundStream, OutboundStream, sealPacket, sealPacketAsync } from './media-crypto.js';
-import { createWebAead, toAsyncAead } from './aead.js';
-import { createNodeAead } from './node/aead-node.js';
+import { CIPHERS, createWebAead, DEFAULT_CIPHER, pickCipher, toAsyncAead } from './aead.js';
+import { createNodeAead, hasFastChaCha } from './node/aead-node.js';
 
 const key = randomBytes(32);
 const aead = createNodeAead(key);
@@ -114,5 +114,63 @@ describe('OutboundStream', () => {
 
   it('starts at wrap count 0', () => {
     for (let i = 0; i < 100; i++) expect(new OutboundStream().peek()).toBeLessThan(65536);
+  });
+});
+
+describe('cipher negotiation and ChaCha20-Poly1305', () => {
+  it('picks the first cipher of the client’s list the server knows, AES-256-GCM when none', () => {
+    expect(pickCipher(['chacha20-poly1305', 'aes-256-gcm'])).toBe('chacha20-poly1305');
+    expect(pickCipher(['rot13', 'aes-256-gcm'])).toBe('aes-256-gcm');
+    expect(pickCipher(undefined)).toBe('aes-256-gcm');
+    expect(pickCipher([])).toBe(DEFAULT_CIPHER);
+  });
+
+  it('seals with libsodium and opens with node:crypto (and back): the same IETF ChaCha20-Poly1305', () => {
+    expect(hasFastChaCha()).toBe(true);
+    const key = new Uint8Array(32).map((_, i) => i * 7);
+    const fast = createNodeAead(key, 'chacha20-poly1305');
+    const nonce = new Uint8Array(12).fill(3);
+    const aad = new Uint8Array(12).fill(9);
+    const pt = new Uint8Array(60).map((_, i) => i);
+    const sealed = fast.seal(nonce, aad, pt);
+    const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    d.setAAD(aad, { plaintextLength: 60 });
+    d.setAuthTag(sealed.subarray(60));
+    expect(Buffer.concat([d.update(sealed.subarray(0, 60)), d.final()])).toEqual(Buffer.from(pt));
+    const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    c.setAAD(aad, { plaintextLength: 60 });
+    const other = Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]);
+    expect(fast.open(nonce, aad, other)).toEqual(pt);
+    // Tampering with a ciphertext byte, the tag or the header (AAD) is refused, never thrown.
+    for (const [i, where] of [
+      [5, sealed],
+      [70, sealed],
+      [0, aad],
+    ] as const) {
+      where[i] = (where[i] ?? 0) ^ 1;
+      expect(fast.open(nonce, aad, sealed)).toBeNull();
+      where[i] = (where[i] ?? 0) ^ 1;
+    }
+    expect(fast.open(nonce, aad, sealed.subarray(0, 10))).toBeNull();
+  });
+
+  it('round-trips media packets under both ciphers, sealed in place behind the header', () => {
+    for (const cipher of CIPHERS) {
+      const aead = createNodeAead(new Uint8Array(32).fill(1), cipher);
+      const payload = new Uint8Array(40).fill(0x5a);
+      const pkt = sealPacket(
+        aead,
+        Direction.ServerToClient,
+        { type: PacketType.Audio, flags: 0, seq: 9, timestamp: 960, ssrc: 77 },
+        9,
+        payload,
+      );
+      const view = parsePacket(pkt);
+      expect(view.ok).toBe(true);
+      if (!view.ok) return;
+      const opened = new InboundStream().open(aead, Direction.ServerToClient, view.value);
+      expect(opened).toMatchObject({ ok: true, value: { extSeq: 9 } });
+      if (opened.ok) expect(new Uint8Array(opened.value.payload)).toEqual(payload);
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Aead, AsyncAead } from './aead.js';
 import { writeNonce } from './aead.js';
-import { Direction, HEADER_SIZE, MAX_ROC_PROBE, NONCE_SIZE, PacketType } from './constants.js';
+import { Direction, HEADER_SIZE, MAX_ROC_PROBE, NONCE_SIZE, PacketType, TAG_SIZE } from './constants.js';
 import { writeHeader, type MediaHeader, type MediaPacketView } from './packet.js';
 import { ReplayWindow } from './replay.js';
 import type { Result } from './result.js';
@@ -53,6 +53,13 @@ export function sealPacketWithHeader(
 ): Uint8Array {
   const aad = headerBytes.subarray(0, HEADER_SIZE);
   writeNonce(nonceScratch, direction, type, ssrc, extSeq);
+  if (aead.sealTo !== undefined) {
+    // One allocation: the header, then the ciphertext sealed in place behind it.
+    const out = new Uint8Array(HEADER_SIZE + payload.length + TAG_SIZE);
+    out.set(aad, 0);
+    aead.sealTo(out.subarray(HEADER_SIZE), nonceScratch, aad, payload);
+    return out;
+  }
   return assemble(aad, aead.seal(nonceScratch, aad, payload));
 }
 

@@ -7,6 +7,7 @@ import {
   parsePacket,
   sealPacket,
   type Aead,
+  type Cipher,
 } from '@parley/protocol';
 import { ClientErrorCode, ParleyClientError } from './control.js';
 import type { MediaTransport, UdpTransportFactory } from './media-transport.js';
@@ -28,7 +29,7 @@ export interface VoiceClientStats {
 }
 
 export interface MediaPathOptions {
-  aead: (key: Uint8Array) => Aead;
+  aead: (key: Uint8Array, cipher: Cipher) => Aead;
   /** Present: media over UDP (falls back to the WebSocket if the handshake fails). */
   udp?: UdpTransportFactory;
   /** Host of the server's voice port. */
@@ -75,12 +76,12 @@ export class MediaPath {
    * Uses the key (base64) of a `joined` and opens the transport, or, when a
    * new session brought a new key, binds its ssrc to our UDP address again.
    */
-  async enter(keyB64: string, ssrc: number, udpPort: number): Promise<void> {
+  async enter(keyB64: string, ssrc: number, udpPort: number, cipher: Cipher): Promise<void> {
     const newKey = keyB64 !== this.key;
     if (newKey) {
       this.key = keyB64;
       this.ssrc = ssrc;
-      this.aead = this.opts.aead(base64ToBytes(keyB64));
+      this.aead = this.opts.aead(base64ToBytes(keyB64), cipher);
       this.replyIn = new InboundStream();
     }
     if (this.transport === null) {

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   type Aead,
+  type Cipher,
   type ChannelInfo,
   type ChatMessageInfo,
   type ClientMessage,
@@ -39,7 +40,15 @@ export interface VoiceClientOptions {
   /** Login token (POST /api/v1/auth/login): connect as that account. */
   token?: string;
   webSocket: WebSocketFactory;
-  aead: (key: Uint8Array) => Aead;
+  /** Makes the AEAD for a session key and the cipher the server picked. */
+  aead: (key: Uint8Array, cipher: Cipher) => Aead;
+  /**
+   * Media ciphers this client can use, preferred first (default: AES-256-GCM
+   * only, which WebCrypto has). Node: ['chacha20-poly1305', 'aes-256-gcm']
+   * with createNodeAead — libsodium's ChaCha20-Poly1305 costs the server a
+   * fifth of AES-GCM through node:crypto.
+   */
+  ciphers?: readonly Cipher[];
   /** Present: media over UDP (falls back to the WebSocket if the handshake fails). */
   udp?: UdpTransportFactory;
   /** Monotonic milliseconds. */
@@ -288,10 +297,11 @@ export class VoiceClient {
 
   // ── session lifecycle ──
   private helloMessage(resume?: { token: string; lastSeq: number }): ClientMessage {
-    const { token, name } = this.opts;
+    const { token, name, ciphers } = this.opts;
     return {
       type: 'hello',
       v: 1,
+      ...(ciphers === undefined ? {} : { ciphers: [...ciphers] }),
       ...(token === undefined ? {} : { token }),
       ...(name === undefined ? {} : { name }),
       ...(resume === undefined ? {} : { resume }),
@@ -432,7 +442,7 @@ export class VoiceClient {
   /** We are in a channel (joined, moved, re-joined): the members, the key and the media path. */
   private async enter(joined: JoinedMessage): Promise<void> {
     this.applyJoined(joined);
-    await this.media.enter(joined.media.key, joined.media.ssrc, joined.media.udpPort);
+    await this.media.enter(joined.media.key, joined.media.ssrc, joined.media.udpPort, joined.media.cipher);
   }
 
   private applyJoined(joined: JoinedMessage): void {

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { ErrorCode } from '@parley/protocol';
-import { createNodeAead } from '@parley/protocol/node';
+import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
 import { parseWav, encodeWav } from '../audio/wav.js';
 import { resampleTo48k, floatToInt16 } from '../audio/resample.js';
 import { OpusEncoder } from '../audio/opus.js';
@@ -117,6 +117,7 @@ async function connect(values: Values, defaultName: string): Promise<VoiceClient
       ...(values.token === undefined ? { name: values.name ?? defaultName } : { token: values.token }),
       webSocket: (url) => new WebSocket(url, { handshakeTimeout: 10_000 }) as unknown as WebSocketLike,
       aead: createNodeAead,
+      ciphers: NODE_CIPHERS,
       ...(values.transport === 'udp' ? { udp: openUdpTransport } : {}),
     });
   } catch (err) {

@@ -1,2 +1,2 @@
-/** @parley/protocol/node — the Node (node:crypto) AEAD backend. */
-export { createNodeAead } from './aead-node.js';
+/** @parley/protocol/node — the Node AEAD backends (node:crypto, libsodium). */
+export { createNodeAead, hasFastChaCha, NODE_CIPHERS } from './aead-node.js';

@@ -1,4 +1,6 @@
 import {
+  pickCipher,
+  type Cipher,
   ErrorCode,
   parseClientMessage,
   type ClientMessage,
@@ -202,7 +204,7 @@ export class ControlLink implements SessionLink {
       if (this.state.status !== 'authenticating') return; // the socket went away meanwhile
       const session =
         msg.resume === undefined
-          ? this.startSession(actor, msg.ref)
+          ? this.startSession(actor, msg.ref, pickCipher(msg.ciphers))
           : this.resumeSession(actor, msg.resume, msg.ref);
       clearTimeout(helloTimer);
       this.state = { status: 'attached', session };
@@ -213,10 +215,10 @@ export class ControlLink implements SessionLink {
     }
   }
 
-  private startSession(actor: Actor, r: string | undefined): ControlSession {
+  private startSession(actor: Actor, r: string | undefined, cipher: Cipher): ControlSession {
     const { hub, config } = this.deps;
     if (hub.plane.sessionCount >= config.limits.maxSessions) fail(ErrorCode.ServerFull, 'server is full');
-    return ControlSession.start(this, actor, this.deps, r);
+    return ControlSession.start(this, actor, this.deps, r, cipher);
   }
 
   private resumeSession(

@@ -1,4 +1,4 @@
-import { ErrorCode, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import { type Cipher, ErrorCode, type ClientMessage, type ServerMessage } from '@parley/protocol';
 import type { ParleyConfig } from '../config.js';
 import type { ChannelRow } from '../db/channels.js';
 import type { MediaSession, WsSink } from '../media/session.js';
@@ -65,16 +65,23 @@ export class ControlSession implements HubPeer {
     link: SessionLink,
     private readonly resumeToken: string,
     private readonly deps: SessionDeps,
+    cipher: Cipher,
   ) {
     this.state = { status: 'ready', link };
     // Media over the WebSocket follows whichever socket is attached.
-    this.media = deps.hub.plane.createSession(new LinkSink(() => this.link()));
+    this.media = deps.hub.plane.createSession(new LinkSink(() => this.link()), cipher);
     this.resumeDigest = resumeDigest(resumeToken);
   }
 
   /** A new session for `actor` on `link`: registered, known to the hub, `welcome` sent. */
-  static start(link: SessionLink, actor: Actor, deps: SessionDeps, ref: string | undefined): ControlSession {
-    const session = new ControlSession(actor, link, newResumeToken(), deps);
+  static start(
+    link: SessionLink,
+    actor: Actor,
+    deps: SessionDeps,
+    ref: string | undefined,
+    cipher: Cipher,
+  ): ControlSession {
+    const session = new ControlSession(actor, link, newResumeToken(), deps, cipher);
     deps.registry.add(session);
     deps.hub.addPeer(session);
     session.sendWelcome(link, false, ref);
@@ -309,6 +316,7 @@ export class ControlSession implements HubPeer {
       members: hub.membersOf(channel.id, this),
       media: {
         ssrc: media.ssrc,
+        cipher: media.cipher,
         key: Buffer.from(media.key).toString('base64'),
         udpPort: this.deps.udpPort(),
         codec: 'opus',

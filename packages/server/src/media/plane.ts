@@ -2,6 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import {
+  DEFAULT_CIPHER,
+  type Cipher,
   Direction,
   HEADER_SIZE,
   PacketType,
@@ -92,11 +94,12 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
   }
 
   /** Creates a session with a fresh ssrc and key. */
-  createSession(ws: WsSink | null): MediaSession {
+  createSession(ws: WsSink | null, cipher: Cipher = DEFAULT_CIPHER): MediaSession {
     const ssrc = this.allocateSsrc();
     const s = new MediaSession({
       ssrc,
       ws,
+      cipher,
       ratePerSecond: this.media.maxPacketsPerSecond,
       burst: this.media.burstPackets,
       now: this.now(),

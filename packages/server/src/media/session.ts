@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InboundStream, OutboundStream, KEY_SIZE, type Aead } from '@parley/protocol';
+import { InboundStream, OutboundStream, KEY_SIZE, type Aead, type Cipher } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { TokenBucket } from './token-bucket.js';
 
@@ -12,6 +12,7 @@ export interface WsSink {
 export interface MediaSessionOptions {
   ssrc: number;
   ws: WsSink | null;
+  cipher: Cipher;
   ratePerSecond: number;
   burst: number;
   now: number;
@@ -26,6 +27,7 @@ export class MediaSession {
   readonly ssrc: number;
   readonly key: Uint8Array;
   readonly aead: Aead;
+  readonly cipher: Cipher;
   readonly ws: WsSink | null;
   /** Client → server audio stream. */
   readonly audioIn = new InboundStream();
@@ -51,7 +53,8 @@ export class MediaSession {
   constructor(o: MediaSessionOptions) {
     this.ssrc = o.ssrc;
     this.key = new Uint8Array(randomBytes(KEY_SIZE));
-    this.aead = createNodeAead(this.key);
+    this.cipher = o.cipher;
+    this.aead = createNodeAead(this.key, o.cipher);
     this.ws = o.ws;
     this.bucket = new TokenBucket(o.ratePerSecond, o.burst, o.now);
   }
