@@ -2,3 +2,5 @@
 export { openUdpTransport } from './udp-transport.js';
 export { main as runCli } from './cli.js';
 export { loadOpusNode } from '../audio/opus-node.js';
+export { NetemProxy, type NetemProxyOptions, type DirectionStats } from './netem-proxy.js';
+export { NetworkModel, type NetworkModelOptions, type Fate } from '../core/network-model.js';

@@ -153,7 +153,11 @@ export class NetemProxy {
   /** Binds the proxy; resolves once it listens. */
   static async open(opts: NetemProxyOptions): Promise<NetemProxy> {
     const host = opts.listen?.host ?? '127.0.0.1';
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const socket = createSocket({
+      type: host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: 4 << 20,
+      sendBufferSize: 4 << 20,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(opts.listen?.port ?? 0, host, () => {
@@ -181,7 +185,10 @@ export class NetemProxy {
         this.up.overflow++;
         return;
       }
-      const upstream = createSocket(this.opts.target.host.includes(':') ? 'udp6' : 'udp4');
+      const upstream = createSocket({
+        type: this.opts.target.host.includes(':') ? 'udp6' : 'udp4',
+        recvBufferSize: 1 << 20,
+      });
       const created: ClientLink = { upstream, address, port };
       link = created;
       upstream.on('message', (m) =>
