@@ -14,10 +14,12 @@ import { recordMix } from '../core/recorder.js';
 import { ParleyClientError, ClientErrorCode, type WebSocketLike } from '../core/control.js';
 import { VoiceClient } from '../core/voice-client.js';
 import { openUdpTransport } from './udp-transport.js';
+import { runNetem } from './netem-cli.js';
 
 const USAGE = `Usage:
   parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws]
   parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws]
+  parley netem --target HOST:PORT [--loss P] [--delay MS] [--jitter MS] …   (parley netem --help)
 
   --server URL     Parley server (default http://127.0.0.1:8710)
   --channel NAME   channel name or numeric id
@@ -55,6 +57,7 @@ export async function main(
   io = { out: process.stdout, err: process.stderr },
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
+  if (argv[0] === 'netem') return runNetem(argv.slice(1), io);
   try {
     let parsed;
     try {
