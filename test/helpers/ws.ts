@@ -1,7 +1,8 @@
 /**
  * Helpers for the control-plane WebSocket tests: accounts and tokens made
  * through the services (no REST), a raw JSON WebSocket probe that waits on
- * events, and SDK clients whose sockets a test can cut.
+ * events, SDK clients whose sockets a test can cut, and `useWsServer()`, the
+ * fixture that starts a server and closes everything a test opened.
  */
 import WebSocket from 'ws';
 import { createNodeAead } from '@parley/protocol/node';
@@ -14,10 +15,11 @@ import {
   type WebSocketLike,
 } from '@parley/client';
 import { openUdpTransport } from '@parley/client/node';
-import type { ParleyServer } from '@parley/server';
+import type { ConfigOverrides, ParleyServer } from '@parley/server';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Actor } from '../../packages/server/src/services/actor.js';
 import type { Role } from '../../packages/server/src/db/schema.js';
-import { TEST_ADMIN_PASSWORD } from './server.js';
+import { startServer, TEST_ADMIN_PASSWORD, type TestServer } from './server.js';
 import { nextEvent } from './wait.js';
 
 export const LOCAL_IP = '127.0.0.1';
@@ -230,4 +232,127 @@ export function hear(client: VoiceClient): { ssrc: number; index: number }[] {
   const got: { ssrc: number; index: number }[] = [];
   client.onAudio((p) => got.push({ ssrc: p.ssrc, index: ((p.payload[1] ?? 0) << 8) | (p.payload[2] ?? 0) }));
   return got;
+}
+
+/** Who a raw probe says hello as: a guest nickname, or an account's token. */
+export type Who = { name: string } | { token: string };
+
+/** A raw probe that said hello (and joined `channel`, when given). */
+export interface ProbeSession {
+  probe: WsProbe;
+  welcome: Json;
+  /** The session id (= ssrc). */
+  ssrc: number;
+}
+
+export interface WsServerFixture {
+  /** The running server (valid inside tests and hooks). */
+  readonly t: TestServer;
+  readonly server: ParleyServer;
+  /** http://127.0.0.1:port */
+  readonly url: string;
+  /** The seeded `admin`, logged in. */
+  readonly admin: Account;
+  /** An SDK client (closed after the test), optionally joined to `channel`. */
+  sdk: (opts: SdkOptions, channel?: string | number) => Promise<VoiceClient>;
+  /** An SDK handle, for tests that cut its sockets (closed after the test). */
+  handle: (opts: SdkOptions) => Promise<SdkHandle>;
+  /** A raw JSON WebSocket (closed after the test); `who` says hello, `channel` joins. */
+  probe(): Promise<WsProbe>;
+  probe(who: Who, channel?: string | number): Promise<ProbeSession>;
+}
+
+export interface WsServerOptions {
+  /** Server configuration on top of the test defaults. */
+  overrides?: ConfigOverrides;
+  /** One server for the whole `describe` (beforeAll) instead of one per test (beforeEach). */
+  shared?: boolean;
+}
+
+/**
+ * Registers the hooks of a WebSocket test: a real server (per test, or per
+ * `describe` with `shared`) with `admin` logged in; every SDK client and
+ * probe made through the fixture is closed after each test, then the
+ * server after the test (or the `describe`).
+ */
+export function useWsServer(opts: WsServerOptions = {}): WsServerFixture {
+  let t: TestServer | undefined;
+  let admin: Account | undefined;
+  const handles: SdkHandle[] = [];
+  const probes: WsProbe[] = [];
+  const started = (): TestServer => {
+    if (t === undefined) throw new Error('useWsServer: no server outside a test');
+    return t;
+  };
+
+  const start = async (): Promise<void> => {
+    t = await startServer(opts.overrides);
+    admin = await loginAdmin(t.server);
+  };
+  const stop = async (): Promise<void> => {
+    const running = t;
+    t = undefined;
+    admin = undefined;
+    await running?.close();
+  };
+  const release = (): void => {
+    for (const h of handles.splice(0)) h.client.close();
+    for (const p of probes.splice(0)) p.close();
+  };
+
+  if (opts.shared === true) {
+    beforeAll(start);
+    afterEach(release);
+    afterAll(stop);
+  } else {
+    beforeEach(start);
+    afterEach(async () => {
+      release();
+      await stop();
+    });
+  }
+
+  async function handle(o: SdkOptions): Promise<SdkHandle> {
+    const h = await SdkHandle.connect(started().info.url, o);
+    handles.push(h);
+    return h;
+  }
+
+  async function probe(): Promise<WsProbe>;
+  async function probe(who: Who, channel?: string | number): Promise<ProbeSession>;
+  async function probe(who?: Who, channel?: string | number): Promise<WsProbe | ProbeSession> {
+    const p = await WsProbe.open(started().info.url);
+    probes.push(p);
+    if (who === undefined) return p;
+    const welcome = await p.request({ type: 'hello', v: 1, ...who });
+    if (welcome.type !== 'welcome') throw new Error(`hello refused: ${JSON.stringify(welcome)}`);
+    if (channel !== undefined) {
+      const joined = await p.request({ type: 'join', channel });
+      if (joined.type !== 'joined') throw new Error(`join refused: ${JSON.stringify(joined)}`);
+    }
+    return { probe: p, welcome, ssrc: welcome.sessionId as number };
+  }
+
+  return {
+    get t() {
+      return started();
+    },
+    get server() {
+      return started().server;
+    },
+    get url() {
+      return started().info.url;
+    },
+    get admin() {
+      if (admin === undefined) throw new Error('useWsServer: no admin outside a test');
+      return admin;
+    },
+    sdk: async (o, channel) => {
+      const h = await handle(o);
+      if (channel !== undefined) await h.client.join(channel);
+      return h.client;
+    },
+    handle,
+    probe,
+  };
 }

@@ -1,17 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessageInfo, ServerMessage } from '@parley/protocol';
 import type { VoiceClient } from '@parley/client';
 import { Perm } from '../../packages/server/src/auth/permissions.js';
-import { startServer, type TestServer } from '../helpers/server.js';
-import {
-  account,
-  clientEvent,
-  flush,
-  loginAdmin,
-  SdkHandle,
-  serverEvent,
-  type Account,
-} from '../helpers/ws.js';
+import { account, clientEvent, flush, serverEvent, useWsServer } from '../helpers/ws.js';
 
 /** Every server event a client receives, in order. */
 function record(client: VoiceClient): ServerMessage[] {
@@ -21,43 +12,26 @@ function record(client: VoiceClient): ServerMessage[] {
 }
 
 describe('live channel tree, chat and temporary channels', () => {
-  let t: TestServer;
-  let admin: Account;
-  const handles: SdkHandle[] = [];
-
-  async function sdk(opts: { token?: string; name?: string }, channel?: string): Promise<VoiceClient> {
-    const h = await SdkHandle.connect(t.info.url, opts);
-    handles.push(h);
-    if (channel !== undefined) await h.client.join(channel);
-    return h.client;
-  }
-
-  beforeEach(async () => {
-    t = await startServer();
-    admin = await loginAdmin(t.server);
-  });
-  afterEach(async () => {
-    for (const h of handles.splice(0)) h.client.close();
-    await t.close();
-  });
+  const f = useWsServer();
+  const sdk = f.sdk;
 
   it('created / renamed / deleted channels reach every client; occupants land in the parent or Lobby', async () => {
-    const { channels } = t.server.services;
+    const { channels } = f.server.services;
     const alice = await sdk({ name: 'alice' }, 'Lobby');
     const bob = await sdk({ name: 'bob' }, 'Games');
     const carol = await sdk({ name: 'carol' }); // connected, in no channel
     const everyone = [alice, bob, carol];
-    const games = t.server.hub.findChannel('Games')!;
+    const games = f.server.hub.findChannel('Games')!;
 
     const created = everyone.map((c) => serverEvent(c, 'channel_created', (m) => m.channel.name === 'Raid'));
-    const raid = await channels.create(admin.actor, { name: 'Raid', parentId: games.id, userLimit: 5 });
+    const raid = await channels.create(f.admin.actor, { name: 'Raid', parentId: games.id, userLimit: 5 });
     for (const m of await Promise.all(created)) {
       expect(m.channel).toMatchObject({ id: raid.id, parentId: games.id, userLimit: 5, hasPassword: false });
     }
     for (const c of everyone) expect(c.channels.get(raid.id)?.name).toBe('Raid');
 
     const renamed = everyone.map((c) => serverEvent(c, 'channel_updated', (m) => m.channel.id === raid.id));
-    await channels.update(admin.actor, raid.id, { name: 'Raid night', description: 'Thursdays' });
+    await channels.update(f.admin.actor, raid.id, { name: 'Raid night', description: 'Thursdays' });
     for (const m of await Promise.all(renamed)) expect(m.channel.name).toBe('Raid night');
     for (const c of everyone) expect(c.channels.get(raid.id)?.description).toBe('Thursdays');
 
@@ -66,27 +40,27 @@ describe('live channel tree, chat and temporary channels', () => {
     const bobBack = serverEvent(bob, 'joined');
     const arrivesInGames = serverEvent(alice, 'channel_deleted', (m) => m.channelId === raid.id);
     const deleted = everyone.map((c) => serverEvent(c, 'channel_deleted', (m) => m.channelId === raid.id));
-    await channels.remove(admin.actor, raid.id);
+    await channels.remove(f.admin.actor, raid.id);
     expect((await bobBack).channel).toEqual({ id: games.id, name: 'Games' });
     await arrivesInGames;
     await Promise.all(deleted);
     for (const c of everyone) expect(c.channels.has(raid.id)).toBe(false);
     expect(bob.joined?.channel.name).toBe('Games');
-    expect(t.server.hub.peersIn(games.id).map((p) => p.media.ssrc)).toEqual([bob.sessionId]);
+    expect(f.server.hub.peersIn(games.id).map((p) => p.media.ssrc)).toEqual([bob.sessionId]);
 
     // A top-level channel: its people land in Lobby.
-    const top = await channels.create(admin.actor, { name: 'Top' });
+    const top = await channels.create(f.admin.actor, { name: 'Top' });
     await carol.join('Top');
     const carolBack = serverEvent(carol, 'joined');
     const seenByAlice = serverEvent(alice, 'member_joined', (m) => m.member.ssrc === carol.sessionId);
-    await channels.remove(admin.actor, top.id);
+    await channels.remove(f.admin.actor, top.id);
     expect((await carolBack).channel.name).toBe('Lobby');
     await seenByAlice;
     expect(alice.members.has(carol.sessionId)).toBe(true);
   });
 
   it('chat reaches the members of the channel, and only them', async () => {
-    const alice = await sdk({ token: (await account(t.server, admin, 'alice', 'member')).token }, 'Lobby');
+    const alice = await sdk({ token: (await account(f.server, f.admin, 'alice', 'member')).token }, 'Lobby');
     const bob = await sdk({ name: 'bob' }, 'Lobby');
     const carol = await sdk({ name: 'carol' }, 'Games');
     const atBob: ChatMessageInfo[] = [];
@@ -105,9 +79,9 @@ describe('live channel tree, chat and temporary channels', () => {
     expect(atCarol).toHaveLength(0);
     expect(atBob.map((m) => m.text)).toEqual(['hello, Lobby', 'hi alice']);
     // Stored too: the history the REST API serves.
-    const lobby = t.server.hub.findChannel('Lobby')!.id;
-    const page = await t.server.services.chat.history(
-      admin.actor,
+    const lobby = f.server.hub.findChannel('Lobby')!.id;
+    const page = await f.server.services.chat.history(
+      f.admin.actor,
       lobby,
       {},
       {
@@ -121,16 +95,16 @@ describe('live channel tree, chat and temporary channels', () => {
 
     await expect(carol.leave()).resolves.toBeUndefined();
     await expect(carol.sendChat('anyone?')).rejects.toMatchObject({ code: 'PARLEY_ERR_NOT_IN_CHANNEL' });
-    await t.server.services.channels.setOverride(admin.actor, lobby, 'guest', 0, Perm.Text);
+    await f.server.services.channels.setOverride(f.admin.actor, lobby, 'guest', 0, Perm.Text);
     await expect(bob.sendChat('muted?')).rejects.toMatchObject({ code: 'PARLEY_ERR_FORBIDDEN' });
     await expect(alice.sendChat('members still may')).resolves.toMatchObject({ text: 'members still may' });
   });
 
   it('a temporary channel made with create_temp vanishes when its last member leaves', async () => {
-    const alice = await sdk({ token: (await account(t.server, admin, 'alice', 'member')).token }, 'Lobby');
+    const alice = await sdk({ token: (await account(f.server, f.admin, 'alice', 'member')).token }, 'Lobby');
     const bob = await sdk({ name: 'bob' }, 'Lobby');
     const bobEvents = record(bob);
-    const lobby = t.server.hub.findChannel('Lobby')!.id;
+    const lobby = f.server.hub.findChannel('Lobby')!.id;
 
     const joined = await alice.createTemp('Pick-up game', lobby);
     expect(joined.channel.name).toBe('Pick-up game');
@@ -141,12 +115,12 @@ describe('live channel tree, chat and temporary channels', () => {
 
     await alice.join('Lobby');
     await flush(bob);
-    expect(t.server.hub.findChannel(tempId)).toBeDefined(); // bob is still in it
+    expect(f.server.hub.findChannel(tempId)).toBeDefined(); // bob is still in it
 
     const gone = serverEvent(bob, 'channel_deleted', (m) => m.channelId === tempId);
     await bob.leave();
     await gone;
-    expect(t.server.hub.findChannel(tempId)).toBeUndefined();
+    expect(f.server.hub.findChannel(tempId)).toBeUndefined();
     expect(bob.channels.has(tempId)).toBe(false);
     expect(bobEvents.filter((m) => m.type === 'channel_deleted')).toHaveLength(1);
 

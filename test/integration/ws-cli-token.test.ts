@@ -36,7 +36,7 @@ describe('parley CLI --token / PARLEY_TOKEN', () => {
   const accountPeer = (name: string) =>
     t.server.hub.allPeers().find((p) => p.actor.name === name && p.actor.userId !== null);
 
-  it('logs a bot in as its account with --token, and with PARLEY_TOKEN', async () => {
+  it('logs a bot in as its account with --token, and with PARLEY_TOKEN', { timeout: 90_000 }, async () => {
     const admin = await loginAdmin(t.server);
     const bot = await account(t.server, admin, 'recorder-bot', 'member');
     const args = [
@@ -51,13 +51,14 @@ describe('parley CLI --token / PARLEY_TOKEN', () => {
     ];
 
     const run = cli([...args, '--token', bot.token, '--name', 'ignored']);
-    await waitFor(() => accountPeer('recorder-bot') !== undefined, 'the bot session');
+    // A CLI process starts Node and loads the Opus WebAssembly first: an honest bound on a busy 2-core machine.
+    await waitFor(() => accountPeer('recorder-bot') !== undefined, 'the bot session', 25_000);
     expect(accountPeer('recorder-bot')?.actor.role).toBe('member');
     expect(await run.code).toBe(0);
-    await waitFor(() => accountPeer('recorder-bot') === undefined, 'the first session to end');
+    await waitFor(() => accountPeer('recorder-bot') === undefined, 'the first session to end', 25_000);
 
     const viaEnv = cli(args, { PARLEY_TOKEN: bot.token });
-    await waitFor(() => accountPeer('recorder-bot') !== undefined, 'the bot session (env)');
+    await waitFor(() => accountPeer('recorder-bot') !== undefined, 'the bot session (env)', 25_000);
     expect(await viaEnv.code).toBe(0);
   });
 

@@ -1,8 +1,7 @@
 import { createSocket } from 'node:dgram';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Member, ServerMessage } from '@parley/protocol';
 import type { VoiceClient } from '@parley/client';
-import { startServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   account,
@@ -10,39 +9,21 @@ import {
   flush,
   frame,
   hear,
-  loginAdmin,
-  SdkHandle,
   serverEvent,
   speak,
+  useWsServer,
   type Account,
 } from '../helpers/ws.js';
 
 describe('moderation over the WebSocket, live', () => {
-  let t: TestServer;
-  let admin: Account;
-  const handles: SdkHandle[] = [];
-  const drops = () => t.server.plane.stats.snapshot().drops;
-
-  async function sdk(acc: Account, channel: string): Promise<VoiceClient> {
-    const h = await SdkHandle.connect(t.info.url, { token: acc.token });
-    handles.push(h);
-    await h.client.join(channel);
-    return h.client;
-  }
-
-  beforeEach(async () => {
-    t = await startServer();
-    admin = await loginAdmin(t.server);
-  });
-  afterEach(async () => {
-    for (const h of handles.splice(0)) h.client.close();
-    await t.close();
-  });
+  const f = useWsServer();
+  const drops = () => f.server.plane.stats.snapshot().drops;
+  const sdk = (acc: Account, channel: string): Promise<VoiceClient> => f.sdk({ token: acc.token }, channel);
 
   it('a live ban disconnects at once (4004), drops the banned voice, and the others go on', async () => {
-    const boss = await sdk(admin, 'Lobby');
-    const alice = await sdk(await account(t.server, admin, 'alice', 'member'), 'Lobby');
-    const bob = await sdk(await account(t.server, admin, 'bob', 'member'), 'Lobby');
+    const boss = await sdk(f.admin, 'Lobby');
+    const alice = await sdk(await account(f.server, f.admin, 'alice', 'member'), 'Lobby');
+    const bob = await sdk(await account(f.server, f.admin, 'bob', 'member'), 'Lobby');
     const bobSsrc = bob.sessionId;
     const events: ServerMessage[] = [];
     bob.onEvent((m) => events.push(m));
@@ -60,12 +41,12 @@ describe('moderation over the WebSocket, live', () => {
     expect(events.at(-1)).toMatchObject({ type: 'disconnected', code: 'PARLEY_ERR_BANNED', by: 'admin' });
     await left;
     expect(bob.state).toBe('closed');
-    expect(t.server.hub.peerBySsrc(bobSsrc)).toBeUndefined();
+    expect(f.server.hub.peerBySsrc(bobSsrc)).toBeUndefined();
 
     // His voice, sealed with his key, no longer has a session to go to.
     const udp = createSocket('udp4');
     const before = drops().unknown_session;
-    for (let i = 0; i < 5; i++) udp.send(bob.sealAudio(frame(i), i * 960), t.info.udpPort, '127.0.0.1');
+    for (let i = 0; i < 5; i++) udp.send(bob.sealAudio(frame(i), i * 960), f.t.info.udpPort, '127.0.0.1');
     await waitFor(() => drops().unknown_session === before + 5, 'five unknown_session drops');
     udp.close();
 
@@ -81,10 +62,10 @@ describe('moderation over the WebSocket, live', () => {
   });
 
   it('kick closes with 4003 and tells the channel; a member may not kick, a moderator not an admin', async () => {
-    const mod = await sdk(await account(t.server, admin, 'mod', 'moderator'), 'Lobby');
-    const alice = await sdk(await account(t.server, admin, 'alice', 'member'), 'Lobby');
-    const bob = await sdk(await account(t.server, admin, 'bob', 'member'), 'Lobby');
-    const boss = await sdk(admin, 'Lobby');
+    const mod = await sdk(await account(f.server, f.admin, 'mod', 'moderator'), 'Lobby');
+    const alice = await sdk(await account(f.server, f.admin, 'alice', 'member'), 'Lobby');
+    const bob = await sdk(await account(f.server, f.admin, 'bob', 'member'), 'Lobby');
+    const boss = await sdk(f.admin, 'Lobby');
 
     await expect(alice.kick(bob.sessionId)).rejects.toMatchObject({ code: 'PARLEY_ERR_FORBIDDEN' });
     await expect(mod.kick(boss.sessionId, 'coup')).rejects.toMatchObject({ code: 'PARLEY_ERR_FORBIDDEN' });
@@ -102,18 +83,18 @@ describe('moderation over the WebSocket, live', () => {
     await left;
     expect(bob.state).toBe('closed');
     expect(
-      t.server.hub
-        .membersOf(t.server.hub.findChannel('Lobby')!.id)
+      f.server.hub
+        .membersOf(f.server.hub.findChannel('Lobby')!.id)
         .map((m) => m.name)
         .sort(),
     ).toEqual(['admin', 'alice', 'mod']);
   });
 
   it('move sends a new joined to the moved one, and the audio follows', async () => {
-    const mod = await sdk(await account(t.server, admin, 'mod', 'moderator'), 'Lobby');
-    const alice = await sdk(await account(t.server, admin, 'alice', 'member'), 'Lobby');
-    const bob = await sdk(await account(t.server, admin, 'bob', 'member'), 'Lobby');
-    const carol = await sdk(await account(t.server, admin, 'carol', 'member'), 'Games');
+    const mod = await sdk(await account(f.server, f.admin, 'mod', 'moderator'), 'Lobby');
+    const alice = await sdk(await account(f.server, f.admin, 'alice', 'member'), 'Lobby');
+    const bob = await sdk(await account(f.server, f.admin, 'bob', 'member'), 'Lobby');
+    const carol = await sdk(await account(f.server, f.admin, 'carol', 'member'), 'Games');
     const joined = serverEvent(bob, 'joined');
     const arrived = serverEvent(carol, 'member_joined', (m) => m.member.ssrc === bob.sessionId);
     const left = serverEvent(alice, 'member_left', (m) => m.ssrc === bob.sessionId);
@@ -140,16 +121,16 @@ describe('moderation over the WebSocket, live', () => {
     speak(alice, 10, 100);
     speak(carol, 10, 200);
     await waitFor(() => atBob.length === 10, 'bob hears carol');
-    await waitFor(() => t.server.plane.stats.snapshot().audioIn >= 40, 'alice’s frames routed');
+    await waitFor(() => f.server.plane.stats.snapshot().audioIn >= 40, 'alice’s frames routed');
     await flush(bob);
     expect(atBob.every((p) => p.ssrc === carol.sessionId)).toBe(true);
     await expect(alice.move(bob.sessionId, 'Lobby')).rejects.toMatchObject({ code: 'PARLEY_ERR_FORBIDDEN' });
   });
 
   it('server mute drops the voice under `muted` and shows in presence; priority too', async () => {
-    const boss = await sdk(admin, 'Lobby');
-    const alice = await sdk(await account(t.server, admin, 'alice', 'member'), 'Lobby');
-    const bob = await sdk(await account(t.server, admin, 'bob', 'member'), 'Lobby');
+    const boss = await sdk(f.admin, 'Lobby');
+    const alice = await sdk(await account(f.server, f.admin, 'alice', 'member'), 'Lobby');
+    const bob = await sdk(await account(f.server, f.admin, 'bob', 'member'), 'Lobby');
     const atAlice = hear(alice);
 
     const muted = serverEvent(

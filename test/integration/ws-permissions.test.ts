@@ -1,43 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VoiceClient } from '@parley/client';
 import { Perm } from '../../packages/server/src/auth/permissions.js';
-import { startServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { account, hear, loginAdmin, SdkHandle, speak, type Account } from '../helpers/ws.js';
+import { account, hear, speak, useWsServer, type SdkOptions } from '../helpers/ws.js';
 
 describe('the Speak permission on the real media path', () => {
-  let t: TestServer;
-  let admin: Account;
-  const handles: SdkHandle[] = [];
-  const drops = () => t.server.plane.stats.snapshot().drops;
+  const f = useWsServer();
+  const drops = () => f.server.plane.stats.snapshot().drops;
 
-  async function sdk(opts: { token?: string; name?: string }, channel: string): Promise<VoiceClient> {
-    const h = await SdkHandle.connect(t.info.url, opts);
-    handles.push(h);
-    await h.client.join(channel);
-    expect(h.client.transportKind).toBe('udp');
-    return h.client;
+  async function sdk(opts: SdkOptions, channel: string): Promise<VoiceClient> {
+    const client = await f.sdk(opts, channel);
+    expect(client.transportKind).toBe('udp');
+    return client;
   }
 
-  beforeEach(async () => {
-    t = await startServer();
-    admin = await loginAdmin(t.server);
-  });
-  afterEach(async () => {
-    for (const h of handles.splice(0)) h.client.close();
-    await t.close();
-  });
-
   it('a member denied Speak is heard by nobody; others are; lifting it works without rejoining', async () => {
-    const games = t.server.hub.findChannel('Games')!.id;
-    const alice = await sdk({ token: (await account(t.server, admin, 'alice', 'member')).token }, 'Games');
-    const mod = await sdk({ token: (await account(t.server, admin, 'mod', 'moderator')).token }, 'Games');
+    const games = f.server.hub.findChannel('Games')!.id;
+    const alice = await sdk({ token: (await account(f.server, f.admin, 'alice', 'member')).token }, 'Games');
+    const mod = await sdk({ token: (await account(f.server, f.admin, 'mod', 'moderator')).token }, 'Games');
     const gina = await sdk({ name: 'gina' }, 'Games');
     const atMod = hear(mod);
     const atGina = hear(gina);
     const atAlice = hear(alice);
 
-    await t.server.services.channels.setOverride(admin.actor, games, 'member', 0, Perm.Speak);
+    await f.server.services.channels.setOverride(f.admin.actor, games, 'member', 0, Perm.Speak);
 
     const before = drops().no_speak_permission;
     speak(alice, 25);
@@ -54,7 +40,7 @@ describe('the Speak permission on the real media path', () => {
     expect(atGina.every((p) => p.ssrc === mod.sessionId)).toBe(true);
 
     // Lifted: the hub recomputes "may speak" at once; alice never rejoined.
-    await t.server.services.channels.setOverride(admin.actor, games, 'member', 0, 0);
+    await f.server.services.channels.setOverride(f.admin.actor, games, 'member', 0, 0);
     speak(alice, 10, 300);
     await waitFor(() => atMod.length === 20 && atGina.length === 20, 'alice heard by both');
     expect(atGina.filter((p) => p.ssrc === alice.sessionId).map((p) => p.index)).toEqual(
@@ -64,16 +50,16 @@ describe('the Speak permission on the real media path', () => {
   });
 
   it('an override on a parent channel applies to its children (inherited), the child may re-allow', async () => {
-    const lobby = t.server.hub.findChannel('Lobby')!.id;
-    const sub = await t.server.services.channels.create(admin.actor, { name: 'Quiet', parentId: lobby });
+    const lobby = f.server.hub.findChannel('Lobby')!.id;
+    const sub = await f.server.services.channels.create(f.admin.actor, { name: 'Quiet', parentId: lobby });
     const alice = await sdk({ name: 'alice' }, 'Quiet');
     const bob = await sdk({ name: 'bob' }, 'Quiet');
     const atBob = hear(bob);
-    await t.server.services.channels.setOverride(admin.actor, lobby, 'guest', 0, Perm.Speak);
+    await f.server.services.channels.setOverride(f.admin.actor, lobby, 'guest', 0, Perm.Speak);
     const before = drops().no_speak_permission;
     speak(alice, 5);
     await waitFor(() => drops().no_speak_permission === before + 5, 'inherited deny');
-    await t.server.services.channels.setOverride(admin.actor, sub.id, 'guest', Perm.Speak, 0);
+    await f.server.services.channels.setOverride(f.admin.actor, sub.id, 'guest', Perm.Speak, 0);
     speak(alice, 5, 10);
     await waitFor(() => atBob.length === 5, 'bob hears alice once Quiet re-allows');
   });

@@ -243,6 +243,8 @@ export class ControlSession implements HubPeer {
     const channel = hub.findChannel(found.id);
     if (channel === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
     if (this.state.status === 'closed') return;
+    // Others may have come in while the password was checked: the limit again, synchronously.
+    services.channels.assertRoom(this.actor, channel, this.media.channelId === channel.id);
     hub.join(this, channel);
     this.send(this.joinedMessage(channel, msg.ref));
   }

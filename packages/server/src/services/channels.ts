@@ -67,9 +67,12 @@ export class ChannelService {
   ): Promise<ChannelRow> {
     const parentId = input.parentId ?? null;
     if (parentId !== null) this.get(parentId);
-    const canEnterParent = this.ctx.hub.may(actor, Perm.Enter, parentId);
-    if (!(opts.allowTempByMembers === true && input.temporary === true && canEnterParent))
-      this.assertManage(actor, parentId);
+    // WebSocket create_temp: the creator is placed in the new channel, which inherits the
+    // parent's overrides, so it needs Enter on the parent (and ManageChannel does not replace it).
+    if (opts.allowTempByMembers === true && input.temporary === true) {
+      if (!this.ctx.hub.may(actor, Perm.Enter, parentId))
+        fail(ErrorCode.Forbidden, 'you may not enter the parent channel');
+    } else this.assertManage(actor, parentId);
     this.assertNameFree(input.name);
     const passwordHash = input.password ? await hashPassword(input.password) : null;
     const row = await inTransaction(this.ctx, async (s) => {
@@ -102,6 +105,9 @@ export class ChannelService {
   async update(actor: Actor, id: number, patch: ChannelPatch): Promise<ChannelRow> {
     const before = this.get(id);
     this.assertManage(actor, id);
+    // The default channel is known by its name: renamed, it would lose its protection.
+    if (patch.name !== undefined && patch.name !== before.name && before.name === this.ctx.defaultChannel)
+      fail(ErrorCode.ChannelProtected, `${before.name} cannot be renamed`);
     if (patch.name !== undefined) this.assertNameFree(patch.name, id);
     if (patch.parentId !== undefined && patch.parentId !== before.parentId) {
       const to = patch.parentId;
@@ -152,10 +158,12 @@ export class ChannelService {
    */
   async remove(actor: Actor, id: number): Promise<void> {
     const ch = this.get(id);
-    if (ch.name === this.ctx.defaultChannel) fail(ErrorCode.ChannelProtected, `${ch.name} cannot be deleted`);
-    this.assertManage(actor, id);
     const hub = this.ctx.hub;
     const ids = hub.subtree(id);
+    // The default channel goes neither alone nor with an ancestor it was moved under.
+    if (ids.some((cid) => hub.findChannel(cid)?.name === this.ctx.defaultChannel))
+      fail(ErrorCode.ChannelProtected, `${this.ctx.defaultChannel} cannot be deleted`);
+    this.assertManage(actor, id);
     const fallback =
       (ch.parentId === null ? undefined : hub.findChannel(ch.parentId)) ??
       hub.findChannel(this.ctx.defaultChannel);
@@ -204,16 +212,30 @@ export class ChannelService {
     const hub = this.ctx.hub;
     if (!hub.may(actor, Perm.Enter, channel.id))
       fail(ErrorCode.Forbidden, `you may not enter ${channel.name}`);
-    const privileged = atLeast(actor.role, 'moderator') || hub.may(actor, Perm.ManageChannel, channel.id);
-    if (privileged || alreadyInside) return;
-    const limit = channel.userLimit > 0 ? channel.userLimit : this.ctx.settings.get().maxUsersPerChannel;
-    if (limit > 0 && hub.memberCount(channel.id) >= limit)
-      fail(ErrorCode.ChannelFull, `${channel.name} is full`);
+    if (this.privileged(actor, channel) || alreadyInside) return;
+    this.assertRoom(actor, channel, alreadyInside);
     if (channel.passwordHash !== null) {
       if (password === undefined || !(await verifyPassword(channel.passwordHash, password))) {
         fail(ErrorCode.ChannelPassword, `${channel.name} needs the right password`);
       }
     }
+  }
+
+  /**
+   * The user limit, checked synchronously: callers check it again right
+   * before `hub.join`, with no await in between, so concurrent joins cannot
+   * overfill a channel while passwords are being verified.
+   */
+  assertRoom(actor: Actor, channel: ChannelRow, alreadyInside: boolean): void {
+    if (alreadyInside || this.privileged(actor, channel)) return;
+    const limit = channel.userLimit > 0 ? channel.userLimit : this.ctx.settings.get().maxUsersPerChannel;
+    if (limit > 0 && this.ctx.hub.memberCount(channel.id) >= limit)
+      fail(ErrorCode.ChannelFull, `${channel.name} is full`);
+  }
+
+  /** Moderators and whoever may manage the channel pass its password and its user limit. */
+  private privileged(actor: Actor, channel: ChannelRow): boolean {
+    return atLeast(actor.role, 'moderator') || this.ctx.hub.may(actor, Perm.ManageChannel, channel.id);
   }
 }
 
