@@ -29,4 +29,38 @@ export type { FramePuller } from './core/recorder.js';
 export { FrameClock } from './core/clock.js';
 export { Receiver } from './core/receiver.js';
 export { Impairment } from './core/impair.js';
+export {
+  TRACE_EVENTS,
+  TRACE_STAGES,
+  TRACE_FORMAT_VERSION,
+  DEFAULT_MAX_TRACE_EVENTS,
+  TraceRecorder,
+  traceClock,
+  parseTrace,
+  matchFrames,
+  stageFigures,
+  summarize,
+  quantile,
+  clickTrain,
+  findOnsets,
+  codecDelayMs,
+  clickLatencies,
+  latencyReport,
+} from './core/trace.js';
+export type {
+  TraceEvent,
+  TraceEventName,
+  FrameTracer,
+  FrameTimeline,
+  StageSpec,
+  StageFigures,
+  Summary,
+  ClickTrainOptions,
+  OnsetOptions,
+  FrameDecoder,
+  ClickLatency,
+  LatencyRow,
+  LatencyReport,
+  ServerTime,
+} from './core/trace.js';
 export * from './audio/index.js';

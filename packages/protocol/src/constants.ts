@@ -12,6 +12,12 @@ export const REPLAY_WINDOW = 1024;
 /** Wraps of the 16-bit sequence a receiver tries forward after a failed open. */
 export const MAX_ROC_PROBE = 16;
 export const MAX_CONTROL_MESSAGE_BYTES = 16384;
+/**
+ * Largest server → client message a client accepts: `welcome` carries the
+ * whole channel tree (~130 bytes a channel), so it outgrows the 16 KiB that
+ * bounds what clients send. 4 MiB ≈ 30,000 channels.
+ */
+export const MAX_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const SAMPLE_RATE = 48000;
 
 export const PacketType = { Audio: 1, Hello: 2, HelloAck: 3, Ping: 4, Pong: 5 } as const;

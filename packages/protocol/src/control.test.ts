@@ -137,3 +137,26 @@ describe('control messages', () => {
     expect(parseClientMessage(big)).toMatchObject({ ok: false, reason: { code: ErrorCode.MessageTooLarge } });
   });
 });
+
+describe('message size limits', () => {
+  it('accepts a welcome larger than the client-side limit (a big channel tree), refuses a client message over 16 KiB', () => {
+    const channels = Array.from({ length: 300 }, (_, i) => ({ ...channel, id: i + 1, name: `channel-${i}` }));
+    const welcome = {
+      type: 'welcome',
+      sessionId: 5,
+      name: 'ann',
+      serverVersion: '0.1.0',
+      user: { id: null, name: 'ann', role: 'guest' },
+      resumeToken: 'r',
+      resumed: false,
+      channels,
+    };
+    const text = JSON.stringify(welcome);
+    expect(text.length).toBeGreaterThan(16384);
+    expect(parseServerMessage(text).ok).toBe(true);
+    const big = parseClientMessage(
+      JSON.stringify({ type: 'chat', text: 'x'.repeat(1000), pad: 'y'.repeat(17000) }),
+    );
+    expect(big).toMatchObject({ ok: false, reason: { code: ErrorCode.MessageTooLarge } });
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { MAX_CONTROL_MESSAGE_BYTES } from './constants.js';
+import { MAX_CONTROL_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from './constants.js';
 import { ErrorCode } from './errors.js';
 import type { Result } from './result.js';
 
@@ -352,16 +352,16 @@ const serverValidators = compileByType(SERVER_SCHEMAS);
 function parseWith<T>(
   text: string,
   validators: Map<string, ReturnType<typeof TypeCompiler.Compile>>,
+  maxBytes: number,
 ): Result<T, ControlParseError> {
   // UTF-8 length is at most 3 bytes per UTF-16 unit; check cheaply first.
   if (
-    text.length > MAX_CONTROL_MESSAGE_BYTES ||
-    (text.length * 3 > MAX_CONTROL_MESSAGE_BYTES &&
-      new TextEncoder().encode(text).length > MAX_CONTROL_MESSAGE_BYTES)
+    text.length > maxBytes ||
+    (text.length * 3 > maxBytes && new TextEncoder().encode(text).length > maxBytes)
   ) {
     return {
       ok: false,
-      reason: { code: ErrorCode.MessageTooLarge, message: `message over ${MAX_CONTROL_MESSAGE_BYTES} bytes` },
+      reason: { code: ErrorCode.MessageTooLarge, message: `message over ${maxBytes} bytes` },
     };
   }
   let value: unknown;
@@ -394,10 +394,10 @@ function parseWith<T>(
 
 /** Parses and validates one client → server message. */
 export function parseClientMessage(text: string): Result<ClientMessage, ControlParseError> {
-  return parseWith<ClientMessage>(text, clientValidators);
+  return parseWith<ClientMessage>(text, clientValidators, MAX_CONTROL_MESSAGE_BYTES);
 }
 
 /** Parses and validates one server → client message. */
 export function parseServerMessage(text: string): Result<ServerMessage, ControlParseError> {
-  return parseWith<ServerMessage>(text, serverValidators);
+  return parseWith<ServerMessage>(text, serverValidators, MAX_SERVER_MESSAGE_BYTES);
 }

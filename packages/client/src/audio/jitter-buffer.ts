@@ -220,7 +220,7 @@ export class JitterBuffer {
   /** Skips one frame when more than the target has been buffered for a while. */
   private maybeShrink(): void {
     const bufferedMs = this.count * this.frameMs;
-    if (bufferedMs > this.targetMs + 2 * this.frameMs) this.excessRun++;
+    if (bufferedMs > this.targetMs + this.frameMs) this.excessRun++;
     else this.excessRun = 0;
     if (
       this.excessRun >= SHRINK_AFTER_POPS &&

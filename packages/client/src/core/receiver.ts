@@ -13,6 +13,7 @@ import {
 } from '../audio/jitter-buffer.js';
 import { Mixer, type MixSource } from '../audio/mixer.js';
 import { OpusDecoder, type OpusModule } from '../audio/opus.js';
+import type { FrameTracer } from './trace.js';
 
 export interface ReceiverOptions {
   frameSamples?: number;
@@ -21,6 +22,8 @@ export interface ReceiverOptions {
   /** A stream silent this long (and not playing) is forgotten. */
   idleMs?: number;
   jitter?: JitterBufferOptions;
+  /** Records arrived / popped / decoded / played per frame (core/trace.ts); absent = no tracing. */
+  tracer?: FrameTracer;
 }
 
 export interface ReceiverStats extends JitterBufferStats {
@@ -44,6 +47,8 @@ export class Receiver {
   private readonly maxStreams: number;
   private readonly idleMs: number;
   private ignored = 0;
+  /** (ssrc, seq) pairs of the frames in the last mix, when tracing. */
+  private readonly lastMix: number[] = [];
   /** Counters of streams already forgotten, so totals never go down. */
   private readonly retired: ReceiverStats;
 
@@ -58,6 +63,7 @@ export class Receiver {
   }
 
   push(ssrc: number, extSeq: number, timestamp: number, payload: Uint8Array, arrivalMs: number): void {
+    this.opts.tracer?.mark('arrived', ssrc, extSeq);
     let s = this.streams.get(ssrc);
     if (s === undefined) {
       if (this.streams.size >= this.maxStreams) {
@@ -75,6 +81,18 @@ export class Receiver {
     s.jb.push(extSeq, timestamp, payload, arrivalMs);
   }
 
+  /**
+   * The frame of the last `pull` was written to the output, its first
+   * sample at `pos`: the `played` events of the frames mixed into it.
+   */
+  played(pos: number): void {
+    const tracer = this.opts.tracer;
+    if (tracer === undefined) return;
+    const t = tracer.now();
+    for (let i = 0; i < this.lastMix.length; i += 2)
+      tracer.mark('played', this.lastMix[i]!, this.lastMix[i + 1]!, t, pos);
+  }
+
   /** Per-speaker volume (linear gain, 1 = unchanged, 0 = silent). */
   setVolume(ssrc: number, gain: number): void {
     this.mixer.setGain(ssrc, gain);
@@ -83,11 +101,20 @@ export class Receiver {
   /** One mixed frame for this playout tick. */
   pull(nowMs: number): Int16Array {
     const sources: MixSource[] = [];
+    const tracer = this.opts.tracer;
+    if (tracer !== undefined) this.lastMix.length = 0;
     for (const [ssrc, s] of this.streams) {
       const r = s.jb.pop(nowMs);
       let pcm: Int16Array | undefined;
-      if (r.kind === 'frame') pcm = s.decoder.decode(r.payload);
-      else if (r.kind === 'missing') {
+      if (r.kind === 'frame') {
+        if (tracer === undefined) pcm = s.decoder.decode(r.payload);
+        else {
+          tracer.mark('popped', ssrc, r.extSeq);
+          pcm = s.decoder.decode(r.payload);
+          tracer.mark('decoded', ssrc, r.extSeq);
+          this.lastMix.push(ssrc, r.extSeq);
+        }
+      } else if (r.kind === 'missing') {
         pcm =
           r.next !== undefined
             ? s.decoder.decodeFec(r.next, this.frameSamples)

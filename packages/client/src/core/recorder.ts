@@ -3,6 +3,8 @@ import { FrameClock, type ClockDeps } from './clock.js';
 /** Anything that yields one mixed 20 ms frame per call (the Receiver). */
 export interface FramePuller {
   pull(nowMs: number): Int16Array;
+  /** Optional: the frame just pulled was written to the output at sample `pos` (tracing). */
+  played?(pos: number): void;
 }
 
 /**
@@ -26,6 +28,7 @@ export function recordMix(
         const frame = puller.pull(now());
         const take = Math.min(frame.length, total - written);
         out.set(frame.subarray(0, take), written);
+        puller.played?.(written);
         written += take;
         if (written >= total) {
           clock.stop();

@@ -1,6 +1,7 @@
-import { AudioFlag } from '@parley/protocol';
+import { AudioFlag, extendSeq16 } from '@parley/protocol';
 import { FrameClock, type ClockDeps } from './clock.js';
 import type { Impairment } from './impair.js';
+import type { FrameTracer } from './trace.js';
 import type { VoiceClient } from './voice-client.js';
 
 /** A source of PCM frames (48 kHz mono Int16); null ends the stream. */
@@ -19,6 +20,8 @@ export interface StreamSenderOptions {
   clock?: Partial<ClockDeps>;
   /** Random 32-bit start of the RTP-style timestamp. */
   initialTimestamp?: number;
+  /** Records capture / encoded / sent per frame (core/trace.ts); absent = no tracing. */
+  tracer?: FrameTracer;
 }
 
 export interface SenderStats {
@@ -39,6 +42,9 @@ export class StreamSender {
   private readonly pendingDelays = new Set<ReturnType<typeof setTimeout>>();
   private timestamp: number;
   private first = true;
+  /** Samples taken from the source so far (a traced frame's `pos`). */
+  private samplesTaken = 0;
+  private traceSeq: number | undefined;
   private finish: (() => void) | null = null;
   private readonly done: Promise<void>;
 
@@ -79,7 +85,10 @@ export class StreamSender {
       this.stop();
       return;
     }
+    const tracer = this.opts.tracer;
+    const tCapture = tracer === undefined ? 0 : tracer.now();
     const opus = this.encoder.encode(pcm);
+    const tEncoded = tracer === undefined ? 0 : tracer.now();
     let flags = 0;
     if (this.first) {
       flags |= AudioFlag.TalkStart;
@@ -88,8 +97,20 @@ export class StreamSender {
     const packet = this.client.sealAudio(opus, this.timestamp, flags);
     this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
     this.stats.framesSent++;
+    const pos = this.samplesTaken;
+    this.samplesTaken += pcm.length;
+    let ssrc = 0;
+    let seq = 0;
+    if (tracer !== undefined) {
+      // ssrc and sequence number as sealed into the header (bytes 8–11 and 2–3).
+      ssrc = new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getUint32(8);
+      seq = this.traceSeq = extendSeq16((packet[2]! << 8) | packet[3]!, this.traceSeq);
+      tracer.mark('capture', ssrc, seq, tCapture, pos);
+      tracer.mark('encoded', ssrc, seq, tEncoded);
+    }
     const decision = this.opts.impairment?.decide();
     if (decision === undefined || (!decision.drop && decision.delayMs <= 0)) {
+      tracer?.mark('sent', ssrc, seq);
       this.client.sendPacket(packet);
       return;
     }
@@ -99,6 +120,7 @@ export class StreamSender {
     }
     const t = setTimeout(() => {
       this.pendingDelays.delete(t);
+      tracer?.mark('sent', ssrc, seq);
       this.client.sendPacket(packet);
     }, decision.delayMs);
     this.pendingDelays.add(t);

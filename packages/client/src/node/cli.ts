@@ -11,15 +11,18 @@ import { Receiver } from '../core/receiver.js';
 import { Impairment } from '../core/impair.js';
 import { StreamSender, BufferSource } from '../core/sender.js';
 import { recordMix } from '../core/recorder.js';
+import { TraceRecorder } from '../core/trace.js';
 import { ParleyClientError, ClientErrorCode, type WebSocketLike } from '../core/control.js';
 import { VoiceClient } from '../core/voice-client.js';
 import { openUdpTransport } from './udp-transport.js';
 import { runNetem } from './netem-cli.js';
+import { runLoadtestCli } from './loadtest/cli.js';
 
 const USAGE = `Usage:
-  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws]
-  parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws]
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
+  parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws] [--trace FILE]
   parley netem --target HOST:PORT [--loss P] [--delay MS] [--jitter MS] …   (parley netem --help)
+  parley loadtest [--clients N] [--channels N] [--seconds N] [--json] …   (parley loadtest --help)
 
   --server URL     Parley server (default http://127.0.0.1:8710)
   --channel NAME   channel name or numeric id
@@ -31,6 +34,8 @@ const USAGE = `Usage:
   --seed N         seed of --loss/--jitter, to repeat the same impairment pattern
   --seconds N      length of the recording (48 kHz mono 16-bit WAV, silence where nobody speaks)
   --transport T    media over udp (default; falls back to the WebSocket) or ws
+  --trace FILE     (send, record) write a per-frame timing trace, JSON lines (docs/benchmarks.md,
+                   "Mouth-to-ear latency"); at most 100,000 events
 `;
 
 class UsageError extends Error {}
@@ -46,6 +51,7 @@ const options = {
   seed: { type: 'string' },
   seconds: { type: 'string' },
   transport: { type: 'string', default: 'udp' },
+  trace: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -58,6 +64,7 @@ export async function main(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
   if (argv[0] === 'netem') return runNetem(argv.slice(1), io);
+  if (argv[0] === 'loadtest') return runLoadtestCli(argv.slice(1), io, env);
   try {
     let parsed;
     try {
@@ -174,12 +181,11 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
       loss > 0 || jitterMs > 0
         ? new Impairment({ loss, jitterMs, ...(seed === undefined ? {} : { seed }) })
         : undefined;
-    const sender = new StreamSender(
-      client,
-      encoder,
-      new BufferSource(pcm, 960, values.loop),
-      impairment ? { impairment } : {},
-    );
+    const tracer = values.trace === undefined ? undefined : new TraceRecorder();
+    const sender = new StreamSender(client, encoder, new BufferSource(pcm, 960, values.loop), {
+      ...(impairment ? { impairment } : {}),
+      ...(tracer ? { tracer } : {}),
+    });
     const stop = (): void => sender.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -192,10 +198,24 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
     err.write(
       `parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss) over ${client.transportKind}\n`,
     );
+    if (tracer) await writeTrace(values.trace!, tracer, 'send', client.transportKind, err);
     return 0;
   } finally {
     client.close();
   }
+}
+
+/** Writes a --trace file after the run (nothing is written while the audio runs). */
+async function writeTrace(
+  file: string,
+  tracer: TraceRecorder,
+  role: 'send' | 'record',
+  transport: string | null,
+  err: NodeJS.WritableStream,
+): Promise<void> {
+  await writeFile(file, tracer.toJsonLines({ role, transport, frameSamples: 960, sampleRate: 48000 }));
+  const over = tracer.dropped > 0 ? `, ${tracer.dropped} over the limit not kept` : '';
+  err.write(`parley: trace of ${tracer.size} events to ${file}${over}\n`);
 }
 
 async function record(file: string | undefined, values: Values, err: NodeJS.WritableStream): Promise<number> {
@@ -207,7 +227,8 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
   const client = await connect(values, 'parley-record');
   try {
     await joinOrExplain(client, ref);
-    const receiver = new Receiver(opus);
+    const tracer = values.trace === undefined ? undefined : new TraceRecorder();
+    const receiver = new Receiver(opus, tracer ? { tracer } : {});
     client.onAudio((p) => receiver.push(p.ssrc, p.extSeq, p.timestamp, p.payload, p.arrivalMs));
     const pcm = await recordMix(receiver, seconds);
     await writeFile(file, encodeWav(pcm, 48000));
@@ -215,6 +236,7 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
     err.write(
       `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`,
     );
+    if (tracer) await writeTrace(values.trace!, tracer, 'record', client.transportKind, err);
     return 0;
   } finally {
     client.close();

@@ -4,3 +4,4 @@ export { main as runCli } from './cli.js';
 export { loadOpusNode } from '../audio/opus-node.js';
 export { NetemProxy, type NetemProxyOptions, type DirectionStats } from './netem-proxy.js';
 export { NetworkModel, type NetworkModelOptions, type Fate } from '../core/network-model.js';
+export * from './loadtest/index.js';

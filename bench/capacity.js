@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Capacity: the largest number of clients this machine carries — channels of
+// 10, one speaker each — with loss < 0.1 % and the relay's forwarding time
+// p99 < 1 ms. The server runs in its own process, as `npm start` runs it;
+// the load generator (`runLoadTest`, the engine of `parley loadtest`) runs
+// here, on the same 2-core machine. Steps grow until a criterion fails.
+// Usage: node bench/capacity.js [--steps 200,400,...] [--seconds S]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { runLoadTest } from '@parley/client/node';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '200,500,1000,1500,2000,2500' },
+    seconds: { type: 'string', default: '8' },
+    'max-loss': { type: 'string', default: '0.1' },
+    'max-p99-us': { type: 'string', default: '1000' },
+  },
+});
+const STEPS = values.steps.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const MAX_LOSS = Number(values['max-loss']);
+const MAX_P99 = Number(values['max-p99-us']);
+const ADMIN_PASSWORD = 'capacity-bench-admin';
+
+/** Starts `parley-server` on free ports; resolves with its URL once it logs them. */
+function startServer(dataDir) {
+  const child = spawn(
+    process.execPath,
+    [
+      new URL('../packages/server/bin/parley-server.js', import.meta.url).pathname,
+      '--http-port',
+      '0',
+      '--udp-port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
+    {
+      env: { ...process.env, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error('the server did not start in 30 s'));
+    }, 30_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const rec = JSON.parse(line);
+        if (typeof rec.httpPort === 'number') {
+          clearTimeout(timer);
+          resolve({ child, url: `http://127.0.0.1:${rec.httpPort}` });
+        }
+      } catch {
+        // not a log line of ours
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}`));
+    });
+  });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'parley-capacity-'));
+const { child, url } = await startServer(dataDir);
+console.log(
+  `Capacity — channels of 10, one speaker each, ${SECONDS} s per step; pass: loss < ${MAX_LOSS} %, forwarding p99 < ${MAX_P99} µs`,
+);
+console.log('server and load generator on this machine, the server in its own process\n');
+const rows = [];
+let best = 0;
+try {
+  for (const clients of STEPS) {
+    const r = await runLoadTest({
+      server: url,
+      clients,
+      channels: Math.max(1, Math.round(clients / 10)),
+      speakersPerChannel: 1,
+      seconds: SECONDS,
+      rampSeconds: Math.min(10, clients / 200),
+      adminPassword: ADMIN_PASSWORD,
+    });
+    const s = r.server;
+    const p99 = s?.forwardUs.p99Us ?? NaN;
+    const pass = r.participants.failed === 0 && r.loss.percent < MAX_LOSS && p99 < MAX_P99;
+    const row = {
+      clients,
+      joined: r.participants.joined,
+      lossPercent: r.loss.percent,
+      forwardP50Us: s?.forwardUs.p50Us ?? NaN,
+      forwardP99Us: p99,
+      packetsInPerSecond: s?.packetsInPerSecond ?? NaN,
+      packetsOutPerSecond: s?.packetsOutPerSecond ?? NaN,
+      serverCpuPercent: s?.cpuPercent ?? NaN,
+      rssMB: s === null ? NaN : s.rssBytes / 2 ** 20,
+      rttP99Ms: r.rttMs.p99,
+      generatorCpuPercent: r.generator.cpuPercent,
+      pass,
+    };
+    rows.push(row);
+    console.log(
+      `${String(clients).padStart(5)} clients  joined ${row.joined}  loss ${row.lossPercent.toFixed(3)} %  forwarding p50 ${row.forwardP50Us.toFixed(0)} µs p99 ${row.forwardP99Us.toFixed(0)} µs` +
+        `  in ${Math.round(row.packetsInPerSecond)}/s out ${Math.round(row.packetsOutPerSecond)}/s  server CPU ${row.serverCpuPercent.toFixed(0)} % (generator ${row.generatorCpuPercent.toFixed(0)} %)  RSS ${row.rssMB.toFixed(0)} MB  ${pass ? 'pass' : 'FAIL'}`,
+    );
+    if (!pass) break;
+    best = clients;
+  }
+} finally {
+  child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+}
+console.log(
+  `\ncapacity: ${best} clients (${best / 10} channels of 10) within loss < ${MAX_LOSS} % and forwarding p99 < ${MAX_P99} µs`,
+);
+if (process.env.BENCH_JSON) console.log(JSON.stringify({ best, rows }));

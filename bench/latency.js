@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// Mouth-to-ear latency, CLI → server → CLI. Starts a server, runs
+// `parley record --trace` and `parley send --trace` with a generated click
+// train (10 ms 1 kHz bursts every 500 ms), then measures the delay of each
+// click from the audio (its onset in the source against its onset in the
+// recording) and splits it into stages from the per-frame traces (matched
+// by ssrc and sequence number): encode, send, network, server (the relay's
+// forwarding time from GET /api/v1/metrics), jitter buffer, decode, playout.
+// Format of the traces and results: docs/benchmarks.md "Mouth-to-ear latency".
+//
+// Usage: node bench/latency.js [--transport udp|ws|udp,ws] [--seconds S] [--keep]
+// (npm run build first: the CLI and the server run from dist/.)
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  OpusDecoder,
+  OpusEncoder,
+  clickLatencies,
+  clickTrain,
+  codecDelayMs,
+  encodeWav,
+  findOnsets,
+  latencyReport,
+  matchFrames,
+  parseTrace,
+  stageFigures,
+} from '@parley/client';
+import { loadOpusNode } from '@parley/client/node';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CLI = join(ROOT, 'packages/client/bin/parley.js');
+const SERVER = join(ROOT, 'packages/server/bin/parley-server.js');
+const FRAME = 960;
+const RATE = 48000;
+const FRAME_MS = (FRAME / RATE) * 1000;
+
+const { values } = parseArgs({
+  options: {
+    transport: { type: 'string', default: 'udp' },
+    seconds: { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(values.seconds);
+const transports = values.transport.split(',');
+for (const t of transports)
+  if (t !== 'udp' && t !== 'ws') throw new Error(`--transport: udp or ws, not ${t}`);
+
+/** Runs a node script; resolves with its exit code and output. */
+function run(script, args, opts = {}) {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done, out: () => stdout };
+}
+
+/** The real server binary on free ports; the ports are read from its log. */
+async function startServer(dataDir, adminPassword) {
+  const p = run(
+    SERVER,
+    ['--http-port', '0', '--udp-port', '0', '--data-dir', dataDir, '--log-level', 'info'],
+    {
+      env: { ...process.env, PARLEY_ADMIN_PASSWORD: adminPassword },
+    },
+  );
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start in 30 s')), 30_000);
+    p.child.stdout.on('data', () => {
+      for (const line of p.out().split('\n')) {
+        if (!line.includes('"httpPort"')) continue;
+        const rec = JSON.parse(line);
+        clearTimeout(timer);
+        resolve(`http://${rec.host}:${rec.httpPort}`);
+        return;
+      }
+    });
+    p.done.then((r) => reject(new Error(`server exited with ${r.code}: ${r.stderr}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      p.child.kill('SIGTERM');
+      await p.done;
+    },
+  };
+}
+
+/** Re-checks `cond` every 20 ms until true (bounded). */
+async function until(cond, what, timeoutMs = 15_000) {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function membersOf(url, channel) {
+  const res = await fetch(`${url}/api/v1/channels`);
+  const body = await res.json();
+  return body.items.find((c) => c.name === channel)?.members ?? 0;
+}
+
+/** The relay's forwarding time (ms) from the admin-only metrics. */
+async function serverTime(url, password) {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'admin', password }),
+  });
+  if (!login.ok) throw new Error(`admin login: ${login.status}`);
+  const { token } = await login.json();
+  const res = await fetch(`${url}/api/v1/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`metrics: ${res.status}`);
+  const h = (await res.json()).media.forwardUs;
+  return { mean: h.sumUs / h.count / 1000, p50: h.p50Us / 1000, p95: h.p95Us / 1000, count: h.count };
+}
+
+/** Samples of our own 48 kHz mono 16-bit WAV. */
+function readWav16(bytes) {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let off = 12; off + 8 <= bytes.length;) {
+    const id = String.fromCharCode(...bytes.subarray(off, off + 4));
+    const size = v.getUint32(off + 4, true);
+    if (id === 'data') return new Int16Array(new Uint8Array(bytes.subarray(off + 8, off + 8 + size)).buffer); // a copy: aligned, header left out
+    off += 8 + size + (size & 1);
+  }
+  throw new Error('no data chunk');
+}
+
+async function measure(transport, dir, train, codecMs) {
+  const password = randomBytes(12).toString('base64url');
+  const server = await startServer(join(dir, `data-${transport}`), password);
+  try {
+    const wav = join(dir, 'clicks.wav');
+    const rec = join(dir, `rec-${transport}.wav`);
+    const recTrace = join(dir, `record-${transport}.jsonl`);
+    const sendTrace = join(dir, `send-${transport}.jsonl`);
+    const common = ['--server', server.url, '--channel', 'Lobby', '--transport', transport];
+    // The recorder joins first and records past the end of the clicks.
+    const recording = run(CLI, [
+      'record',
+      rec,
+      ...common,
+      '--name',
+      'ear',
+      '--seconds',
+      String(SECONDS + 4),
+      '--trace',
+      recTrace,
+    ]);
+    await until(async () => (await membersOf(server.url, 'Lobby')) >= 1, 'the recorder to join');
+    const sent = await run(CLI, ['send', wav, ...common, '--name', 'mouth', '--trace', sendTrace]).done;
+    if (sent.code !== 0) throw new Error(`parley send: ${sent.stderr}`);
+    const recorded = await recording.done;
+    if (recorded.code !== 0) throw new Error(`parley record: ${recorded.stderr}`);
+    const server_ = await serverTime(server.url, password);
+
+    const s = parseTrace(readFileSync(sendTrace, 'utf8'));
+    const r = parseTrace(readFileSync(recTrace, 'utf8'));
+    const frames = matchFrames([...s.events, ...r.events]);
+    const figures = stageFigures(frames);
+    const recordedPcm = readWav16(readFileSync(rec));
+    const clicks = clickLatencies({
+      sourceOnsets: train.onsets,
+      recordedOnsets: findOnsets(recordedPcm),
+      frames,
+    });
+    const report = latencyReport({
+      figures,
+      clicks,
+      frameMs: FRAME_MS,
+      codecDelayMs: codecMs,
+      server: server_,
+    });
+    const kinds = [s.meta[0]?.transport, r.meta[0]?.transport];
+    return {
+      transport,
+      kinds,
+      report,
+      clicks,
+      figures,
+      server: server_,
+      sent: sent.stderr.trim(),
+      recorded: recorded.stderr.trim(),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(x < 1 ? 3 : 1) : '–');
+
+function print(res) {
+  const { report: rep, clicks } = res;
+  console.log(
+    `\n── ${res.transport.toUpperCase()} (send over ${res.kinds[0]}, record over ${res.kinds[1]}) ──`,
+  );
+  console.log(
+    `frames traced ${rep.frames}, with all 7 events ${rep.complete}, out of order ${rep.disordered}; clicks heard ${clicks.length} of ${res.nClicks}`,
+  );
+  console.log('');
+  console.log(
+    `${'stage'.padEnd(16)}${'measured as'.padEnd(46)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'mean ms'.padStart(9)}${'share'.padStart(8)}`,
+  );
+  for (const row of rep.rows) {
+    console.log(
+      `${row.stage.padEnd(16)}${row.how.padEnd(46)}${f1(row.p50).padStart(9)}${f1(row.p95).padStart(9)}${f1(row.mean).padStart(9)}${`${(100 * row.share).toFixed(1)} %`.padStart(8)}`,
+    );
+  }
+  console.log(
+    `${'sum of stages'.padEnd(16)}${'(means)'.padEnd(46)}${''.padStart(18)}${f1(rep.sumOfStages).padStart(9)}`,
+  );
+  console.log(
+    `${'from the audio'.padEnd(16)}${'click onset in the recording − in the source'.padEnd(46)}${f1(rep.audio.p50).padStart(9)}${f1(rep.audio.p95).padStart(9)}${f1(rep.audio.mean).padStart(9)}`,
+  );
+  console.log(
+    `per click, audio − (its frame's capture→played + framing + codec): median ${f1(rep.residual.p50)} ms, range ${f1(rep.residual.min)} … ${f1(rep.residual.max)} ms`,
+  );
+  const jb = res.figures.stages.find((s) => s.from === 'arrived');
+  const phase = jb.values.map((x) => x % FRAME_MS).sort((a, b) => a - b);
+  console.log(
+    `jitter buffer = whole frames held + the wait for the next 20 ms playout tick (this run's phase: median ${f1(phase[phase.length >> 1])} ms)`,
+  );
+  console.log(`server: ${res.server.count} packets forwarded; ${res.sent}; ${res.recorded}`);
+}
+
+const dir = mkdtempSync(join(os.tmpdir(), 'parley-latency-'));
+try {
+  const train = clickTrain({ seconds: SECONDS });
+  writeFileSync(join(dir, 'clicks.wav'), encodeWav(train.samples, RATE));
+  const opus = await loadOpusNode();
+  const enc = new OpusEncoder(opus);
+  const dec = new OpusDecoder(opus);
+  const codecMs = codecDelayMs(enc, dec, train);
+  enc.destroy();
+  dec.destroy();
+  console.log(
+    `Mouth-to-ear latency — parley send → server → parley record on loopback; node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${new Date().toISOString()}`,
+  );
+  console.log(
+    `${train.onsets.length} clicks (10 ms of 1 kHz, −6 dBFS) every 500 ms over ${SECONDS} s; Opus 32 kbps, 20 ms frames; codec delay measured offline ${codecMs.toFixed(2)} ms`,
+  );
+  const results = [];
+  for (const t of transports) {
+    const res = { ...(await measure(t, dir, train, codecMs)), nClicks: train.onsets.length };
+    results.push(res);
+    print(res);
+  }
+  console.log(`
+Fixed costs, CLI against a real-time device: "framing" is the 20 ms a microphone frame takes to
+fill (a file sender has it at once; the figure counts it as a live source would). The recorder
+pulls a frame every 20 ms on its own clock, so a frame waits 0–20 ms for the next tick (inside
+"jitter buffer"; constant within a run, random between runs); a sound card pulls the same way and
+then adds its own output buffer (~10–40 ms), which "played" here (written to the WAV) leaves out.`);
+  if (values.keep) console.log(`\ntraces and recordings kept in ${dir}`);
+  if (process.env.BENCH_JSON)
+    console.log(
+      JSON.stringify(results.map((r) => ({ transport: r.transport, ...r.report, server: r.server }))),
+    );
+} finally {
+  if (!values.keep) rmSync(dir, { recursive: true, force: true });
+}
