@@ -13,3 +13,4 @@ export * from './aead.js';
 export * from './media-crypto.js';
 export * from './errors.js';
 export * from './control.js';
+export * from './histogram.js';

@@ -1,4 +1,4 @@
-import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+import { LatencyHistogram, type HistogramSnapshot } from '@parley/protocol';
 
 /**
  * Media-plane counters. Every dropped packet is counted under exactly one

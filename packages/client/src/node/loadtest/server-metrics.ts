@@ -6,16 +6,9 @@
  * endpoint reports covers the server's whole life, not this run).
  */
 
-export interface HistogramSnapshot {
-  count: number;
-  sumUs: number;
-  /** Cumulative: observations ≤ leUs, buckets up to the largest observation. */
-  buckets: { leUs: number; count: number }[];
-  p50Us: number;
-  p95Us: number;
-  p99Us: number;
-  maxUs: number;
-}
+import type { HistogramSnapshot } from '@parley/protocol';
+
+export type { HistogramSnapshot };
 
 /** The body of GET /api/v1/metrics (packages/server/src/http/system.ts). */
 export interface ServerMetrics {

@@ -4,42 +4,15 @@
  * sets, and per-stream receive state — one sender as heard by one listener:
  * unique / duplicate / late packets and RFC 3550 interarrival jitter.
  */
-import { InboundStream, ts32Diff } from '@parley/protocol';
+import { InboundStream, LatencyHistogram, ts32Diff } from '@parley/protocol';
 
 /** Buckets per doubling: the upper bound of a bucket is ≤ 2.2 % above its lower bound. */
 const PER_DOUBLING = 32;
-/** 1 µs … 2^27 µs (134 s). */
-const BUCKETS = 27 * PER_DOUBLING + 1;
 
-/** A log-bucketed histogram of microsecond values; recording allocates nothing. */
-export class LogHistogram {
-  private readonly counts = new Float64Array(BUCKETS);
-  count = 0;
-  maxUs = 0;
-
-  static bound(i: number): number {
-    return 2 ** (i / PER_DOUBLING);
-  }
-
-  record(us: number): void {
-    const v = us > 1 ? us : 1;
-    let i = Math.ceil(Math.log2(v) * PER_DOUBLING);
-    if (i >= BUCKETS) i = BUCKETS - 1;
-    this.counts[i] = (this.counts[i] ?? 0) + 1;
-    this.count++;
-    if (us > this.maxUs) this.maxUs = us;
-  }
-
-  /** Upper bound of the bucket holding quantile `q` (never below the true value), capped at the max. */
-  quantile(q: number): number {
-    if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.count));
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.counts[i] ?? 0;
-      if (seen >= rank) return Math.min(LogHistogram.bound(i), this.maxUs);
-    }
-    return this.maxUs;
+/** A log-bucketed histogram of microsecond values (the protocol package's, finer); recording allocates nothing. */
+export class LogHistogram extends LatencyHistogram {
+  constructor() {
+    super(PER_DOUBLING);
   }
 }
 
