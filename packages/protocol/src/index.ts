@@ -11,6 +11,7 @@ export * from './packet.js';
 export * from './replay.js';
 export * from './aead.js';
 export * from './media-crypto.js';
+export { allocPacket } from './pool.js';
 export * from './errors.js';
 export * from './control.js';
 export * from './histogram.js';

@@ -6,6 +6,7 @@ import type { Aead, AsyncAead } from './aead.js';
 import { writeNonce } from './aead.js';
 import { Direction, HEADER_SIZE, MAX_ROC_PROBE, NONCE_SIZE, PacketType, TAG_SIZE } from './constants.js';
 import { writeHeader, type MediaHeader, type MediaPacketView } from './packet.js';
+import { allocPacket } from './pool.js';
 import { ReplayWindow } from './replay.js';
 import type { Result } from './result.js';
 import { extendSeq16 } from './wrap.js';
@@ -14,14 +15,14 @@ import { extendSeq16 } from './wrap.js';
 const nonceScratch = new Uint8Array(NONCE_SIZE);
 
 function assemble(headerBytes: Uint8Array, sealed: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE + sealed.length);
+  const out = allocPacket(HEADER_SIZE + sealed.length);
   out.set(headerBytes.subarray(0, HEADER_SIZE), 0);
   out.set(sealed, HEADER_SIZE);
   return out;
 }
 
 function headerOf(h: MediaHeader): Uint8Array {
-  const b = new Uint8Array(HEADER_SIZE);
+  const b = allocPacket(HEADER_SIZE);
   writeHeader(b, 0, h);
   return b;
 }
@@ -55,7 +56,7 @@ export function sealPacketWithHeader(
   writeNonce(nonceScratch, direction, type, ssrc, extSeq);
   if (aead.sealTo !== undefined) {
     // One allocation: the header, then the ciphertext sealed in place behind it.
-    const out = new Uint8Array(HEADER_SIZE + payload.length + TAG_SIZE);
+    const out = allocPacket(HEADER_SIZE + payload.length + TAG_SIZE);
     out.set(aad, 0);
     aead.sealTo(out.subarray(HEADER_SIZE), nonceScratch, aad, payload);
     return out;

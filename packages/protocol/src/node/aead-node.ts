@@ -7,6 +7,7 @@ import {
 import { createRequire } from 'node:module';
 import { KEY_SIZE, TAG_SIZE } from '../constants.js';
 import type { Aead, Cipher } from '../aead.js';
+import { allocPacket } from '../pool.js';
 
 /** The part of sodium-native (libsodium) we use: one-shot IETF ChaCha20-Poly1305, no per-call set-up. */
 interface Sodium {
@@ -74,13 +75,13 @@ function sodiumChaCha(na: Sodium, k: Uint8Array): Aead {
     cipher: 'chacha20-poly1305',
     sealTo,
     seal(nonce, aad, pt) {
-      const out = new Uint8Array(pt.length + TAG_SIZE);
+      const out = allocPacket(pt.length + TAG_SIZE);
       sealTo(out, nonce, aad, pt);
       return out;
     },
     open(nonce, aad, sealed) {
       if (sealed.length < TAG_SIZE) return null;
-      const out = new Uint8Array(sealed.length - TAG_SIZE);
+      const out = allocPacket(sealed.length - TAG_SIZE);
       try {
         na.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, aad, nonce, k);
         return out;
@@ -101,7 +102,7 @@ function nodeCryptoAead(k: Buffer, cipher: Cipher): Aead {
       c.setAAD(aad);
       const body = c.update(plaintext);
       c.final();
-      const out = new Uint8Array(body.length + TAG_SIZE);
+      const out = allocPacket(body.length + TAG_SIZE);
       out.set(body, 0);
       out.set(c.getAuthTag(), body.length);
       return out;
