@@ -4,8 +4,10 @@
 // traffic in the same run. The relay runs in a child process; the sender and
 // the listeners run here. The figure that matters is the relay's CPU time
 // per delivered copy (robust on a shared machine): its inverse is the copies
-// per second one core can carry. Usage: node bench/relay.js [--seconds S] [--rate PPS]
-import { fork } from 'node:child_process';
+// per second one core can carry. Usage:
+// node bench/relay.js [--seconds S] [--repeat N] [--sizes 10,100] [--ciphers …] [--rate PPS]
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
@@ -18,9 +20,19 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     sizes: { type: 'string', default: '10,100' },
     ciphers: { type: 'string', default: 'chacha20-poly1305,aes-256-gcm' },
+    repeat: { type: 'string', default: '3' },
   },
 });
 const SECONDS = Number(values.seconds);
+/** Pin the relay to core 1 and this process to core 0 where taskset exists and there are two cores. */
+const PIN = (() => {
+  try {
+    execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const PAYLOAD = new Uint8Array(60).fill(7); // a 20 ms Opus frame at ~24 kbps
 
 function rpc(child, msg, key) {
@@ -63,10 +75,14 @@ async function pace(sock, port, packets, rate) {
 }
 
 async function runOne(mode, size, rate, cipher) {
-  const child = fork(new URL('./relay-child.js', import.meta.url), [mode, cipher], {
-    execArgv: process.env.RELAY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_PROF] : [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const execArgv = process.env.RELAY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_PROF] : [];
+  const script = fileURLToPath(new URL('./relay-child.js', import.meta.url));
+  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
+  // The relay gets a core of its own (the sender and listeners stay on the
+  // other), which takes most of the run-to-run spread out of the figure.
+  const child = PIN
+    ? spawn('taskset', ['-c', '1', process.execPath, ...execArgv, script, mode, cipher], { stdio })
+    : fork(script, [mode, cipher], { execArgv, stdio });
   const ls = await listeners(size - 1);
   const setup = await rpc(child, { cmd: 'setup', listeners: ls.ports }, 'ready');
   const sender = createSocket({ type: 'udp4', sendBufferSize: 4 << 20 });
@@ -139,8 +155,16 @@ async function runOne(mode, size, rate, cipher) {
 
 const sizes = values.sizes.split(',').map(Number);
 const ciphers = values.ciphers.split(',');
-console.log(`Relay throughput — ${SECONDS} s per run, 60-byte Opus payloads, relay in its own process\n`);
+const REPEAT = Math.max(1, Number(values.repeat));
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+console.log(
+  `Relay throughput — ${SECONDS} s per run, ${REPEAT} interleaved runs per relay (medians), 60-byte Opus payloads, relay in its own process\n`,
+);
 const rows = [];
+const summary = [];
 const line = (r) =>
   `${String(r.size).padStart(3)}-person channel  ${r.label.padEnd(28)}  in ${r.rateIn} pkt/s → out ${Math.round(r.delivered / r.seconds)} copies/s` +
   `  delivered ${((100 * r.delivered) / r.expected).toFixed(2)} %  relay CPU ${r.cpuUsPerCopy.toFixed(2)} µs/copy (kernel ${(100 * r.systemShare).toFixed(0)} %)` +
@@ -148,17 +172,32 @@ const line = (r) =>
 for (const size of sizes) {
   // Offered load: about 90 k copies/s out, within what one core of either relay carries.
   const rate = Number(values.rate ?? Math.round(90_000 / (size - 1)));
-  const bare = { ...(await runOne('bare', size, rate, 'none')), label: 'bare dgram forwarder' };
-  rows.push(bare);
-  console.log(line(bare));
+  const runs = { bare: [] };
+  for (const c of ciphers) runs[c] = [];
+  // Interleaved (bare, each cipher, bare, …) so that a slow spell of the
+  // shared machine hits every relay alike; the medians are compared.
+  for (let k = 0; k < REPEAT; k++) {
+    const bare = { ...(await runOne('bare', size, rate, 'none')), label: 'bare dgram forwarder' };
+    runs.bare.push(bare);
+    console.log(line(bare));
+    for (const cipher of ciphers) {
+      const r = { ...(await runOne('parley', size, rate, cipher)), label: `Parley (${cipher})`, cipher };
+      runs[cipher].push(r);
+      console.log(line(r));
+    }
+  }
+  rows.push(...Object.values(runs).flat());
+  const bareUs = median(runs.bare.map((r) => r.cpuUsPerCopy));
   for (const cipher of ciphers) {
-    const r = { ...(await runOne('parley', size, rate, cipher)), label: `Parley (${cipher})`, cipher };
-    rows.push(r);
-    console.log(line(r));
-    console.log(
-      `${String(size).padStart(3)}-person channel  Parley (${cipher}) / bare forwarder = ${((100 * bare.cpuUsPerCopy) / r.cpuUsPerCopy).toFixed(0)} % of its copies per CPU-second`,
-    );
+    const us = median(runs[cipher].map((r) => r.cpuUsPerCopy));
+    const perRun = runs[cipher].map((r, i) => runs.bare[i].cpuUsPerCopy / r.cpuUsPerCopy);
+    const text =
+      `${String(size).padStart(3)}-person channel  Parley (${cipher}) / bare forwarder = ${((100 * bareUs) / us).toFixed(0)} % of its copies per CPU-second` +
+      `  (medians ${us.toFixed(2)} / ${bareUs.toFixed(2)} µs per copy; paired runs ${perRun.map((x) => (100 * x).toFixed(0)).join(', ')} %)`;
+    summary.push(text);
+    console.log(text);
   }
   console.log('');
 }
+console.log(summary.join('\n'));
 if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));
