@@ -125,4 +125,48 @@ describe('JitterBuffer', () => {
     expect(jb.size).toBe(30 - jb.stats.skipped);
     expect(jb.stats.lost).toBe(0);
   });
+
+  /** A steady stream: frame k arrives at k·20 + offset + jitter(k), and pops run every 20 ms; the waits of played frames. */
+  function steady(
+    jb: JitterBuffer,
+    ticks: number,
+    offsetMs: number,
+    jitter: (k: number) => number,
+  ): number[] {
+    const waits: number[] = [];
+    const arrival = (k: number): number => k * FRAME + offsetMs + jitter(k);
+    let k = 0;
+    for (let t = 0; t < ticks; t++) {
+      const now = t * FRAME;
+      for (; arrival(k) <= now; k++) jb.push(k, k * 960, p(k), arrival(k));
+      const r = jb.pop(now);
+      if (r.kind === 'frame') waits.push(now - arrival(r.extSeq));
+    }
+    return waits;
+  }
+
+  it('settles on the target: a steady stream on a quiet network ends up waiting less than the target plus a frame', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 60 });
+    // Frames arrive 7 ms after a playout tick: they wait 13 ms more than whole frames.
+    const waits = steady(jb, 500, 7, () => 0);
+    const last = waits.slice(-100);
+    expect(Math.max(...last)).toBeLessThan(jb.targetDelayMs + FRAME);
+    expect(Math.min(...last)).toBeGreaterThanOrEqual(jb.targetDelayMs);
+    // It started three frames deep; two were skipped, none lost.
+    expect(waits[0]).toBeGreaterThanOrEqual(60);
+    expect(jb.stats).toMatchObject({ skipped: 2, lost: 0, underruns: 0 });
+  });
+
+  it('does not shrink into underruns under jitter', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 60 });
+    // 0–15 ms of jitter, a fixed pseudo-random pattern.
+    let x = 12345;
+    const jitters = Array.from({ length: 1000 }, () => ((x = (x * 1103515245 + 12345) % 2 ** 31), x % 16));
+    const waits = steady(jb, 1000, 3, (k) => jitters[k % jitters.length]!);
+    expect(jb.stats.underruns).toBe(0);
+    expect(jb.stats.lost).toBe(0);
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(0);
+    // Settled below the initial 60 ms.
+    expect(Math.max(...waits.slice(-100))).toBeLessThan(60);
+  });
 });

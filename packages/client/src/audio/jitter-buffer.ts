@@ -11,9 +11,11 @@
  * the late frame still plays and the delay grows by one frame; after a few
  * underruns in a row the stream is idle and playout stops until it
  * re-buffers. The target delay follows the RFC 3550 interarrival jitter:
- * frame + 3·jitter, clamped to [minDelayMs, maxDelayMs]; when the buffer
- * holds more than the target for a while, one frame is skipped to shrink
- * the delay again.
+ * frame + 3·jitter, clamped to [minDelayMs, maxDelayMs]. Shrinking looks
+ * at what each played frame really waited (arrival → pop): when every frame
+ * of the last SHRINK_AFTER_POPS waited at least a frame more than the
+ * target, one frame is skipped — each later frame then waits a frame less
+ * and still at least the target.
  */
 
 export interface JitterBufferOptions {
@@ -55,7 +57,7 @@ interface Slot {
 }
 
 const WAITING: PopResult = { kind: 'waiting' };
-/** Pops in a row with an excess of buffered frames before one is skipped. */
+/** Frames played per shrink window: at most one frame is skipped per window. */
 const SHRINK_AFTER_POPS = 50;
 
 /** All counters at zero. */
@@ -81,7 +83,9 @@ export class JitterBuffer {
   private underrunRun = 0;
   /** Frames concealed in the current underrun, not yet matched to a sequence number. */
   private credit = 0;
-  private excessRun = 0;
+  /** Least wait (arrival → pop) of a frame played in the current shrink window, and the window's length so far. */
+  private minWaitMs = Infinity;
+  private windowPops = 0;
   private jitterMs = 0;
   private targetMs: number;
   private prevArrival: number | undefined;
@@ -178,7 +182,7 @@ export class JitterBuffer {
       this.credit = 0;
       this.next = seq + 1;
       this.stats.played++;
-      this.maybeShrink();
+      this.maybeShrink(nowMs - slot.arrivalMs);
       return { kind: 'frame', extSeq: seq, payload: slot.payload };
     }
     if (this.count > 0) {
@@ -217,19 +221,16 @@ export class JitterBuffer {
     this.targetMs = wanted > this.targetMs ? wanted : this.targetMs + (wanted - this.targetMs) / 64;
   }
 
-  /** Skips one frame when more than the target has been buffered for a while. */
-  private maybeShrink(): void {
-    const bufferedMs = this.count * this.frameMs;
-    if (bufferedMs > this.targetMs + this.frameMs) this.excessRun++;
-    else this.excessRun = 0;
-    if (
-      this.excessRun >= SHRINK_AFTER_POPS &&
-      this.next !== undefined &&
-      this.take(this.next) !== undefined
-    ) {
+  /** Skips one frame when every frame of the window waited at least a frame more than the target. */
+  private maybeShrink(waitedMs: number): void {
+    if (waitedMs < this.minWaitMs) this.minWaitMs = waitedMs;
+    if (++this.windowPops < SHRINK_AFTER_POPS) return;
+    const roomMs = this.minWaitMs - this.frameMs;
+    this.windowPops = 0;
+    this.minWaitMs = Infinity;
+    if (roomMs >= this.targetMs && this.next !== undefined && this.take(this.next) !== undefined) {
       this.next++;
       this.stats.skipped++;
-      this.excessRun = 0;
     }
   }
 
