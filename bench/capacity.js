@@ -17,8 +17,8 @@ import { runLoadTest } from '@parley/client/node';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '200,500,1000,1500,2000,2500' },
-    seconds: { type: 'string', default: '8' },
+    steps: { type: 'string', default: '500,1000,1250,1500,2000' },
+    seconds: { type: 'string', default: '5' },
     'max-loss': { type: 'string', default: '0.1' },
     'max-p99-us': { type: 'string', default: '1000' },
   },

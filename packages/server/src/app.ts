@@ -16,7 +16,7 @@ import { installProblemHandlers } from './http/problem.js';
 import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
 import { registerRoutes } from './http/routes.js';
-import { MediaPlane } from './media/plane.js';
+import { MediaPlane, udpBufferShortfall } from './media/plane.js';
 
 export const SERVER_VERSION = '0.1.0';
 export const DEFAULT_CHANNEL = 'Lobby';
@@ -146,6 +146,8 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     config,
     async listen() {
       udpPort = await plane.listenUdp(config.host, config.udpPort);
+      const shortfall = udpBufferShortfall(plane.udpBufferBytes());
+      if (shortfall !== null) app.log.warn(shortfall.details, shortfall.message);
       await app.listen({ host: config.host, port: config.httpPort });
       const addr = app.server.address();
       const httpPort = typeof addr === 'object' && addr !== null ? addr.port : config.httpPort;

@@ -97,7 +97,7 @@ export class JitterBuffer {
     this.minDelayMs = opts.minDelayMs ?? 20;
     this.maxDelayMs = opts.maxDelayMs ?? 400;
     this.idleAfter = opts.idleAfterUnderruns ?? 3;
-    this.targetMs = opts.initialDelayMs ?? 60;
+    this.targetMs = opts.initialDelayMs ?? 40;
     this.slots = new Array<Slot | undefined>(this.capacity);
   }
 

@@ -50,6 +50,26 @@ export function numericLookup(
   else dnsLookup(address, typeof options === 'number' ? { family: options } : options, callback);
 }
 
+/**
+ * The UDP socket's kernel buffers asked for: a burst of ~4 MiB (≈ 45,000
+ * sealed 60-byte frames) rides out a pause of the event loop. Linux caps
+ * the request at net.core.rmem_max / wmem_max (docs/ops/deploy.md).
+ */
+export const UDP_BUFFER_BYTES = 4 << 20;
+
+/** The start-up warning when the kernel granted the UDP socket less receive buffer than asked, else null. */
+export function udpBufferShortfall(
+  got: { receive: number } | null,
+): { message: string; details: { udpReceiveBufferBytes: number; asked: number } } | null {
+  if (got === null || got.receive >= UDP_BUFFER_BYTES) return null;
+  return {
+    message:
+      `the UDP receive buffer is ${Math.round(got.receive / 1024)} KiB (asked for ${UDP_BUFFER_BYTES / 1024} KiB): ` +
+      'a busy server will drop voice in bursts — raise net.core.rmem_max (docs/ops/deploy.md, "Kernel settings")',
+    details: { udpReceiveBufferBytes: got.receive, asked: UDP_BUFFER_BYTES },
+  };
+}
+
 /** How often speaking state is swept for speakers who went quiet. */
 const SPEAKING_SWEEP_MS = 100;
 /** Audio payloads at most this long are Opus DTX/comfort frames, not speech. */
@@ -117,6 +137,15 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
       });
     });
     return sock.address().port;
+  }
+
+  /**
+   * The kernel buffer sizes the UDP socket really got (Linux reports twice
+   * what was granted, bookkeeping included), or null before `listenUdp`.
+   */
+  udpBufferBytes(): { receive: number; send: number } | null {
+    const udp = this.udp;
+    return udp === null ? null : { receive: udp.getRecvBufferSize(), send: udp.getSendBufferSize() };
   }
 
   /** Creates a session with a fresh ssrc and key. */
