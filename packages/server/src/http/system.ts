@@ -4,11 +4,11 @@
  * process's CPU, memory and event-loop delay — the figures a load test
  * compares its own measurements with.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DROP_REASONS, SEND_FAILURES } from '../media/stats.js';
 import { requireRole } from './actor.js';
+import { LoopDelayMonitor } from './loop-delay.js';
 import type { RouteDeps } from './routes.js';
 import { problems, SECURITY } from './schemas.js';
 
@@ -52,7 +52,13 @@ const MetricsSchema = Type.Object(
       cpuSystemUs: Type.Integer(),
       rssBytes: Type.Integer(),
       heapUsedBytes: Type.Integer(),
-      eventLoopDelayMs: Type.Object({ p50: Type.Number(), p99: Type.Number(), max: Type.Number() }),
+      eventLoopDelayMs: Type.Object(
+        { p50: Type.Number(), p99: Type.Number(), max: Type.Number() },
+        {
+          description:
+            'how late a 10 ms timer fired (0 when idle), over the last complete 10 s window (the current one before the first completes)',
+        },
+      ),
     }),
     media: Type.Object({ ...mediaCounters, forwardUs: HistogramSchema }),
   },
@@ -63,10 +69,10 @@ const HealthSchema = Type.Object({ status: Type.Literal('ok'), version: Type.Str
 
 export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const tags = ['system'];
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
+  const loop = new LoopDelayMonitor();
+  loop.start();
   app.addHook('onClose', (_app, done) => {
-    loop.disable();
+    loop.stop();
     done();
   });
   const started = performance.now();
@@ -114,7 +120,6 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
       requireRole(req, 'admin');
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
       return {
         uptimeS: (performance.now() - started) / 1000,
         sessions: deps.hub.plane.sessionCount,
@@ -123,7 +128,7 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
           cpuSystemUs: cpu.system,
           rssBytes: mem.rss,
           heapUsedBytes: mem.heapUsed,
-          eventLoopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+          eventLoopDelayMs: loop.read(),
         },
         media: deps.hub.plane.stats.snapshot(),
       };

@@ -35,9 +35,8 @@ export interface ServerFigures {
   rssBytes: number;
   heapUsedBytes: number;
   /**
-   * The server's event-loop delay as GET /api/v1/metrics reports it: cumulative since it
-   * started (no per-window figure), and each sample is a whole 10 ms timer interval, so an
-   * idle server shows ≈ 10 ms.
+   * The server's event-loop delay as GET /api/v1/metrics reports it: how late its 10 ms
+   * sampling timer fired (0 when idle), over the server's last complete 10 s window.
    */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Media sessions on the server at the end (others than ours too). */
@@ -240,7 +239,7 @@ export function formatTable(r: LoadReport): string {
     rows.push(['server RSS', `${mb(r.server.rssBytes)}  (heap ${mb(r.server.heapUsedBytes)})`]);
     rows.push([
       'server event-loop delay',
-      `p99 ${fix(r.server.eventLoopDelayMs.p99, 1)} ms, max ${fix(r.server.eventLoopDelayMs.max, 1)} ms (since start; idle ≈ 10 ms)`,
+      `p99 ${fix(r.server.eventLoopDelayMs.p99, 1)} ms, max ${fix(r.server.eventLoopDelayMs.max, 1)} ms (the server's last 10 s window)`,
     ]);
     rows.push(['server drops', reasons(r.server.drops)]);
     if (Object.keys(r.server.sendFailures).length > 0)
