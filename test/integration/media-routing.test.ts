@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VoiceClient } from '@parley/client';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { connectClient } from '../helpers/clients.js';
+import { useServerWithClients } from '../helpers/clients.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
 
 /** Distinct payloads so each received packet can be matched to what was sent. */
@@ -25,19 +24,10 @@ function sendBurst(client: VoiceClient, n: number, start = 0): void {
 }
 
 describe('media routing over real sockets', () => {
-  let t: TestServer;
-  const clients: VoiceClient[] = [];
-  beforeEach(async () => {
-    t = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await t.close();
-  });
+  const fx = useServerWithClients();
 
   async function join(name: string, channel: string, transport: 'udp' | 'ws' = 'udp'): Promise<VoiceClient> {
-    const c = await connectClient(t.info.url, name, transport);
-    clients.push(c);
+    const c = await fx.connect(name, transport);
     await c.join(channel);
     return c;
   }
@@ -62,7 +52,7 @@ describe('media routing over real sockets', () => {
     expect(gotB.every((p) => p.ssrc === a.sessionId)).toBe(true);
     expect(gotA).toHaveLength(0);
     expect(gotC).toHaveLength(0);
-    const stats = t.server.plane.stats.snapshot();
+    const stats = fx.t.server.plane.stats.snapshot();
     expect(stats.audioIn).toBe(30);
     expect(stats.dropped).toBe(0);
   });
@@ -107,7 +97,7 @@ describe('media routing over real sockets', () => {
     a.setState({ muted: true });
     await muted;
     sendBurst(a, 5, 10);
-    await waitFor(() => t.server.plane.stats.drops.muted === 5, 'muted drops');
+    await waitFor(() => fx.t.server.plane.stats.drops.muted === 5, 'muted drops');
     expect(gotC).toHaveLength(10);
   });
 
@@ -149,7 +139,7 @@ describe('media routing over real sockets', () => {
 
   it('lists channels with their member counts over REST', async () => {
     await join('alice', 'Games');
-    const res = await fetch(`${t.info.url}/api/v1/channels`);
+    const res = await fetch(`${fx.t.info.url}/api/v1/channels`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { items: { name: string; members: number }[] };
     expect(body.items.map((c) => [c.name, c.members])).toEqual([

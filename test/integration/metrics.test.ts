@@ -1,25 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { VoiceClient } from '@parley/client';
-import { startServer, TEST_ADMIN_PASSWORD, type TestServer } from '../helpers/server.js';
-import { connectClient } from '../helpers/clients.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_ADMIN_PASSWORD } from '../helpers/server.js';
+import { useServerWithClients } from '../helpers/clients.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('GET /api/v1/metrics', () => {
-  let t: TestServer;
-  const clients: VoiceClient[] = [];
-  beforeEach(async () => {
-    t = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await t.close();
-  });
+  const fx = useServerWithClients();
 
   it('agrees with the traffic the relay carried: forwarding times, packets in/out, process figures', async () => {
-    const a = await connectClient(t.info.url, 'alice');
-    const b = await connectClient(t.info.url, 'bob');
-    const c = await connectClient(t.info.url, 'carol');
-    clients.push(a, b, c);
+    const t = fx.t;
+    const a = await fx.connect('alice');
+    const b = await fx.connect('bob');
+    const c = await fx.connect('carol');
     for (const x of [a, b, c]) await x.join('Lobby');
     let got = 0;
     b.onAudio(() => got++);

@@ -15,3 +15,4 @@ export { allocPacket } from './pool.js';
 export * from './errors.js';
 export * from './control.js';
 export * from './histogram.js';
+export type * from './metrics.js';

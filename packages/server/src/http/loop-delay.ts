@@ -1,11 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-
-/** Event-loop delay figures in ms: how much later than due the sampling timer fired. */
-export interface LoopDelayFigures {
-  p50: number;
-  p99: number;
-  max: number;
-}
+import type { LoopDelayFigures } from '@parley/protocol';
 
 const RESOLUTION_MS = 10;
 /** Length of a reporting window. */

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import type { ServerMetrics } from '@parley/protocol';
 import { DROP_REASONS, SEND_FAILURES } from '../media/stats.js';
 import { requireRole } from './actor.js';
 import { LoopDelayMonitor } from './loop-delay.js';
@@ -116,7 +117,7 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
         response: { 200: MetricsSchema, ...problems(401, 403) },
       },
     },
-    (req) => {
+    (req): ServerMetrics => {
       requireRole(req, 'admin');
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();

@@ -1,4 +1,4 @@
-import { LatencyHistogram, type HistogramSnapshot } from '@parley/protocol';
+import { LatencyHistogram, type MediaMetrics } from '@parley/protocol';
 
 /**
  * Media-plane counters. Every dropped packet is counted under exactly one
@@ -73,14 +73,5 @@ export class MediaStats {
   }
 }
 
-export interface MediaStatsSnapshot {
-  packetsIn: number;
-  bytesIn: number;
-  audioIn: number;
-  packetsOut: number;
-  bytesOut: number;
-  dropped: number;
-  drops: Record<DropReason, number>;
-  sendFailures: Record<SendFailure, number>;
-  forwardUs: HistogramSnapshot;
-}
+/** What `snapshot()` returns: the media part of GET /api/v1/metrics. */
+export type MediaStatsSnapshot = MediaMetrics<DropReason, SendFailure>;

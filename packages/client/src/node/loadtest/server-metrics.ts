@@ -6,33 +6,9 @@
  * endpoint reports covers the server's whole life, not this run).
  */
 
-import type { HistogramSnapshot } from '@parley/protocol';
+import type { HistogramSnapshot, ServerMetrics } from '@parley/protocol';
 
-export type { HistogramSnapshot };
-
-/** The body of GET /api/v1/metrics (packages/server/src/http/system.ts). */
-export interface ServerMetrics {
-  uptimeS: number;
-  sessions: number;
-  process: {
-    cpuUserUs: number;
-    cpuSystemUs: number;
-    rssBytes: number;
-    heapUsedBytes: number;
-    eventLoopDelayMs: { p50: number; p99: number; max: number };
-  };
-  media: {
-    packetsIn: number;
-    bytesIn: number;
-    audioIn: number;
-    packetsOut: number;
-    bytesOut: number;
-    dropped: number;
-    drops: Record<string, number>;
-    sendFailures: Record<string, number>;
-    forwardUs: HistogramSnapshot;
-  };
-}
+export type { HistogramSnapshot, ServerMetrics };
 
 /** An HTTP problem talking to the server (unreachable, refused token, …). */
 export class ServerApiError extends Error {
