@@ -8,7 +8,9 @@
  * Each slab is handed out once, front to back, and never reused: a slice is
  * zeroed memory nobody else holds, and it stays valid for as long as the
  * caller keeps it (the slab lives until its last slice is collected).
- * Callers must respect `byteOffset` (the slice does not start the slab).
+ * Callers must respect `byteOffset` (the slice does not start the slab),
+ * and must never transfer or detach `.buffer` (a postMessage transfer list):
+ * the slab is shared with other packets.
  */
 const SLAB_BYTES = 16 * 1024;
 /** Larger requests get a buffer of their own rather than wasting a slab. */
