@@ -6,8 +6,8 @@
 // here, on the same 2-core machine. Steps grow until a criterion fails, or
 // until the generator cannot offer the nominal load any more (then the
 // figure is a floor for the server, and the stop is said).
-// Usage: node bench/capacity.js [--steps 200,400,...] [--seconds S]
-import { spawn } from 'node:child_process';
+// Usage: node bench/capacity.js [--steps 200,400,...] [--seconds S] [--pin]
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'max-loss': { type: 'string', default: '0.1' },
     'max-p99-us': { type: 'string', default: '1000' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const STEPS = values.steps.split(',').map(Number);
@@ -30,20 +31,24 @@ const MAX_P99 = Number(values['max-p99-us']);
 const ADMIN_PASSWORD = 'capacity-bench-admin';
 /** A step counts only if the generator offered at least this share of the nominal audio rate. */
 const MIN_OFFERED_PERCENT = 95;
+const PIN = values.pin;
+if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
 /** Starts `parley-server` on free ports; resolves with its URL once it logs them. */
 function startServer(dataDir) {
+  const serverArgs = [
+    new URL('../packages/server/bin/parley-server.js', import.meta.url).pathname,
+    '--http-port',
+    '0',
+    '--udp-port',
+    '0',
+    '--data-dir',
+    dataDir,
+  ];
+  // --pin: the server on core 1, this process (the generator) on core 0.
   const child = spawn(
-    process.execPath,
-    [
-      new URL('../packages/server/bin/parley-server.js', import.meta.url).pathname,
-      '--http-port',
-      '0',
-      '--udp-port',
-      '0',
-      '--data-dir',
-      dataDir,
-    ],
+    PIN ? 'taskset' : process.execPath,
+    PIN ? ['-c', '1', process.execPath, ...serverArgs] : serverArgs,
     {
       env: { ...process.env, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -77,7 +82,9 @@ const { child, url } = await startServer(dataDir);
 console.log(
   `Capacity — channels of 10, one speaker each, ${SECONDS} s per step; pass: loss < ${MAX_LOSS} %, forwarding p99 < ${MAX_P99} µs`,
 );
-console.log('server and load generator on this machine, the server in its own process\n');
+console.log(
+  `server and load generator on this machine, the server in its own process${PIN ? ' (server pinned to core 1, generator to core 0)' : ''}\n`,
+);
 const rows = [];
 let best = 0;
 try {
