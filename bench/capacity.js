@@ -7,6 +7,7 @@
 // until the generator cannot offer the nominal load any more (then the
 // figure is a floor for the server, and the stop is said).
 // Usage: node bench/capacity.js [--steps 200,400,...] [--seconds S] [--pin]
+// (CAPACITY_PROF=DIR writes a CPU profile of the server.)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,8 @@ if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ig
 /** Starts `parley-server` on free ports; resolves with its URL once it logs them. */
 function startServer(dataDir) {
   const serverArgs = [
+    // CAPACITY_PROF=DIR: a CPU profile of the server, written when it exits.
+    ...(process.env.CAPACITY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAPACITY_PROF] : []),
     new URL('../packages/server/bin/parley-server.js', import.meta.url).pathname,
     '--http-port',
     '0',
