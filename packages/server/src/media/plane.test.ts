@@ -1,5 +1,8 @@
+import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
+import { createNodeAead } from '@parley/protocol/node';
 import { MediaPlane, numericLookup, udpBufferShortfall, UDP_BUFFER_BYTES } from './plane.js';
 import { DEFAULT_CONFIG } from '../config.js';
 
@@ -45,3 +48,73 @@ describe('UDP buffer check', () => {
     await plane.close();
   });
 });
+
+describe('UDP send failures', () => {
+  it('are counted once detected, every one while they last, and the other listeners still get their copies', async () => {
+    const plane = new MediaPlane({ media: DEFAULT_CONFIG.media });
+    const sinks: Socket[] = [];
+    try {
+      await plane.listenUdp('127.0.0.1', 0);
+      const speaker = plane.createSession(null, 'chacha20-poly1305');
+      speaker.canSpeak = true;
+      speaker.udpAddress = '127.0.0.1';
+      speaker.udpPort = 40_000;
+      // The kernel refuses a datagram to the broadcast address on a socket without SO_BROADCAST (EACCES).
+      const refused = plane.createSession(null, 'chacha20-poly1305');
+      refused.udpAddress = '255.255.255.255';
+      refused.udpPort = 9;
+      const ok = plane.createSession(null, 'chacha20-poly1305');
+      const counts = [0, 0];
+      for (const i of [0, 1]) {
+        const sink = createSocket('udp4');
+        await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
+        sink.on('message', () => counts[i]!++);
+        sinks.push(sink);
+      }
+      ok.udpAddress = '127.0.0.1';
+      ok.udpPort = sinks[0]!.address().port;
+      for (const s of [speaker, refused, ok]) plane.setChannel(s, 1);
+
+      const aead = createNodeAead(speaker.key, 'chacha20-poly1305');
+      const out = new OutboundStream(0);
+      const speak = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) {
+          const { seq16, extSeq } = out.next();
+          const packet = sealPacket(
+            aead,
+            Direction.ClientToServer,
+            { type: PacketType.Audio, flags: 0, seq: seq16, timestamp: extSeq * 960, ssrc: speaker.ssrc },
+            extSeq,
+            new Uint8Array(40).fill(i),
+          );
+          plane.handleUdp(packet, '127.0.0.1', 40_000);
+          await new Promise((r) => setImmediate(r)); // one packet per turn of the loop, as at 50 packets/s
+        }
+      };
+      await speak(40);
+      await waitUntil(() => counts[0] === 40);
+      // Send 16 is the first checked; it fails, and from then on every send to that session is checked.
+      expect(plane.stats.sendFailures.udp_send_error).toBe(40 - 15);
+      expect(refused.udpFailing).toBe(true);
+      expect(counts[0]).toBe(40);
+
+      // The path comes back: the next checked send succeeds, and checks are sparse again.
+      refused.udpAddress = '127.0.0.1';
+      refused.udpPort = sinks[1]!.address().port;
+      await speak(20);
+      await waitUntil(() => counts[0] === 60 && counts[1] === 20);
+      expect(counts).toEqual([60, 20]);
+      expect(refused.udpFailing).toBe(false);
+      expect(plane.stats.sendFailures.udp_send_error).toBe(25);
+    } finally {
+      for (const s of sinks) s.close();
+      await plane.close();
+    }
+  });
+});
+
+/** Resolves once `done()` holds, checking after each turn of the event loop (at most 2 s). */
+async function waitUntil(done: () => boolean): Promise<void> {
+  const until = performance.now() + 2000;
+  while (!done() && performance.now() < until) await new Promise((r) => setImmediate(r));
+}

@@ -44,6 +44,11 @@ export class MediaSession {
   /** Bound UDP address (after a valid HELLO); port 0 = not bound. */
   udpAddress = '';
   udpPort = 0;
+  /** Sends since the last one checked for failure, and whether the last checked one failed (MediaPlane.sendUdp). */
+  udpUnchecked = 0;
+  udpFailing = false;
+  /** Set by the plane: counts a failed send and keeps every send checked while they fail. */
+  onUdpSent: (err: Error | null) => void = () => undefined;
   speaking = false;
   lastVoiceAt = 0;
   packetsIn = 0;
