@@ -1,4 +1,5 @@
 /** What a load test reports (`runLoadTest` resolves with it; `--json` prints it) and its table form. */
+import type { LoopDelayFigures } from '@parley/protocol';
 import type { HistogramDelta } from './server-metrics.js';
 
 export interface PercentilesMs {
@@ -38,7 +39,7 @@ export interface ServerFigures {
    * The server's event-loop delay as GET /api/v1/metrics reports it: how late its 10 ms
    * sampling timer fired (0 when idle), over the server's last complete 10 s window.
    */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  eventLoopDelayMs: LoopDelayFigures;
   /** Media sessions on the server at the end (others than ours too). */
   sessions: number;
 }
