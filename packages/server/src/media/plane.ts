@@ -104,6 +104,7 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
   /** routeAudio's second pass: who gets which sealed copy (reused; as long as the largest channel). */
   private readonly batchTo: (MediaSession | null)[] = [];
   private readonly batchOut: Uint8Array[] = [];
+
   constructor(opts: MediaPlaneOptions) {
     super();
     this.media = opts.media;
@@ -119,8 +120,8 @@ export class MediaPlane extends EventEmitter<MediaPlaneEvents> {
     const type = host.includes(':') ? 'udp6' : 'udp4';
     const sock = createSocket({
       type,
-      recvBufferSize: 4 << 20,
-      sendBufferSize: 4 << 20,
+      recvBufferSize: UDP_BUFFER_BYTES,
+      sendBufferSize: UDP_BUFFER_BYTES,
       lookup: numericLookup,
     });
     this.udp = sock;
