@@ -80,6 +80,7 @@ describe('control messages', () => {
           frameMs: 20,
           maxPacketSize: 1200,
           maxPacketsPerSecond: 150,
+          bitrate: 32000,
         },
       },
       { type: 'left', channelId: 1 },

@@ -57,6 +57,8 @@ export const MediaParamsSchema = Type.Object(
     codec: Type.Literal('opus'),
     sampleRate: Type.Literal(48000),
     frameMs: Type.Union([Type.Literal(10), Type.Literal(20), Type.Literal(40), Type.Literal(60)]),
+    /** The Opus bitrate senders should encode at, bits/s (the runtime setting `defaultBitrate`). */
+    bitrate: Type.Integer({ minimum: 6000, maximum: 510000 }),
     maxPacketSize: Type.Integer({ minimum: 28 }),
     maxPacketsPerSecond: Type.Integer({ minimum: 1 }),
   },

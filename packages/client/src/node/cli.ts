@@ -19,7 +19,7 @@ import { runNetem } from './netem-cli.js';
 import { runLoadtestCli } from './loadtest/cli.js';
 
 const USAGE = `Usage:
-  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
   parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws] [--trace FILE]
   parley netem --target HOST:PORT [--loss P] [--delay MS] [--jitter MS] …   (parley netem --help)
   parley loadtest [--clients N] [--channels N] [--seconds N] [--json] …   (parley loadtest --help)
@@ -29,6 +29,7 @@ const USAGE = `Usage:
   --name NICK      guest nickname shown to others (default parley-send / parley-record)
   --token TOKEN    log in as an account with this token (POST /api/v1/auth/login); default $PARLEY_TOKEN
   --loop           repeat the file until interrupted
+  --bitrate BPS    Opus bitrate, 6000..510000 (default: the server's defaultBitrate setting)
   --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
   --jitter MS      delay each packet sent by a random 0..MS milliseconds
   --seed N         seed of --loss/--jitter, to repeat the same impairment pattern
@@ -49,6 +50,7 @@ const options = {
   loss: { type: 'string' },
   jitter: { type: 'string' },
   seed: { type: 'string' },
+  bitrate: { type: 'string' },
   seconds: { type: 'string' },
   transport: { type: 'string', default: 'udp' },
   trace: { type: 'string' },
@@ -176,7 +178,9 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
   const client = await connect(values, 'parley-send');
   try {
     await joinOrExplain(client, ref);
-    const encoder = new OpusEncoder(opus);
+    // The server's runtime setting defaultBitrate, unless --bitrate says otherwise.
+    const bitrate = numberOption('bitrate', values.bitrate, 6000, 510000) ?? client.joined?.media.bitrate;
+    const encoder = new OpusEncoder(opus, bitrate === undefined ? {} : { bitrate });
     const impairment =
       loss > 0 || jitterMs > 0
         ? new Impairment({ loss, jitterMs, ...(seed === undefined ? {} : { seed }) })

@@ -324,6 +324,7 @@ export class ControlSession implements HubPeer {
         codec: 'opus',
         sampleRate: 48000,
         frameMs: services.ctx.settings.get().frameMs,
+        bitrate: services.ctx.settings.get().defaultBitrate,
         maxPacketSize: config.media.maxPacketSize,
         maxPacketsPerSecond: config.media.maxPacketsPerSecond,
       },
