@@ -49,4 +49,49 @@ describe('ResumeLog', () => {
       }),
     );
   });
+
+  it('also forgets the oldest beyond its character budget, but always keeps the newest', () => {
+    const log = new ResumeLog(100, 10);
+    for (const text of ['aaaa', 'bbbb', 'cc']) log.append(() => text);
+    expect(log.size).toBe(10);
+    expect(log.since(0)).toEqual(['aaaa', 'bbbb', 'cc']);
+    log.append(() => 'd'); // 11 characters: 'aaaa' goes
+    expect(log.firstKept).toBe(2);
+    expect(log.size).toBe(7);
+    expect(log.since(0)).toBeNull();
+    expect(log.since(1)).toEqual(['bbbb', 'cc', 'd']);
+    log.append(() => 'x'.repeat(50)); // larger than the budget on its own: only it stays
+    expect(log.firstKept).toBe(5);
+    expect(log.size).toBe(50);
+    expect(log.since(4)).toEqual(['x'.repeat(50)]);
+    expect(log.since(3)).toBeNull();
+  });
+
+  it('keeps the contiguous tail within both bounds for any history (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { maxLength: 80 }),
+        (cap, maxChars, lengths) => {
+          const log = new ResumeLog(cap, maxChars);
+          const texts = lengths.map((n, i) => String.fromCharCode(97 + (i % 26)).repeat(n));
+          for (const t of texts) log.append(() => t);
+          // The expected tail: the newest, then older ones while both bounds hold.
+          let first = texts.length;
+          let chars = 0;
+          while (first > 0) {
+            const next = chars + texts[first - 1]!.length;
+            if (texts.length - first + 1 > cap || (next > maxChars && first < texts.length)) break;
+            chars = next;
+            first--;
+          }
+          expect(log.firstKept).toBe(first + 1);
+          expect(log.size).toBe(chars);
+          expect(log.since(first)).toEqual(texts.slice(first));
+          if (first > 0) expect(log.since(first - 1)).toBeNull();
+        },
+      ),
+    );
+  });
 });
