@@ -154,6 +154,11 @@ async function joinOrExplain(client: VoiceClient, ref: string | number): Promise
   }
 }
 
+/** Samples per frame at 48 kHz: the channel's frame length from `joined.media.frameMs` (the server's runtime setting). */
+function frameSamplesOf(client: VoiceClient): number {
+  return (client.joined?.media.frameMs ?? 20) * 48;
+}
+
 async function loadWav(file: string): Promise<Int16Array> {
   let bytes: Uint8Array;
   try {
@@ -186,7 +191,9 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
         ? new Impairment({ loss, jitterMs, ...(seed === undefined ? {} : { seed }) })
         : undefined;
     const tracer = values.trace === undefined ? undefined : new TraceRecorder();
-    const sender = new StreamSender(client, encoder, new BufferSource(pcm, 960, values.loop), {
+    const frameSamples = frameSamplesOf(client);
+    const sender = new StreamSender(client, encoder, new BufferSource(pcm, frameSamples, values.loop), {
+      frameSamples,
       ...(impairment ? { impairment } : {}),
       ...(tracer ? { tracer } : {}),
     });
@@ -202,7 +209,7 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
     err.write(
       `parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss) over ${client.transportKind}\n`,
     );
-    if (tracer) await writeTrace(values.trace!, tracer, 'send', client.transportKind, err);
+    if (tracer) await writeTrace(values.trace!, tracer, 'send', client.transportKind, frameSamples, err);
     return 0;
   } finally {
     client.close();
@@ -215,9 +222,10 @@ async function writeTrace(
   tracer: TraceRecorder,
   role: 'send' | 'record',
   transport: string | null,
+  frameSamples: number,
   err: NodeJS.WritableStream,
 ): Promise<void> {
-  await writeFile(file, tracer.toJsonLines({ role, transport, frameSamples: 960, sampleRate: 48000 }));
+  await writeFile(file, tracer.toJsonLines({ role, transport, frameSamples, sampleRate: 48000 }));
   const over = tracer.dropped > 0 ? `, ${tracer.dropped} over the limit not kept` : '';
   err.write(`parley: trace of ${tracer.size} events to ${file}${over}\n`);
 }
@@ -232,15 +240,16 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
   try {
     await joinOrExplain(client, ref);
     const tracer = values.trace === undefined ? undefined : new TraceRecorder();
-    const receiver = new Receiver(opus, tracer ? { tracer } : {});
+    const frameSamples = frameSamplesOf(client);
+    const receiver = new Receiver(opus, { frameSamples, ...(tracer ? { tracer } : {}) });
     client.onAudio((p) => receiver.push(p.ssrc, p.extSeq, p.timestamp, p.payload, p.arrivalMs));
-    const pcm = await recordMix(receiver, seconds);
+    const pcm = await recordMix(receiver, seconds, { frameSamples });
     await writeFile(file, encodeWav(pcm, 48000));
     const s = receiver.stats();
     err.write(
       `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`,
     );
-    if (tracer) await writeTrace(values.trace!, tracer, 'record', client.transportKind, err);
+    if (tracer) await writeTrace(values.trace!, tracer, 'record', client.transportKind, frameSamples, err);
     return 0;
   } finally {
     client.close();
