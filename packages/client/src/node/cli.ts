@@ -184,7 +184,8 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
   try {
     await joinOrExplain(client, ref);
     // The server's runtime setting defaultBitrate, unless --bitrate says otherwise.
-    const bitrate = numberOption('bitrate', values.bitrate, 6000, 510000) ?? client.joined?.media.bitrate;
+    const asked = numberOption('bitrate', values.bitrate, 6000, 510000);
+    const bitrate = asked === undefined ? client.joined?.media.bitrate : Math.round(asked);
     const encoder = new OpusEncoder(opus, bitrate === undefined ? {} : { bitrate });
     const impairment =
       loss > 0 || jitterMs > 0
