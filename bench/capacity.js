@@ -10,7 +10,7 @@
 // (CAPACITY_PROF=DIR writes a CPU profile of the server.)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,10 @@ const ADMIN_PASSWORD = 'capacity-bench-admin';
 /** A step counts only if the generator offered at least this share of the nominal audio rate. */
 const MIN_OFFERED_PERCENT = 95;
 const PIN = values.pin;
+if (PIN && availableParallelism() < 2) {
+  console.error('capacity: --pin needs two cores');
+  process.exit(2);
+}
 if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
 /** Starts `parley-server` on free ports; resolves with its URL once it logs them. */

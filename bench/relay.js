@@ -7,6 +7,7 @@
 // per second one core can carry. Usage:
 // node bench/relay.js [--seconds S] [--repeat N] [--sizes 10,100] [--ciphers …] [--rate PPS]
 import { execFileSync, fork, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 /** Pin the relay to core 1 and this process to core 0 where taskset exists and there are two cores. */
 const PIN = (() => {
+  if (availableParallelism() < 2) return false;
   try {
     execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
     return true;
