@@ -14,14 +14,12 @@ import {
   adminToken,
   call,
   expectProblem,
-  liveSession,
   registeredRoutes,
-  uniqueName,
   type Account,
   type LiveSession,
 } from '../helpers/api.js';
 import { waitFor } from '../helpers/wait.js';
-import { CALLERS, fillPath, fixtureHelpers, ROUTES, type Fixture } from './route-table.js';
+import { baseFixture, CALLERS, fillPath, ROUTES, type Fixture } from './route-table.js';
 
 describeEachDatabase('REST authorization matrix', (target) => {
   let t: TestServer;
@@ -30,24 +28,7 @@ describeEachDatabase('REST authorization matrix', (target) => {
 
   beforeAll(async () => {
     t = await startServer({ ...(await target.makeOptions()), auth: { loginPerMinute: 100_000 } });
-    const server = t.server;
-    const lobby = server.hub.findChannel('Lobby');
-    const games = server.hub.findChannel('Games');
-    if (lobby === undefined || games === undefined) throw new Error('default channels missing');
-    base = {
-      server,
-      url: t.info.url,
-      lobbyId: lobby.id,
-      gamesId: games.id,
-      someone: await account(server, 'member'),
-      freshUser: () => account(server, 'member'),
-      freshGuest: async () => {
-        const s = await liveSession(t.info.url, { name: uniqueName('guest') }, 'Lobby');
-        sessions.push(s);
-        return s;
-      },
-      ...fixtureHelpers(server),
-    };
+    base = await baseFixture(t, sessions);
   });
 
   afterAll(async () => {

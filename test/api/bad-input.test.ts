@@ -22,7 +22,7 @@ import {
   uniqueName,
   type LiveSession,
 } from '../helpers/api.js';
-import { fillPath, fixtureHelpers, ROUTES, type Fixture, type RouteCase } from './route-table.js';
+import { baseFixture, fillPath, ROUTES, type Fixture, type RouteCase } from './route-table.js';
 
 const TABLES = [
   'users',
@@ -61,23 +61,8 @@ describeEachDatabase('REST bad input', (target) => {
 
   beforeAll(async () => {
     t = await startServer({ ...(await target.makeOptions()), auth: { loginPerMinute: 100_000 } });
-    const server = t.server;
-    token = await adminToken(server);
-    fixture = {
-      server,
-      url: t.info.url,
-      lobbyId: server.hub.findChannel('Lobby')?.id ?? 0,
-      gamesId: server.hub.findChannel('Games')?.id ?? 0,
-      someone: await account(server, 'member'),
-      caller: undefined,
-      freshUser: () => account(server, 'member'),
-      freshGuest: async () => {
-        const s = await liveSession(t.info.url, { name: uniqueName('guest') }, 'Lobby');
-        sessions.push(s);
-        return s;
-      },
-      ...fixtureHelpers(server),
-    };
+    token = await adminToken(t.server);
+    fixture = { ...(await baseFixture(t, sessions)), caller: undefined };
   });
 
   afterAll(async () => {

@@ -7,7 +7,15 @@
  */
 import type { ParleyServer } from '@parley/server';
 import { SYSTEM } from '../../packages/server/src/services/index.js';
-import { PASSWORD, uniqueName, type Account, type LiveSession } from '../helpers/api.js';
+import {
+  account,
+  liveSession,
+  PASSWORD,
+  uniqueName,
+  type Account,
+  type LiveSession,
+} from '../helpers/api.js';
+import type { TestServer } from '../helpers/server.js';
 
 export const CALLERS = ['anonymous', 'member', 'moderator', 'admin'] as const;
 export type Caller = (typeof CALLERS)[number];
@@ -247,9 +255,28 @@ export function fillPath(path: string, params: Record<string, string | number> =
   });
 }
 
-/** Creates the fixture helpers for a server. */
-export function fixtureHelpers(server: ParleyServer): Pick<Fixture, 'freshChannel' | 'freshBan'> {
+/**
+ * The fixture every cell starts from (the caller is added per cell): the
+ * default channels, an account to read, and makers of fresh targets. The
+ * guest sessions it opens go into `sessions`, for the caller to close.
+ */
+export async function baseFixture(t: TestServer, sessions: LiveSession[]): Promise<Omit<Fixture, 'caller'>> {
+  const server = t.server;
+  const lobby = server.hub.findChannel('Lobby');
+  const games = server.hub.findChannel('Games');
+  if (lobby === undefined || games === undefined) throw new Error('default channels missing');
   return {
+    server,
+    url: t.info.url,
+    lobbyId: lobby.id,
+    gamesId: games.id,
+    someone: await account(server, 'member'),
+    freshUser: () => account(server, 'member'),
+    freshGuest: async () => {
+      const s = await liveSession(t.info.url, { name: uniqueName('guest') }, 'Lobby');
+      sessions.push(s);
+      return s;
+    },
     async freshChannel() {
       const c = await server.services.channels.create(SYSTEM, { name: uniqueName('tmp') });
       return c.id;

@@ -2,25 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { VoiceClient } from '@parley/client';
 import { useServerWithClients } from '../helpers/clients.js';
 import { nextEvent, waitFor } from '../helpers/wait.js';
+import { speak } from '../helpers/ws.js';
 
-/** Distinct payloads so each received packet can be matched to what was sent. */
-function payload(i: number): Uint8Array {
-  const p = new Uint8Array(40);
-  p.fill(i & 0xff);
-  p[0] = 0xfc;
-  p[1] = (i >> 8) & 0xff;
-  p[2] = i & 0xff;
-  return p;
-}
-
+/** The audio an SDK client receives, whole payloads (frames are numbered in bytes 1–2: helpers/ws.ts `frame`). */
 function collect(client: VoiceClient): { ssrc: number; payload: Uint8Array }[] {
   const got: { ssrc: number; payload: Uint8Array }[] = [];
   client.onAudio((p) => got.push({ ssrc: p.ssrc, payload: new Uint8Array(p.payload) }));
   return got;
-}
-
-function sendBurst(client: VoiceClient, n: number, start = 0): void {
-  for (let i = start; i < start + n; i++) client.sendPacket(client.sealAudio(payload(i), i * 960));
 }
 
 describe('media routing over real sockets', () => {
@@ -41,7 +29,7 @@ describe('media routing over real sockets', () => {
     const gotA = collect(a);
     const gotB = collect(b);
     const gotC = collect(c);
-    sendBurst(a, 30);
+    speak(a, 30);
     await waitFor(() => gotB.length === 30, 'bob to receive 30 packets');
     // The router seals each copy in one synchronous loop: once bob has all of
     // them, any copy for alice or carol would have been sent too. A ping round
@@ -63,8 +51,8 @@ describe('media routing over real sockets', () => {
     expect(ws.transportKind).toBe('ws');
     const gotUdp = collect(udp);
     const gotWs = collect(ws);
-    sendBurst(udp, 10);
-    sendBurst(ws, 10, 100);
+    speak(udp, 10);
+    speak(ws, 10, 100);
     await waitFor(() => gotWs.length === 10 && gotUdp.length === 10, 'both directions');
     expect(gotWs.every((p) => p.ssrc === udp.sessionId)).toBe(true);
     expect(gotUdp.map((p) => p.payload[2])).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
@@ -83,7 +71,7 @@ describe('media routing over real sockets', () => {
     );
     b.setState({ deafened: true });
     await stateSeen;
-    sendBurst(a, 10);
+    speak(a, 10);
     await waitFor(() => gotC.length === 10, 'carol to receive');
     await b.control.request({ type: 'ping', t: 1 }, 'pong');
     expect(gotB).toHaveLength(0);
@@ -96,7 +84,7 @@ describe('media routing over real sockets', () => {
     );
     a.setState({ muted: true });
     await muted;
-    sendBurst(a, 5, 10);
+    speak(a, 5, 10);
     await waitFor(() => fx.t.server.plane.stats.drops.muted === 5, 'muted drops');
     expect(gotC).toHaveLength(10);
   });
@@ -123,7 +111,7 @@ describe('media routing over real sockets', () => {
       (m) => m.type === 'speaking' && m.speaking === false,
       'speaking off',
     );
-    sendBurst(a, 3);
+    speak(a, 3);
     expect((await speaking).ssrc).toBe(a.sessionId);
     expect((await quiet).ssrc).toBe(a.sessionId);
 

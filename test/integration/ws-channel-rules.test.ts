@@ -7,7 +7,7 @@
  * over the WebSocket.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, type ChannelInfo } from '@parley/protocol';
 import { account, call, expectProblem, uniqueName, type ApiResponse } from '../helpers/api.js';
 import {
   flush,
@@ -18,16 +18,8 @@ import {
   type WsProbe,
 } from '../helpers/ws.js';
 
-interface ChannelBody {
-  id: number;
-  name: string;
-  parentId: number | null;
-  position: number;
-  description: string;
-  userLimit: number;
-  hasPassword: boolean;
-  temporary: boolean;
-}
+/** A channel as the REST API and the channel_* events carry it. */
+type ChannelBody = ChannelInfo;
 
 describe('channel rules, live', () => {
   const f = useWsServer();
