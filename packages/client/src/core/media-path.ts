@@ -10,6 +10,7 @@ import {
   type Cipher,
 } from '@parley/protocol';
 import { ClientErrorCode, ParleyClientError } from './control.js';
+import { HelloHandshake } from './hello.js';
 import type { MediaTransport, UdpTransportFactory } from './media-transport.js';
 
 export interface AudioPacketIn {
@@ -61,7 +62,7 @@ export class MediaPath {
   private replyIn = new InboundStream();
   private readonly streams = new Map<number, InboundStream>();
   private readonly listeners = new Set<(p: AudioPacketIn) => void>();
-  private helloWaiter: ((payload: Uint8Array) => void) | null = null;
+  private hello: HelloHandshake | null = null;
 
   constructor(
     private readonly opts: MediaPathOptions,
@@ -161,12 +162,11 @@ export class MediaPath {
     const aead = this.aead;
     if (aead === null) return Promise.reject(new Error('no key'));
     const ssrc = this.ssrc;
-    const random =
-      this.opts.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
-    const nonce = random(8);
-    const deadlineMs = this.opts.udpHandshakeMs ?? 3000;
-    return new Promise((resolve, reject) => {
-      const send = (): void => {
+    const hello = new HelloHandshake({
+      retryMs: 200,
+      deadlineMs: this.opts.udpHandshakeMs ?? 3000,
+      ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
+      send: (nonce) => {
         const { seq16, extSeq } = this.controlOut.next();
         udp.send(
           sealPacket(
@@ -177,21 +177,11 @@ export class MediaPath {
             nonce,
           ),
         );
-      };
-      const timer = setInterval(send, 200);
-      const giveUp = setTimeout(() => {
-        clearInterval(timer);
-        this.helloWaiter = null;
-        reject(new ParleyClientError(ClientErrorCode.UdpHandshake, 'no answer to UDP hello'));
-      }, deadlineMs);
-      this.helloWaiter = (payload) => {
-        if (!bytesEqual(payload, nonce)) return;
-        clearInterval(timer);
-        clearTimeout(giveUp);
-        this.helloWaiter = null;
-        resolve();
-      };
-      send();
+      },
+    });
+    this.hello = hello;
+    return hello.done.finally(() => {
+      if (this.hello === hello) this.hello = null;
     });
   }
 
@@ -232,7 +222,7 @@ export class MediaPath {
       if (h.ssrc !== this.ssrc) return this.drop('bad_ssrc');
       const opened = this.replyIn.open(aead, Direction.ServerToClient, view);
       if (!opened.ok) return this.drop(opened.reason);
-      if (h.type === PacketType.HelloAck) this.helloWaiter?.(opened.value.payload);
+      if (h.type === PacketType.HelloAck) this.hello?.ack(opened.value.payload);
       return;
     }
     this.drop('unexpected_type');
@@ -244,10 +234,4 @@ function base64ToBytes(b64: string): Uint8Array {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

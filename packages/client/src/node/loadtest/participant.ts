@@ -37,6 +37,7 @@ import {
 } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
 import { ClientErrorCode, ParleyClientError } from '../../core/control.js';
+import { HelloHandshake } from '../../core/hello.js';
 import { LogHistogram, RecvStream } from './stats.js';
 
 /** Counters shared by every participant of a run (summed as they happen, never by a scan). */
@@ -133,8 +134,7 @@ export class Participant {
   private readonly tsBase = Math.floor(Math.random() * U32);
   private readonly pending = new Map<string, Pending>();
   private nextRef = 1;
-  private helloWaiter: ((payload: Uint8Array) => void) | null = null;
-  private handshakeTimers: NodeJS.Timeout[] = [];
+  private hello: HelloHandshake | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -258,9 +258,7 @@ export class Participant {
   // ── internals ──
   private async shutdown(): Promise<void> {
     this.closed = true;
-    this.helloWaiter = null;
-    for (const t of this.handshakeTimers) clearTimeout(t);
-    this.handshakeTimers = [];
+    this.hello?.cancel();
     this.failPending(new ParleyClientError(ClientErrorCode.ConnectionClosed, 'closed'));
     const udp = this.udp;
     this.udp = null;
@@ -375,9 +373,10 @@ export class Participant {
   private handshake(sock: Socket): Promise<void> {
     const aead = this.aead;
     if (aead === null) return Promise.reject(new Error('no key'));
-    const nonce = globalThis.crypto.getRandomValues(new Uint8Array(8));
-    return new Promise((resolve, reject) => {
-      const send = (): void => {
+    this.hello = new HelloHandshake({
+      retryMs: 250,
+      deadlineMs: this.cfg.handshakeMs,
+      send: (nonce) => {
         if (this.closed) return;
         const { seq16, extSeq } = this.controlOut.next();
         sock.send(
@@ -389,30 +388,9 @@ export class Participant {
             nonce,
           ),
         );
-      };
-      const finish = (err?: Error): void => {
-        for (const t of this.handshakeTimers) clearTimeout(t);
-        this.handshakeTimers = [];
-        this.helloWaiter = null;
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-      const retry = (): void => {
-        send();
-        this.handshakeTimers[0] = setTimeout(retry, 250);
-      };
-      this.handshakeTimers = [
-        setTimeout(retry, 250),
-        setTimeout(
-          () => finish(new ParleyClientError(ClientErrorCode.UdpHandshake, 'no answer to UDP hello')),
-          this.cfg.handshakeMs,
-        ),
-      ];
-      this.helloWaiter = (payload) => {
-        if (payload.length === nonce.length && payload.every((b, i) => b === nonce[i])) finish();
-      };
-      send();
+      },
     });
+    return this.hello.done;
   }
 
   /** A media packet from the server (UDP datagram or binary WebSocket message). */
@@ -473,7 +451,7 @@ export class Participant {
     const payload = opened.value.payload;
     if (HDR.type === PacketType.HelloAck) {
       t.helloAcksReceived++;
-      this.helloWaiter?.(payload);
+      this.hello?.ack(payload);
       return;
     }
     t.pongsReceived++;

@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ClientErrorCode, ParleyClientError } from './control.js';
+import { HelloHandshake } from './hello.js';
+
+describe('HelloHandshake', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i + 1);
+
+  it('sends at once and every retry period, and completes on the ack that echoes its nonce', async () => {
+    const sent: Uint8Array[] = [];
+    const h = new HelloHandshake({
+      send: (n) => sent.push(n),
+      retryMs: 200,
+      deadlineMs: 3000,
+      randomBytes: bytes,
+    });
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(450);
+    expect(sent).toHaveLength(3);
+    expect(sent.every((n) => n === h.nonce)).toBe(true);
+    h.ack(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9)); // someone else's nonce
+    h.ack(bytes(7)); // too short
+    let done = false;
+    void h.done.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(false);
+    h.ack(bytes(8));
+    await h.done;
+    vi.advanceTimersByTime(5000);
+    expect(sent).toHaveLength(3); // no more HELLOs after the ack
+  });
+
+  it('fails with PARLEY_ERR_UDP_HANDSHAKE at the deadline, and stops sending', async () => {
+    let sent = 0;
+    const h = new HelloHandshake({ send: () => sent++, retryMs: 200, deadlineMs: 1000 });
+    const failed = h.done.catch((e: unknown) => e);
+    vi.advanceTimersByTime(1000);
+    const err = await failed;
+    expect(err).toBeInstanceOf(ParleyClientError);
+    expect((err as ParleyClientError).code).toBe(ClientErrorCode.UdpHandshake);
+    const at = sent;
+    vi.advanceTimersByTime(1000);
+    expect(sent).toBe(at);
+  });
+
+  it('cancel stops sending and ignores later acks', () => {
+    let sent = 0;
+    const h = new HelloHandshake({ send: () => sent++, retryMs: 200, deadlineMs: 1000, randomBytes: bytes });
+    h.cancel();
+    vi.advanceTimersByTime(2000);
+    expect(sent).toBe(1);
+    let settled = false;
+    void h.done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    h.ack(bytes(8));
+    return Promise.resolve().then(() => expect(settled).toBe(false));
+  });
+});
