@@ -76,6 +76,20 @@ describe('JitterBuffer', () => {
     expect(played(drain(jb, 40, 6))).toEqual(seqs);
   });
 
+  it('measures jitter across the 32-bit timestamp wrap as anywhere else', () => {
+    // The same arrivals, once with timestamps far from the wrap and once crossing it.
+    const jitterWith = (ts0: number): number => {
+      const jb = new JitterBuffer({ capacity: 1024 });
+      const jitters = [0, 12, 3, 9, 0, 15, 4];
+      for (let k = 0; k < 40; k++)
+        jb.push(k, (ts0 + k * 960) >>> 0, p(k), k * FRAME + jitters[k % jitters.length]!);
+      return jb.jitter;
+    };
+    const plain = jitterWith(1_000_000);
+    expect(plain).toBeGreaterThan(3);
+    expect(jitterWith(2 ** 32 - 20 * 960)).toBe(plain);
+  });
+
   it('bounds memory: a jump beyond capacity discards the oldest frames', () => {
     const jb = new JitterBuffer({ capacity: 8, initialDelayMs: 1000 });
     for (let s = 0; s < 8; s++) jb.push(s, s * 960, p(s), 0);
@@ -83,6 +97,19 @@ describe('JitterBuffer', () => {
     expect(jb.push(20, 20 * 960, p(20), 0)).toBe('ok');
     expect(jb.size).toBe(1);
     expect(jb.stats.overflow).toBe(8);
+  });
+
+  it('rejects a packet a whole ring older than the newest before playout starts, instead of hanging the next pop', () => {
+    // 936 and 1000 share a slot of a 64-frame ring: 936 used to overwrite 1000
+    // without fixing the count, and the next pop() searched for a frame forever.
+    const jb = new JitterBuffer({ initialDelayMs: 20 });
+    expect(jb.push(1000, 1000 * 960, p(1000), 0)).toBe('ok');
+    expect(jb.push(936, 936 * 960, p(936), 1)).toBe('late');
+    expect(jb.size).toBe(1);
+    expect(jb.buffered()).toEqual([1000]);
+    expect(jb.pop(40)).toMatchObject({ kind: 'frame', extSeq: 1000, payload: p(1000) });
+    expect(jb.stats).toMatchObject({ received: 2, late: 1, played: 1, overflow: 0 });
+    expect(jb.size).toBe(0);
   });
 
   it('conceals an underrun without skipping, so a late frame still plays; then goes idle', () => {

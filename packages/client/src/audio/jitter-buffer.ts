@@ -18,6 +18,8 @@
  * and still at least the target.
  */
 
+import { SAMPLE_RATE, ts32Diff } from '@parley/protocol';
+
 export interface JitterBufferOptions {
   /** Frames held at most (default 64). */
   capacity?: number;
@@ -30,6 +32,10 @@ export interface JitterBufferOptions {
   idleAfterUnderruns?: number;
 }
 
+/**
+ * What `push` did with a packet: `late` when it is below the next frame to
+ * play, or a whole ring (capacity) older than the newest frame held.
+ */
 export type PushResult = 'ok' | 'late' | 'duplicate' | 'overflow';
 
 export type PopResult =
@@ -56,6 +62,7 @@ interface Slot {
   arrivalMs: number;
 }
 
+const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 const WAITING: PopResult = { kind: 'waiting' };
 /** Frames played per shrink window: at most one frame is skipped per window. */
 const SHRINK_AFTER_POPS = 50;
@@ -120,9 +127,22 @@ export class JitterBuffer {
     return this.count;
   }
 
+  /** The extended sequence numbers held now, ascending (diagnostics and tests; allocates). */
+  buffered(): number[] {
+    const out: number[] = [];
+    for (const s of this.slots) if (s !== undefined) out.push(s.extSeq);
+    return out.sort((a, b) => a - b);
+  }
+
   push(extSeq: number, timestamp: number, payload: Uint8Array, arrivalMs: number): PushResult {
     this.stats.received++;
     if (this.next !== undefined && extSeq < this.next) {
+      this.stats.late++;
+      return 'late';
+    }
+    // A whole ring older than the newest frame held: it has no slot of its
+    // own (it would overwrite a newer frame) and would be overflowed at once.
+    if (this.count > 0 && this.high - extSeq >= this.capacity) {
       this.stats.late++;
       return 'late';
     }
@@ -210,7 +230,8 @@ export class JitterBuffer {
 
   private measureJitter(timestamp: number, arrivalMs: number): void {
     if (this.prevArrival !== undefined) {
-      const transitDelta = arrivalMs - this.prevArrival - (timestamp - this.prevTimestamp) / 48;
+      const transitDelta =
+        arrivalMs - this.prevArrival - ts32Diff(timestamp, this.prevTimestamp) / SAMPLES_PER_MS;
       // RFC 3550 §6.4.1 estimator; ignore gaps between talk spurts.
       if (Math.abs(transitDelta) < 1000) this.jitterMs += (Math.abs(transitDelta) - this.jitterMs) / 16;
     }
@@ -251,14 +272,15 @@ export class JitterBuffer {
     this.slots[i] = undefined;
     this.count--;
     if (this.count === 0) return;
+    // Bounded walks: the ring holds count > 0 frames between low and high.
     if (seq === this.low) {
       let s = seq + 1;
-      while (this.peek(s) === undefined) s++;
+      while (s < this.high && this.peek(s) === undefined) s++;
       this.low = s;
     }
     if (seq === this.high) {
       let s = seq - 1;
-      while (this.peek(s) === undefined) s--;
+      while (s > this.low && this.peek(s) === undefined) s--;
       this.high = s;
     }
   }
