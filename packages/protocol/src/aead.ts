@@ -8,7 +8,7 @@ import { Direction, NONCE_SIZE, type PacketType } from './constants.js';
  */
 export const CIPHERS = ['chacha20-poly1305', 'aes-256-gcm'] as const;
 export type Cipher = (typeof CIPHERS)[number];
-/** What a client that says nothing about ciphers gets (WebCrypto has AES-GCM only). */
+/** What a client that says nothing about ciphers gets (kept for clients older than `hello.ciphers`). */
 export const DEFAULT_CIPHER: Cipher = 'aes-256-gcm';
 
 /** The server's choice: the first cipher of the client's list it supports. */
@@ -17,7 +17,11 @@ export function pickCipher(offered: readonly string[] | undefined): Cipher {
   return DEFAULT_CIPHER;
 }
 
-/** Synchronous AEAD (Node). `seal` returns ciphertext‖tag. */
+/**
+ * The one AEAD interface, synchronous everywhere: sodium-native or
+ * node:crypto in Node (`@parley/protocol/node`), libsodium's WebAssembly
+ * build in browsers (`loadWasmAead`). `seal` returns ciphertext‖tag.
+ */
 export interface Aead {
   readonly cipher?: Cipher;
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
@@ -28,12 +32,6 @@ export interface Aead {
   sealTo?(out: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): void;
   /** The plaintext, or null when authentication fails. Never throws on bad input. */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
-}
-
-/** Asynchronous AEAD (browsers: WebCrypto). */
-export interface AsyncAead {
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
-  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Promise<Uint8Array | null>;
 }
 
 /**
@@ -66,43 +64,4 @@ export function writeNonce(
 
 export function newNonce(): Uint8Array {
   return new Uint8Array(NONCE_SIZE);
-}
-
-/** AES-256-GCM through WebCrypto (browsers, and Node's globalThis.crypto). */
-export async function createWebAead(key: Uint8Array): Promise<AsyncAead> {
-  const subtle = globalThis.crypto.subtle;
-  const k = await subtle.importKey('raw', key as BufferSource, { name: 'AES-GCM' }, false, [
-    'encrypt',
-    'decrypt',
-  ]);
-  return {
-    async seal(nonce, aad, plaintext) {
-      const ct = await subtle.encrypt(
-        { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 },
-        k,
-        plaintext as BufferSource,
-      );
-      return new Uint8Array(ct);
-    },
-    async open(nonce, aad, sealed) {
-      try {
-        const pt = await subtle.decrypt(
-          { name: 'AES-GCM', iv: nonce as BufferSource, additionalData: aad as BufferSource, tagLength: 128 },
-          k,
-          sealed as BufferSource,
-        );
-        return new Uint8Array(pt);
-      } catch {
-        return null;
-      }
-    },
-  };
-}
-
-/** Wraps a synchronous AEAD in the asynchronous interface. */
-export function toAsyncAead(a: Aead): AsyncAead {
-  return {
-    seal: (n, aad, p) => Promise.resolve(a.seal(n, aad, p)),
-    open: (n, aad, s) => Promise.resolve(a.open(n, aad, s)),
-  };
 }

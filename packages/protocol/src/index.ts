@@ -16,3 +16,4 @@ export * from './errors.js';
 export * from './control.js';
 export * from './histogram.js';
 export type * from './metrics.js';
+export * from './aead-wasm.js';

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Direction, PacketType } from './constants.js';
 import { parsePacket, type MediaPacketView } from './packet.js';
-import { InboundStream, OutboundStream, sealPacket, sealPacketAsync } from './media-crypto.js';
-import { CIPHERS, createWebAead, DEFAULT_CIPHER, pickCipher, toAsyncAead } from './aead.js';
+import { InboundStream, OutboundStream, sealPacket } from './media-crypto.js';
+import { CIPHERS, DEFAULT_CIPHER, pickCipher } from './aead.js';
+import { loadWasmAead, WASM_CIPHERS } from './aead-wasm.js';
 import { createNodeAead, hasFastChaCha } from './node/aead-node.js';
 
 const key = randomBytes(32);
@@ -81,26 +82,38 @@ describe('InboundStream', () => {
     expect(open(s, packet(241_001))).toMatchObject({ ok: true, value: { extSeq: 241_001 } });
   });
 
-  it('behaves the same with the WebCrypto AEAD', async () => {
-    const web = await createWebAead(key);
-    const s = new InboundStream();
+  it('the WebAssembly ChaCha20-Poly1305 (browsers) seals the same bytes as sodium-native and opens them', async () => {
+    const wasm = (await loadWasmAead())(key, 'chacha20-poly1305');
+    const native = createNodeAead(key, 'chacha20-poly1305');
+    expect(WASM_CIPHERS).toEqual(['chacha20-poly1305']);
     const header = { type: PacketType.Audio, flags: 0, seq: 7, timestamp: 0, ssrc: SSRC } as const;
-    const webPkt = await sealPacketAsync(web, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9));
-    // Same bytes as the Node backend…
-    expect(Buffer.from(webPkt)).toEqual(
-      Buffer.from(sealPacket(aead, Direction.ServerToClient, header, 7, Uint8Array.of(9, 9))),
-    );
-    const v = parsePacket(webPkt);
-    if (!v.ok) throw new Error('fixture');
-    // …and the async open follows the same rules.
-    expect(await s.openAsync(web, Direction.ServerToClient, v.value)).toMatchObject({
-      ok: true,
-      value: { extSeq: 7 },
-    });
-    expect(await s.openAsync(toAsyncAead(aead), Direction.ServerToClient, v.value)).toEqual({
-      ok: false,
-      reason: 'replayed',
-    });
+    for (const len of [1, 60, 400]) {
+      const payload = new Uint8Array(len).map((_, i) => (i * 31 + len) & 0xff);
+      const pkt = sealPacket(wasm, Direction.ServerToClient, header, 7, payload);
+      expect(Buffer.from(pkt)).toEqual(
+        Buffer.from(sealPacket(native, Direction.ServerToClient, header, 7, payload)),
+      );
+      const v = parsePacket(pkt);
+      if (!v.ok) throw new Error('fixture');
+      expect(new InboundStream().open(native, Direction.ServerToClient, v.value)).toMatchObject({ ok: true });
+      const opened = new InboundStream().open(wasm, Direction.ServerToClient, v.value);
+      expect(opened.ok && Buffer.from(opened.value.payload)).toEqual(Buffer.from(payload));
+      // One flipped bit anywhere is refused, never thrown.
+      const bad = Uint8Array.from(pkt);
+      bad[bad.length - 1]! ^= 1;
+      const vb = parsePacket(bad);
+      if (!vb.ok) throw new Error('fixture');
+      expect(new InboundStream().open(wasm, Direction.ServerToClient, vb.value)).toEqual({
+        ok: false,
+        reason: 'auth_failed',
+      });
+    }
+  });
+
+  it('the WebAssembly AEAD refuses a cipher it lacks and a key of the wrong size', async () => {
+    const make = await loadWasmAead();
+    expect(() => make(key, 'aes-256-gcm')).toThrow(RangeError);
+    expect(() => make(key.subarray(1), 'chacha20-poly1305')).toThrow(/32 bytes/);
   });
 });
 

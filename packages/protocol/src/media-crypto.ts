@@ -2,7 +2,7 @@
  * Sealing and opening media packets: the nonce rules, header-as-AAD, and the
  * per-stream sequence extension + replay window (docs/protocol.md §1).
  */
-import type { Aead, AsyncAead } from './aead.js';
+import type { Aead } from './aead.js';
 import { writeNonce } from './aead.js';
 import { Direction, HEADER_SIZE, MAX_ROC_PROBE, NONCE_SIZE, PacketType, TAG_SIZE } from './constants.js';
 import { writeHeader, type MediaHeader, type MediaPacketView } from './packet.js';
@@ -64,19 +64,6 @@ export function sealPacketWithHeader(
   return assemble(aad, aead.seal(nonceScratch, aad, payload));
 }
 
-/** The asynchronous (WebCrypto) form of `sealPacket`. */
-export async function sealPacketAsync(
-  aead: AsyncAead,
-  direction: Direction,
-  header: MediaHeader,
-  extSeq: number,
-  payload: Uint8Array,
-): Promise<Uint8Array> {
-  const aad = headerOf(header);
-  const nonce = writeNonce(new Uint8Array(NONCE_SIZE), direction, header.type, header.ssrc, extSeq);
-  return assemble(aad, await aead.seal(nonce, aad, payload));
-}
-
 export type OpenRejection = 'replayed' | 'too_old' | 'auth_failed';
 export type Opened = Result<{ extSeq: number; payload: Uint8Array }, OpenRejection>;
 
@@ -119,28 +106,6 @@ export class InboundStream {
       writeNonce(nonceScratch, direction, h.type, h.ssrc, candidate);
       const pt = aead.open(nonceScratch, view.headerBytes, view.sealed);
       if (pt !== null) return this.accept(candidate, pt);
-    }
-    return { ok: false, reason: reject ?? 'auth_failed' };
-  }
-
-  /** `open` for an asynchronous (WebCrypto) AEAD; same rules. */
-  async openAsync(aead: AsyncAead, direction: Direction, view: MediaPacketView): Promise<Opened> {
-    const h = view.header;
-    const { ext, reject } = this.first(h.seq);
-    if (reject === 'replayed') return { ok: false, reason: reject };
-    const nonce = new Uint8Array(NONCE_SIZE);
-    for (let k = reject === undefined ? 0 : 1; k <= MAX_ROC_PROBE; k++) {
-      const candidate = ext + k * WRAP;
-      const pt = await aead.open(
-        writeNonce(nonce, direction, h.type, h.ssrc, candidate),
-        view.headerBytes,
-        view.sealed,
-      );
-      // Another packet of this stream may have been accepted meanwhile.
-      if (pt !== null)
-        return this.window.check(candidate) === 'ok'
-          ? this.accept(candidate, pt)
-          : { ok: false, reason: 'replayed' };
     }
     return { ok: false, reason: reject ?? 'auth_failed' };
   }

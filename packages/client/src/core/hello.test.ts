@@ -49,18 +49,19 @@ describe('HelloHandshake', () => {
     expect(sent).toBe(at);
   });
 
-  it('cancel stops sending and ignores later acks', () => {
+  it('cancel stops sending, rejects done with PARLEY_ERR_CONNECTION_CLOSED and ignores later acks', async () => {
     let sent = 0;
     const h = new HelloHandshake({ send: () => sent++, retryMs: 200, deadlineMs: 1000, randomBytes: bytes });
+    const outcome = h.done.then(
+      () => 'resolved',
+      (e: unknown) => (e as ParleyClientError).code,
+    );
     h.cancel();
+    h.cancel(); // idempotent
+    h.ack(bytes(8));
     vi.advanceTimersByTime(2000);
     expect(sent).toBe(1);
-    let settled = false;
-    void h.done.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    h.ack(bytes(8));
-    return Promise.resolve().then(() => expect(settled).toBe(false));
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await outcome).toBe(ClientErrorCode.ConnectionClosed);
   });
 });

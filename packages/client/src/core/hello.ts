@@ -4,7 +4,8 @@ import { ClientErrorCode, ParleyClientError } from './control.js';
  * The UDP HELLO handshake (docs/protocol.md): a sealed HELLO carrying a
  * random nonce goes out at once and every `retryMs` until a HELLO_ACK
  * echoes the nonce (`done` resolves), or `deadlineMs` passes (`done`
- * rejects with PARLEY_ERR_UDP_HANDSHAKE). The caller seals and sends in
+ * rejects with PARLEY_ERR_UDP_HANDSHAKE), or `cancel()` is called (`done`
+ * rejects with PARLEY_ERR_CONNECTION_CLOSED). The caller seals and sends in
  * `send(nonce)` and hands every opened HELLO_ACK payload to `ack`.
  * Shared by the SDK's MediaPath and the load generator's participants.
  */
@@ -26,11 +27,13 @@ export class HelloHandshake {
     this.nonce = nonce;
     this.done = new Promise((resolve, reject) => {
       this.settle = (err) => {
-        this.cancel();
+        this.stop();
         if (err === undefined) resolve();
         else reject(err);
       };
     });
+    // A cancelled handshake nobody awaits is not an unhandled rejection.
+    this.done.catch(() => undefined);
     this.retry = setInterval(() => opts.send(nonce), opts.retryMs);
     this.deadline = setTimeout(
       () => this.settle?.(new ParleyClientError(ClientErrorCode.UdpHandshake, 'no answer to UDP hello')),
@@ -44,10 +47,18 @@ export class HelloHandshake {
     if (this.settle !== null && bytesEqual(payload, this.nonce)) this.settle();
   }
 
-  /** Stops sending; `done` stays unsettled if it had not settled yet (the caller is closing). */
+  /** Stops sending and releases both timers; `done` rejects with PARLEY_ERR_CONNECTION_CLOSED if still pending. Idempotent. */
   cancel(): void {
+    const settle = this.settle;
+    this.stop();
+    settle?.(new ParleyClientError(ClientErrorCode.ConnectionClosed, 'UDP hello cancelled: closed'));
+  }
+
+  private stop(): void {
     clearInterval(this.retry);
     clearTimeout(this.deadline);
+    this.retry = undefined;
+    this.deadline = undefined;
     this.settle = null;
   }
 }

@@ -1,18 +1,11 @@
-import {
-  AudioFlag,
-  Direction,
-  InboundStream,
-  OutboundStream,
-  PacketType,
-  parsePacket,
-  sealPacket,
-  type Aead,
-  type Cipher,
-} from '@parley/protocol';
+import { PacketType, type Cipher } from '@parley/protocol';
+import type { AeadFactory } from '@parley/protocol';
 import { ClientErrorCode, ParleyClientError } from './control.js';
 import { HelloHandshake } from './hello.js';
+import { MediaCore, type MediaDrops, type MediaDropReason } from './media-core.js';
 import type { MediaTransport, UdpTransportFactory } from './media-transport.js';
 
+/** One decrypted audio packet, as handed to `onAudio` listeners. */
 export interface AudioPacketIn {
   ssrc: number;
   extSeq: number;
@@ -26,11 +19,11 @@ export interface VoiceClientStats {
   packetsSent: number;
   packetsReceived: number;
   /** Incoming packets dropped, by reason. */
-  drops: Record<string, number>;
+  drops: MediaDrops;
 }
 
 export interface MediaPathOptions {
-  aead: (key: Uint8Array, cipher: Cipher) => Aead;
+  aead: AeadFactory;
   /** Present: media over UDP (falls back to the WebSocket if the handshake fails). */
   udp?: UdpTransportFactory;
   /** Host of the server's voice port. */
@@ -42,58 +35,77 @@ export interface MediaPathOptions {
   udpHandshakeMs?: number;
 }
 
-/** Streams of other speakers kept at most (bounded: a hostile server can't grow it). */
-const MAX_STREAMS = 256;
+/**
+ * The media path's life:
+ * - `idle`: no key yet (not in a channel);
+ * - `handshaking`: a key, and a UDP HELLO handshake under way (the socket
+ *   may still be opening: `udp` null). Nothing is sent meanwhile;
+ * - `open`: packets go over `transport` (UDP, or the WebSocket);
+ * - `closed`: for good; every later call is a no-op or rejects.
+ */
+export type MediaPathState =
+  | { readonly kind: 'idle' }
+  | {
+      readonly kind: 'handshaking';
+      udp: MediaTransport | null;
+      hello: HelloHandshake | null;
+    }
+  | { readonly kind: 'open'; readonly transport: MediaTransport }
+  | { readonly kind: 'closed' };
+
+const closedError = (): ParleyClientError =>
+  new ParleyClientError(ClientErrorCode.ConnectionClosed, 'the media path is closed');
 
 /**
- * A session's media: its key, sealing of what we send, opening of what we
- * receive (one replay window per speaker), and the transport — UDP after a
- * sealed HELLO is acknowledged, else the WebSocket. Knows nothing of the
- * control protocol beyond the key and ssrc it is given.
+ * A session's media on the client: the MediaCore (key, streams, sealing,
+ * opening) and the transport — UDP after a sealed HELLO is acknowledged,
+ * else the control WebSocket. Knows nothing of the control protocol beyond
+ * the key and ssrc it is given. `close()` cancels a handshake in progress
+ * (its `enter` rejects with PARLEY_ERR_CONNECTION_CLOSED), its timers and
+ * its socket.
  */
 export class MediaPath {
-  private transport: MediaTransport | null = null;
-  private aead: Aead | null = null;
+  private st: MediaPathState = { kind: 'idle' };
+  private readonly core = new MediaCore();
   private key = '';
-  /** Our session id (ssrc), which the key belongs to. */
-  private ssrc = 0;
-  private readonly audioOut = new OutboundStream();
-  private readonly controlOut = new OutboundStream();
-  private replyIn = new InboundStream();
-  private readonly streams = new Map<number, InboundStream>();
   private readonly listeners = new Set<(p: AudioPacketIn) => void>();
-  private hello: HelloHandshake | null = null;
+  private readonly onUdpPacket = (p: Uint8Array): void => this.onPacket(p);
 
   constructor(
     private readonly opts: MediaPathOptions,
     readonly stats: VoiceClientStats,
-  ) {}
+  ) {
+    stats.drops = this.core.drops;
+  }
 
+  get state(): MediaPathState['kind'] {
+    return this.st.kind;
+  }
+
+  /** The transport in use, once open. */
   get kind(): 'udp' | 'ws' | null {
-    return this.transport?.kind ?? null;
+    return this.st.kind === 'open' ? this.st.transport.kind : null;
   }
 
   /**
    * Uses the key (base64) of a `joined` and opens the transport, or, when a
    * new session brought a new key, binds its ssrc to our UDP address again.
+   * Rejects with PARLEY_ERR_CONNECTION_CLOSED if the path is closed meanwhile.
    */
   async enter(keyB64: string, ssrc: number, udpPort: number, cipher: Cipher): Promise<void> {
+    const st = this.st;
+    if (st.kind === 'closed') throw closedError();
     const newKey = keyB64 !== this.key;
     if (newKey) {
       this.key = keyB64;
-      this.ssrc = ssrc;
-      this.aead = this.opts.aead(base64ToBytes(keyB64), cipher);
-      this.replyIn = new InboundStream();
+      this.core.setKey(this.opts.aead(base64ToBytes(keyB64), cipher), ssrc);
     }
-    if (this.transport === null) {
-      this.transport = await this.open(udpPort);
-    } else if (newKey && this.transport.kind === 'udp') {
-      try {
-        await this.handshake(this.transport);
-      } catch {
-        this.transport.close();
-        this.transport = this.wsTransport();
-      }
+    if (st.kind === 'idle') {
+      await this.open(udpPort);
+    } else if (st.kind === 'open' && newKey && st.transport.kind === 'udp') {
+      await this.bind(st.transport);
+    } else if (st.kind === 'handshaking') {
+      // An enter is already opening the path; it will finish with the newest key.
     }
   }
 
@@ -102,130 +114,121 @@ export class MediaPath {
     return () => this.listeners.delete(fn);
   }
 
-  /** Seals one Opus frame. */
+  /** Seals one Opus frame (throws before the first `joined`). */
   sealAudio(opus: Uint8Array, timestamp: number, flags: number): Uint8Array {
-    const aead = this.aead;
-    if (aead === null) throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'join a channel first');
-    const { seq16, extSeq } = this.audioOut.next();
-    return sealPacket(
-      aead,
-      Direction.ClientToServer,
-      {
-        type: PacketType.Audio,
-        flags: flags & (AudioFlag.TalkStart | AudioFlag.TalkEnd),
-        seq: seq16,
-        timestamp: timestamp >>> 0,
-        ssrc: this.ssrc,
-      },
-      extSeq,
-      opus,
-    );
+    const packet = this.core.sealAudio(opus, timestamp, flags);
+    if (packet === null) throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'join a channel first');
+    return packet;
   }
 
+  /** Sends a sealed packet when the path is open; dropped otherwise. */
   send(packet: Uint8Array): void {
-    if (this.transport === null) return;
-    this.transport.send(packet);
+    if (this.st.kind !== 'open') return;
+    this.st.transport.send(packet);
     this.stats.packetsSent++;
   }
 
   /** A speaker left: forget its replay window. */
   forget(ssrc: number): void {
-    this.streams.delete(ssrc);
+    this.core.forget(ssrc);
   }
 
-  /** Closes the transport; idempotent. */
+  /** Cancels a handshake, closes the socket; idempotent. */
   close(): void {
-    this.transport?.close();
-    this.transport = null;
+    const st = this.st;
+    this.st = { kind: 'closed' };
+    if (st.kind === 'open') st.transport.close();
+    else if (st.kind === 'handshaking') {
+      st.hello?.cancel();
+      st.udp?.close();
+    }
+  }
+
+  /** A packet from the server (UDP or WebSocket). */
+  onPacket(bytes: Uint8Array): void {
+    if (this.st.kind === 'closed') return;
+    const r = this.core.receive(bytes);
+    if (r.kind === 'audio') {
+      this.stats.packetsReceived++;
+      const h = r.header;
+      const p: AudioPacketIn = {
+        ssrc: h.ssrc,
+        extSeq: r.extSeq,
+        timestamp: h.timestamp,
+        flags: h.flags,
+        payload: r.payload,
+        arrivalMs: this.opts.now(),
+      };
+      for (const fn of this.listeners) fn(p);
+    } else if (r.kind === 'hello_ack') {
+      if (this.st.kind === 'handshaking') this.st.hello?.ack(r.payload);
+    }
+  }
+
+  /** Drops counted so far for one reason. */
+  dropped(reason: MediaDropReason): number {
+    return this.core.drops[reason] ?? 0;
   }
 
   private wsTransport(): MediaTransport {
     return { kind: 'ws', send: this.opts.sendOverWs, onPacket: () => undefined, close: () => undefined };
   }
 
-  private async open(udpPort: number): Promise<MediaTransport> {
-    const ws = this.wsTransport();
-    if (this.opts.udp === undefined) return ws;
-    const udp = await this.opts.udp(this.opts.host, udpPort);
-    udp.onPacket((p) => this.onPacket(p));
-    try {
-      await this.handshake(udp);
-      return udp;
-    } catch {
-      udp.close();
-      return ws;
+  /** idle → handshaking → open (UDP, or the WebSocket when UDP is absent or gets no answer). */
+  private async open(udpPort: number): Promise<void> {
+    if (this.opts.udp === undefined) {
+      this.st = { kind: 'open', transport: this.wsTransport() };
+      return;
     }
+    const st: MediaPathState & { kind: 'handshaking' } = { kind: 'handshaking', udp: null, hello: null };
+    this.st = st;
+    let udp: MediaTransport;
+    try {
+      udp = await this.opts.udp(this.opts.host, udpPort);
+    } catch {
+      return this.settle(st, null);
+    }
+    if (this.st !== st) {
+      udp.close(); // closed while the socket was opening
+      throw closedError();
+    }
+    st.udp = udp;
+    udp.onPacket(this.onUdpPacket);
+    await this.handshake(st, udp);
   }
 
-  /** Sends sealed HELLOs until one is acknowledged, binding our UDP address to our ssrc. */
-  private handshake(udp: MediaTransport): Promise<void> {
-    const aead = this.aead;
-    if (aead === null) return Promise.reject(new Error('no key'));
-    const ssrc = this.ssrc;
+  /** open over UDP, new key → handshaking → open (the same socket, or the WebSocket if no answer). */
+  private async bind(udp: MediaTransport): Promise<void> {
+    const st: MediaPathState & { kind: 'handshaking' } = { kind: 'handshaking', udp, hello: null };
+    this.st = st;
+    await this.handshake(st, udp);
+  }
+
+  private async handshake(st: MediaPathState & { kind: 'handshaking' }, udp: MediaTransport): Promise<void> {
     const hello = new HelloHandshake({
       retryMs: 200,
       deadlineMs: this.opts.udpHandshakeMs ?? 3000,
       ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
       send: (nonce) => {
-        const { seq16, extSeq } = this.controlOut.next();
-        udp.send(
-          sealPacket(
-            aead,
-            Direction.ClientToServer,
-            { type: PacketType.Hello, flags: 0, seq: seq16, timestamp: 0, ssrc },
-            extSeq,
-            nonce,
-          ),
-        );
+        const packet = this.core.sealControl(PacketType.Hello, nonce);
+        if (packet !== null) udp.send(packet);
       },
     });
-    this.hello = hello;
-    return hello.done.finally(() => {
-      if (this.hello === hello) this.hello = null;
-    });
+    st.hello = hello;
+    try {
+      await hello.done;
+    } catch {
+      if (this.st !== st) throw closedError();
+      udp.close();
+      return this.settle(st, null);
+    }
+    this.settle(st, udp);
   }
 
-  private drop(reason: string): void {
-    this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
-  }
-
-  /** A packet from the server (UDP or WebSocket). */
-  onPacket(bytes: Uint8Array): void {
-    const aead = this.aead;
-    if (aead === null) return this.drop('no_key');
-    const parsed = parsePacket(bytes);
-    if (!parsed.ok) return this.drop(parsed.reason);
-    const view = parsed.value;
-    const h = view.header;
-    if (h.type === PacketType.Audio) {
-      let stream = this.streams.get(h.ssrc);
-      if (stream === undefined) {
-        if (this.streams.size >= MAX_STREAMS) return this.drop('too_many_streams');
-        stream = new InboundStream();
-        this.streams.set(h.ssrc, stream);
-      }
-      const opened = stream.open(aead, Direction.ServerToClient, view);
-      if (!opened.ok) return this.drop(opened.reason);
-      this.stats.packetsReceived++;
-      const p: AudioPacketIn = {
-        ssrc: h.ssrc,
-        extSeq: opened.value.extSeq,
-        timestamp: h.timestamp,
-        flags: h.flags,
-        payload: opened.value.payload,
-        arrivalMs: this.opts.now(),
-      };
-      for (const fn of this.listeners) fn(p);
-      return;
-    }
-    if (h.type === PacketType.HelloAck || h.type === PacketType.Pong) {
-      if (h.ssrc !== this.ssrc) return this.drop('bad_ssrc');
-      const opened = this.replyIn.open(aead, Direction.ServerToClient, view);
-      if (!opened.ok) return this.drop(opened.reason);
-      if (h.type === PacketType.HelloAck) this.hello?.ack(opened.value.payload);
-      return;
-    }
-    this.drop('unexpected_type');
+  /** handshaking → open, unless closed meanwhile. */
+  private settle(st: MediaPathState, udp: MediaTransport | null): void {
+    if (this.st !== st) throw closedError();
+    this.st = { kind: 'open', transport: udp ?? this.wsTransport() };
   }
 }
 

@@ -1,6 +1,6 @@
 import {
   ErrorCode,
-  type Aead,
+  type AeadFactory,
   type Cipher,
   type ChannelInfo,
   type ChatMessageInfo,
@@ -40,13 +40,17 @@ export interface VoiceClientOptions {
   /** Login token (POST /api/v1/auth/login): connect as that account. */
   token?: string;
   webSocket: WebSocketFactory;
-  /** Makes the AEAD for a session key and the cipher the server picked. */
-  aead: (key: Uint8Array, cipher: Cipher) => Aead;
   /**
-   * Media ciphers this client can use, preferred first (default: AES-256-GCM
-   * only, which WebCrypto has). Node: ['chacha20-poly1305', 'aes-256-gcm']
-   * with createNodeAead — libsodium's ChaCha20-Poly1305 costs the server a
-   * fifth of AES-GCM through node:crypto.
+   * Makes the AEAD for a session key and the cipher the server picked:
+   * `createNodeAead` from `@parley/protocol/node`, or in browsers the
+   * factory `await loadWasmAead()` returns (libsodium's WebAssembly build).
+   */
+  aead: AeadFactory;
+  /**
+   * Media ciphers this client can use, preferred first (default: none said,
+   * so the server picks AES-256-GCM). Node: NODE_CIPHERS
+   * (['chacha20-poly1305', 'aes-256-gcm']); browsers: WASM_CIPHERS
+   * (['chacha20-poly1305']) — the cipher the relay seals cheapest.
    */
   ciphers?: readonly Cipher[];
   /** Present: media over UDP (falls back to the WebSocket if the handshake fails). */

@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import {
+  Direction,
+  InboundStream,
+  OutboundStream,
+  PacketType,
+  parsePacket,
+  sealPacket,
+  type Cipher,
+} from '@parley/protocol';
+import { createNodeAead } from '@parley/protocol/node';
+import { ClientErrorCode, ParleyClientError } from './control.js';
+import { MediaPath, type VoiceClientStats } from './media-path.js';
+import type { MediaTransport } from './media-transport.js';
+
+const key = randomBytes(32);
+const keyB64 = key.toString('base64');
+const SSRC = 4242;
+const CIPHER: Cipher = 'chacha20-poly1305';
+
+/** A fake UDP transport: records what is sent, can be answered, knows whether it was closed. */
+class FakeUdp implements MediaTransport {
+  readonly kind = 'udp' as const;
+  readonly sent: Uint8Array[] = [];
+  closed = false;
+  receive: (p: Uint8Array) => void = () => undefined;
+  send(p: Uint8Array): void {
+    this.sent.push(p);
+  }
+  onPacket(fn: (p: Uint8Array) => void): void {
+    this.receive = fn;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** The server's side of the handshake: opens a HELLO and seals the HELLO_ACK echoing its nonce. */
+function ackFor(hello: Uint8Array, replies = new OutboundStream(0)): Uint8Array {
+  const v = parsePacket(hello);
+  if (!v.ok) throw new Error('not a packet');
+  const opened = new InboundStream().open(createNodeAead(key, CIPHER), Direction.ClientToServer, v.value);
+  if (!opened.ok) throw new Error(`hello did not open: ${opened.reason}`);
+  const { seq16, extSeq } = replies.next();
+  return sealPacket(
+    createNodeAead(key, CIPHER),
+    Direction.ServerToClient,
+    { type: PacketType.HelloAck, flags: 0, seq: seq16, timestamp: 0, ssrc: SSRC },
+    extSeq,
+    opened.value.payload,
+  );
+}
+
+function newPath(udp: () => Promise<MediaTransport>, wsSent: Uint8Array[] = []) {
+  const stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {} };
+  const path = new MediaPath(
+    {
+      aead: createNodeAead,
+      udp,
+      host: '127.0.0.1',
+      sendOverWs: (p) => wsSent.push(p),
+      now: () => 0,
+      udpHandshakeMs: 1000,
+    },
+    stats,
+  );
+  return { path, stats };
+}
+
+const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (e: unknown) => (e instanceof ParleyClientError ? e.code : String(e)),
+  );
+
+describe('MediaPath (idle | handshaking | open | closed)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('opens over UDP once a HELLO_ACK echoes the nonce', async () => {
+    const udp = new FakeUdp();
+    const { path } = newPath(() => Promise.resolve(udp));
+    expect(path.state).toBe('idle');
+    const entered = path.enter(keyB64, SSRC, 9, CIPHER);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(path.state).toBe('handshaking');
+    expect(udp.sent).toHaveLength(1);
+    udp.receive(ackFor(udp.sent[0]!));
+    await entered;
+    expect(path.state).toBe('open');
+    expect(path.kind).toBe('udp');
+    expect(vi.getTimerCount()).toBe(0);
+    path.send(path.sealAudio(Uint8Array.of(1, 2, 3), 0, 0));
+    expect(udp.sent).toHaveLength(2);
+    path.close();
+    expect(udp.closed).toBe(true);
+  });
+
+  it('close() during the handshake rejects enter, stops every timer and closes the socket', async () => {
+    const udp = new FakeUdp();
+    const wsSent: Uint8Array[] = [];
+    const { path } = newPath(() => Promise.resolve(udp), wsSent);
+    const entered = codeOf(path.enter(keyB64, SSRC, 9, CIPHER));
+    await vi.advanceTimersByTimeAsync(250);
+    expect(udp.sent.length).toBeGreaterThanOrEqual(2); // HELLO retried
+    path.close();
+    expect(await entered).toBe(ClientErrorCode.ConnectionClosed);
+    expect(path.state).toBe('closed');
+    expect(path.kind).toBeNull(); // never falls back to the WebSocket after close
+    expect(udp.closed).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    const before = udp.sent.length;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(udp.sent).toHaveLength(before);
+    path.send(Uint8Array.of(1));
+    expect(wsSent).toHaveLength(0);
+    expect(await codeOf(path.enter(keyB64, SSRC, 9, CIPHER))).toBe(ClientErrorCode.ConnectionClosed);
+  });
+
+  it('close() while the UDP socket is still opening closes it as soon as it exists', async () => {
+    const udp = new FakeUdp();
+    let deliver: (t: MediaTransport) => void = () => undefined;
+    const { path } = newPath(() => new Promise((r) => (deliver = r)));
+    const entered = codeOf(path.enter(keyB64, SSRC, 9, CIPHER));
+    path.close();
+    deliver(udp);
+    expect(await entered).toBe(ClientErrorCode.ConnectionClosed);
+    expect(udp.closed).toBe(true);
+    expect(udp.sent).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('falls back to the WebSocket when UDP gets no answer, and releases the socket', async () => {
+    const udp = new FakeUdp();
+    const wsSent: Uint8Array[] = [];
+    const { path } = newPath(() => Promise.resolve(udp), wsSent);
+    const entered = path.enter(keyB64, SSRC, 9, CIPHER);
+    await vi.advanceTimersByTimeAsync(1000);
+    await entered;
+    expect(path.kind).toBe('ws');
+    expect(udp.closed).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    path.send(path.sealAudio(Uint8Array.of(1), 0, 0));
+    expect(wsSent).toHaveLength(1);
+  });
+
+  it('counts what it drops by typed reason', () => {
+    const { path, stats } = newPath(() => Promise.resolve(new FakeUdp()));
+    path.onPacket(Uint8Array.of(1, 2, 3));
+    expect(stats.drops).toEqual({ no_key: 1 });
+    const entered = codeOf(path.enter(keyB64, SSRC, 9, CIPHER));
+    path.onPacket(Uint8Array.of(1, 2, 3));
+    const other = sealPacket(
+      createNodeAead(key, CIPHER),
+      Direction.ServerToClient,
+      { type: PacketType.HelloAck, flags: 0, seq: 1, timestamp: 0, ssrc: SSRC + 1 },
+      1,
+      Uint8Array.of(0),
+    );
+    path.onPacket(other);
+    expect(path.dropped('bad_ssrc')).toBe(1);
+    expect(stats.drops.no_key).toBe(1);
+    expect(Object.keys(stats.drops).length).toBe(3);
+    path.close();
+    return entered;
+  });
+});
