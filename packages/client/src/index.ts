@@ -28,6 +28,8 @@ export { recordMix } from './core/recorder.js';
 export type { FramePuller } from './core/recorder.js';
 export { FrameClock } from './core/clock.js';
 export { Receiver } from './core/receiver.js';
+export { UserVolumes, userKey } from './core/user-volumes.js';
+export type { UserVolumesOptions, VolumeTarget } from './core/user-volumes.js';
 export { Impairment } from './core/impair.js';
 export {
   TRACE_EVENTS,

@@ -36,6 +36,15 @@ describe('Mixer', () => {
     expect(m.mix([{ id: 1, pcm: new Int16Array(960) }]).every((s) => s === 0)).toBe(true);
   });
 
+  it('takes a gain carried by the source over the one set by id', () => {
+    const m = new Mixer();
+    m.setGain(1, 0);
+    const a = frame(() => 1000);
+    expect(Array.from(m.mix([{ id: 1, pcm: a, gain: 0.25 }]).subarray(0, 2))).toEqual([250, 250]);
+    expect(m.mix([{ id: 1, pcm: a }]).every((s) => s === 0)).toBe(true);
+    expect(m.mix([{ id: 2, pcm: a, gain: 0 }]).every((s) => s === 0)).toBe(true);
+  });
+
   it('never wraps around: full-scale sources are limited smoothly', () => {
     const m = new Mixer();
     const loud = frame((i) => (i % 2 === 0 ? 32767 : -32768));

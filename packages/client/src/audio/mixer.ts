@@ -21,9 +21,12 @@ export function limitSample(x: number): number {
   return Math.round(x < 0 ? -bent : bent);
 }
 
+/** One source's frame for `Mixer.mix`. */
 export interface MixSource {
   id: number;
   pcm: Int16Array;
+  /** Linear gain for this frame; when absent, the gain set with `setGain` (default 1). */
+  gain?: number;
 }
 
 export class Mixer {
@@ -55,7 +58,7 @@ export class Mixer {
     const acc = this.acc;
     acc.fill(0, 0, n);
     for (const s of sources) {
-      const g = this.gainOf(s.id);
+      const g = s.gain ?? this.gainOf(s.id);
       if (g === 0) continue;
       const pcm = s.pcm;
       const len = Math.min(n, pcm.length);

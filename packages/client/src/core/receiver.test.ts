@@ -4,6 +4,8 @@ import { OpusEncoder, type OpusModule } from '../audio/opus.js';
 import { dominantFrequency, longestGapMs, rmsDbfs, toneInt16 } from '../audio/analysis.js';
 import { mulberry32 } from './impair.js';
 import { Receiver } from './receiver.js';
+import { UserVolumes, userKey } from './user-volumes.js';
+import type { Member } from '@parley/protocol';
 
 let opus: OpusModule;
 beforeAll(async () => {
@@ -104,4 +106,101 @@ describe('Receiver', () => {
     expect(rx.stats()).toMatchObject({ streams: 2, ignoredStreams: 3 });
     expect(rmsDbfs(rx.pull(1000))).toBeGreaterThan(-200);
   });
+
+  /** Packets of one talk spurt: `packets` from extended sequence `seq0`, the first arriving at `t0` ms. */
+  const spurt = (ssrc: number, packets: Uint8Array[], seq0: number, t0: number): Arrival[] =>
+    packets.map((pkt, k) => ({ at: t0 + k * 20, ssrc, seq: seq0 + k, pkt }));
+
+  it('keeps a speaker muted after the stream goes idle and is retired', () => {
+    const rx = new Receiver(opus, { idleMs: 5000 });
+    rx.setVolume(2, 0);
+    const tone = encode(1500, 50);
+    const second = 1000 + 6000; // after more than idleMs of silence
+    const out = run(rx, [...spurt(2, tone, 0, 0), ...spurt(2, tone, 50, second)], second + 1500, (now) => {
+      // The silence in between retired the stream.
+      if (now === second - 20) expect(rx.stats().streams).toBe(0);
+    });
+    expect(rmsDbfs(out.subarray(0, 48 * (second + 1500)))).toBe(-200);
+    expect(rx.volumeOf(2)).toBe(0);
+    // The same stream at volume 1 is loud in both spurts: the mute is what silenced it.
+    const loud = run(
+      new Receiver(opus),
+      [...spurt(2, tone, 0, 0), ...spurt(2, tone, 50, second)],
+      second + 1500,
+    );
+    expect(rmsDbfs(loud.subarray(48 * (second + 200), 48 * (second + 900)))).toBeGreaterThan(-18);
+  });
+
+  it('keeps a user’s volume when they come back with a new ssrc (UserVolumes)', () => {
+    const member = (ssrc: number): Member => ({
+      ssrc,
+      userId: 7,
+      name: 'ann',
+      role: 'member',
+      muted: false,
+      deafened: false,
+      serverMuted: false,
+      serverDeafened: false,
+      prioritySpeaker: false,
+      speaking: false,
+    });
+    const tone = encode(1000, 50);
+    const unity = run(new Receiver(opus), spurt(10, tone, 0, 0), 1500).subarray(48 * 200, 48 * 900);
+    const volumes = new UserVolumes();
+    volumes.set(userKey(member(10)), 0.25); // −12 dB
+    expect(volumes.get('user:7')).toBe(0.25);
+    const rx = new Receiver(opus);
+    volumes.applyTo(rx, [member(10)]); // joined: ann is ssrc 10
+    const back = 8000;
+    const out = run(rx, [...spurt(10, tone, 0, 0), ...spurt(11, tone, 0, back)], back + 1500, (now) => {
+      if (now === back - 100) volumes.applyTo(rx, [member(11)]); // she left and came back as ssrc 11
+    });
+    const first = out.subarray(48 * 200, 48 * 900);
+    const again = out.subarray(48 * (back + 200), 48 * (back + 900));
+    expect(rmsDbfs(first) - rmsDbfs(unity)).toBeCloseTo(-12.04, 1);
+    expect(rmsDbfs(again) - rmsDbfs(unity)).toBeCloseTo(-12.04, 1);
+    expect(Math.abs(dominantFrequency(again, 48000) - 1000)).toBeLessThan(5);
+    expect(volumes.gainOfSsrc(11, [member(11)])).toBe(0.25);
+  });
+
+  it('bounds the volumes it remembers: the oldest set go first', () => {
+    const rx = new Receiver(opus, { maxVolumes: 4 });
+    for (let ssrc = 1; ssrc <= 6; ssrc++) rx.setVolume(ssrc, 0.5);
+    expect([1, 2, 3, 4, 5, 6].map((s) => rx.volumeOf(s))).toEqual([1, 1, 0.5, 0.5, 0.5, 0.5]);
+    const volumes = new UserVolumes({ maxUsers: 2 });
+    for (const k of ['user:1', 'user:2', 'guest:x']) volumes.set(k, 0);
+    expect(volumes.size).toBe(2);
+    expect(['user:1', 'user:2', 'guest:x'].map((k) => volumes.get(k))).toEqual([1, 0, 0]);
+    expect(() => volumes.set('user:1', -1)).toThrow(RangeError);
+  });
 });
+
+interface Arrival {
+  at: number;
+  ssrc: number;
+  seq: number;
+  pkt: Uint8Array;
+}
+
+/** Delivers `arrivals` at their times and pulls every 20 ms for `durationMs`; `onTick` runs before each pull. */
+function run(
+  rx: Receiver,
+  arrivals: Arrival[],
+  durationMs: number,
+  onTick?: (nowMs: number) => void,
+): Int16Array {
+  const sorted = [...arrivals].sort((a, b) => a.at - b.at);
+  const ticks = Math.ceil(durationMs / 20);
+  const out = new Int16Array(ticks * 960);
+  let k = 0;
+  for (let tick = 0; tick < ticks; tick++) {
+    const now = tick * 20;
+    while (k < sorted.length && sorted[k]!.at <= now) {
+      const a = sorted[k++]!;
+      rx.push(a.ssrc, a.seq, a.seq * 960, a.pkt, a.at);
+    }
+    onTick?.(now);
+    out.set(rx.pull(now), tick * 960);
+  }
+  return out;
+}

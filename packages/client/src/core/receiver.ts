@@ -13,14 +13,17 @@ import {
 } from '../audio/jitter-buffer.js';
 import { Mixer, type MixSource } from '../audio/mixer.js';
 import { OpusDecoder, type OpusModule } from '../audio/opus.js';
+import { BoundedMap } from './bounded-map.js';
 import type { FrameTracer } from './trace.js';
 
 export interface ReceiverOptions {
   frameSamples?: number;
   /** Speakers tracked at most; packets of further ones are counted and ignored. */
   maxStreams?: number;
-  /** A stream silent this long (and not playing) is forgotten. */
+  /** A stream silent this long (and not playing) is forgotten (its volume is kept). */
   idleMs?: number;
+  /** Per-ssrc volumes remembered at most; the oldest set is forgotten first (default 1024). */
+  maxVolumes?: number;
   jitter?: JitterBufferOptions;
   /** Records arrived / popped / decoded / played per frame (core/trace.ts); absent = no tracing. */
   tracer?: FrameTracer;
@@ -43,6 +46,12 @@ interface Stream {
 export class Receiver {
   private readonly streams = new Map<number, Stream>();
   private readonly mixer = new Mixer();
+  /**
+   * Volumes by ssrc, apart from the streams: a stream retired after a
+   * silence comes back at the volume it had. See UserVolumes for volumes
+   * that follow a user across ssrcs.
+   */
+  private readonly volumes: BoundedMap<number, number>;
   private readonly frameSamples: number;
   private readonly maxStreams: number;
   private readonly idleMs: number;
@@ -60,6 +69,7 @@ export class Receiver {
     this.maxStreams = opts.maxStreams ?? 64;
     this.idleMs = opts.idleMs ?? 5000;
     this.retired = emptyStats();
+    this.volumes = new BoundedMap(opts.maxVolumes ?? 1024);
   }
 
   push(ssrc: number, extSeq: number, timestamp: number, payload: Uint8Array, arrivalMs: number): void {
@@ -93,9 +103,21 @@ export class Receiver {
       tracer.mark('played', this.lastMix[i]!, this.lastMix[i + 1]!, t, pos);
   }
 
-  /** Per-speaker volume (linear gain, 1 = unchanged, 0 = silent). */
+  /**
+   * Per-speaker volume (linear gain, 1 = unchanged, 0 = local mute). It
+   * outlives the stream: a speaker silent long enough to be retired comes
+   * back at the same volume.
+   */
   setVolume(ssrc: number, gain: number): void {
-    this.mixer.setGain(ssrc, gain);
+    if (!(gain >= 0) || !Number.isFinite(gain))
+      throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
+    if (gain === 1) this.volumes.delete(ssrc);
+    else this.volumes.set(ssrc, gain);
+  }
+
+  /** A speaker's volume (1 unless set). */
+  volumeOf(ssrc: number): number {
+    return this.volumes.get(ssrc) ?? 1;
   }
 
   /** One mixed frame for this playout tick. */
@@ -123,7 +145,7 @@ export class Receiver {
         this.retire(ssrc, s);
         continue;
       }
-      if (pcm !== undefined) sources.push({ id: ssrc, pcm });
+      if (pcm !== undefined) sources.push({ id: ssrc, pcm, gain: this.volumes.get(ssrc) ?? 1 });
     }
     return this.mixer.mix(sources, new Int16Array(this.frameSamples));
   }
@@ -143,7 +165,6 @@ export class Receiver {
     addStream(this.retired, s);
     s.decoder.destroy();
     this.streams.delete(ssrc);
-    this.mixer.remove(ssrc);
   }
 }
 
