@@ -1,6 +1,8 @@
 /**
- * vitest global setup: once per run, gives the tests a PostgreSQL server
- * (see test/helpers/postgres.ts) and a scratch dir for SQLite data dirs.
+ * vitest global setup of the `integration-db` project (vitest.config.ts):
+ * once per run that runs one of that project's files, gives its tests a
+ * PostgreSQL server (see test/helpers/postgres.ts) and a scratch dir for
+ * SQLite data dirs. No other project starts PostgreSQL.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

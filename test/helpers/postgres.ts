@@ -4,9 +4,11 @@
  *
  * How it works:
  *
- * - `test/global-setup.ts` (vitest `globalSetup`, registered in
- *   vitest.config.ts) runs once per `vitest run`, in the main process,
- *   before any test file, and decides where PostgreSQL comes from:
+ * - `test/global-setup.ts` (vitest `globalSetup` of the `integration-db`
+ *   project only: the files listed in DATABASE_TESTS in vitest.config.ts)
+ *   runs once per `vitest run` that runs one of those files, in the main
+ *   process, before them, and decides where PostgreSQL comes from (the
+ *   unit, integration and e2e projects never start it):
  *   - `PARLEY_TEST_DATABASE_URL=postgres://user:pass@host:port/db` set: that
  *     server (the role must be allowed to CREATE DATABASE; the databases the
  *     run created are dropped at teardown);
@@ -107,7 +109,9 @@ function provision(): PostgresProvision {
   return (
     p ?? {
       kind: 'error',
-      reason: 'no PostgreSQL was provided: run the tests with vitest.config.ts (test/global-setup.ts)',
+      reason:
+        'no PostgreSQL was provided: list this test file in DATABASE_TESTS (vitest.config.ts), ' +
+        'the project whose global setup (test/global-setup.ts) provides it',
     }
   );
 }
