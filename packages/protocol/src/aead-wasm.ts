@@ -41,7 +41,8 @@ export async function loadWasmAead(): Promise<AeadFactory> {
   return (key, cipher) => {
     if (cipher !== 'chacha20-poly1305')
       throw new RangeError(`the WebAssembly AEAD has only chacha20-poly1305, not ${cipher}`);
-    if (key.length !== KEY_SIZE) throw new RangeError(`${cipher} key must be ${KEY_SIZE} bytes, got ${key.length}`);
+    if (key.length !== KEY_SIZE)
+      throw new RangeError(`${cipher} key must be ${KEY_SIZE} bytes, got ${key.length}`);
     const k = new Uint8Array(key);
     return {
       cipher,

@@ -77,7 +77,13 @@ export class MediaCore {
   private replyIn = new InboundStream();
   private readonly streams = new Map<number, InboundStream>();
   private readonly maxStreams: number;
-  private readonly outHeader: MediaHeader = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
+  private readonly outHeader: MediaHeader = {
+    type: PacketType.Audio,
+    flags: 0,
+    seq: 0,
+    timestamp: 0,
+    ssrc: 0,
+  };
   private readonly headerBytes = new Uint8Array(HEADER_SIZE);
   private readonly view: MediaPacketView;
   private readonly result: ReceivedPacket;
@@ -116,7 +122,10 @@ export class MediaCore {
   }
 
   /** Seals a HELLO (payload: the handshake nonce) or a PING (payload: our clock). Null without a key. */
-  sealControl(type: typeof PacketType.Hello | typeof PacketType.Ping, payload: Uint8Array): Uint8Array | null {
+  sealControl(
+    type: typeof PacketType.Hello | typeof PacketType.Ping,
+    payload: Uint8Array,
+  ): Uint8Array | null {
     return this.seal(type, this.controlOut, 0, 0, payload);
   }
 

@@ -117,7 +117,8 @@ export class MediaPath {
   /** Seals one Opus frame (throws before the first `joined`). */
   sealAudio(opus: Uint8Array, timestamp: number, flags: number): Uint8Array {
     const packet = this.core.sealAudio(opus, timestamp, flags);
-    if (packet === null) throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'join a channel first');
+    if (packet === null)
+      throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'join a channel first');
     return packet;
   }
 
