@@ -20,6 +20,9 @@ export type {
   WebSocketFactory,
   ControlEvents,
   ControlConnectionOptions,
+  ControlDrop,
+  ControlDropReason,
+  ControlStats,
 } from './core/control.js';
 export type { MediaTransport, UdpTransportFactory } from './core/media-transport.js';
 export { StreamSender, BufferSource } from './core/sender.js';

@@ -44,11 +44,44 @@ export interface ControlConnectionOptions {
   refPrefix?: string;
 }
 
+/** Why a server message was dropped. */
+export type ControlDropReason =
+  /** Not JSON, not an object, an unknown type, or fails its schema. */
+  | 'invalid'
+  /** Over MAX_SERVER_MESSAGE_BYTES (parsed), or over the socket's max payload (the connection closes). */
+  | 'too_large'
+  /** A `seq` already received (a resume replaying what arrived before). */
+  | 'duplicate';
+
+/** A server message the connection dropped, with its stable code (docs/errors.md). */
+export interface ControlDrop {
+  reason: ControlDropReason;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Counters of dropped server messages, by reason. */
+export interface ControlStats {
+  invalidMessages: number;
+  oversizedMessages: number;
+  duplicateMessages: number;
+}
+
 export interface ControlEvents {
   message: ServerMessage;
   media: Uint8Array;
-  close: { code: number; reason: string };
+  dropped: ControlDrop;
+  /**
+   * The connection closed. `errorCode` says why when the client closed it
+   * on an error: PARLEY_ERR_MESSAGE_TOO_LARGE (code 1009) for a server
+   * message over the socket's max payload.
+   */
+  close: { code: number; reason: string; errorCode?: ErrorCode };
 }
+
+/** `ws`'s error code for a message over `maxPayload`; it then closes with 1009. */
+const WS_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+const CLOSE_TOO_LARGE = 1009;
 
 /**
  * A control connection: JSON requests matched to answers by `ref`, server
@@ -62,8 +95,13 @@ export class ControlConnection {
   private readonly listeners: { [K in keyof ControlEvents]: Set<Listener<ControlEvents[K]>> } = {
     message: new Set(),
     media: new Set(),
+    dropped: new Set(),
     close: new Set(),
   };
+  /** Server messages dropped, by reason. */
+  readonly stats: ControlStats = { invalidMessages: 0, oversizedMessages: 0, duplicateMessages: 0 };
+  /** Set when the socket failed on a message over its max payload. */
+  private tooLarge = false;
   private nextRef = 1;
   private closed = false;
   /**
@@ -81,7 +119,7 @@ export class ControlConnection {
   ) {
     ws.onmessage = (ev) => this.onMessage(ev.data);
     ws.onclose = (ev) => this.onClose(ev.code, ev.reason);
-    ws.onerror = () => undefined;
+    ws.onerror = (ev) => this.onError(ev);
   }
 
   /**
@@ -177,12 +215,22 @@ export class ControlConnection {
       this.emit('media', new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       return;
     }
-    if (typeof data !== 'string') return;
+    if (typeof data !== 'string') {
+      this.drop('invalid', ErrorCode.BadMessage, 'neither text nor binary');
+      return;
+    }
     const parsed = parseServerMessage(data);
-    if (!parsed.ok) return;
+    if (!parsed.ok) {
+      const { code, message } = parsed.reason;
+      this.drop(code === ErrorCode.MessageTooLarge ? 'too_large' : 'invalid', code, message);
+      return;
+    }
     const msg = parsed.value;
     if (msg.seq !== undefined) {
-      if (msg.seq <= this.lastSeq) return;
+      if (msg.seq <= this.lastSeq) {
+        this.drop('duplicate', ErrorCode.BadMessage, `seq ${msg.seq} already received`);
+        return;
+      }
       this.lastSeq = msg.seq;
     }
     const ref = 'ref' in msg ? msg.ref : undefined;
@@ -198,17 +246,43 @@ export class ControlConnection {
     this.emit('message', msg);
   }
 
-  private onClose(code: number, reason: string): void {
+  private drop(reason: ControlDropReason, code: ErrorCode, message: string): void {
+    if (reason === 'invalid') this.stats.invalidMessages++;
+    else if (reason === 'too_large') this.stats.oversizedMessages++;
+    else this.stats.duplicateMessages++;
+    this.emit('dropped', { reason, code, message });
+  }
+
+  /** A socket error after open: `ws` reports a message over its max payload here, then closes. */
+  private onError(ev: unknown): void {
+    const err = (ev as { error?: { code?: unknown } } | null)?.error;
+    if (err?.code !== WS_TOO_LARGE || this.tooLarge) return;
+    this.tooLarge = true;
+    this.drop('too_large', ErrorCode.MessageTooLarge, 'server message over the WebSocket max payload');
+  }
+
+  private onClose(wsCode: number, wsReason: string): void {
     if (this.closed) return;
     this.closed = true;
+    // `ws` closes with 1009 itself but reports 1006 (it stops reading before the echo).
+    const code = this.tooLarge ? CLOSE_TOO_LARGE : wsCode;
+    const reason = this.tooLarge ? 'message too large' : wsReason;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(
-        new ParleyClientError(ClientErrorCode.ConnectionClosed, `connection closed (${code} ${reason})`),
+        this.tooLarge
+          ? new ParleyClientError(
+              ErrorCode.MessageTooLarge,
+              `connection closed: a server message was too large (${code})`,
+            )
+          : new ParleyClientError(ClientErrorCode.ConnectionClosed, `connection closed (${code} ${reason})`),
       );
     }
     this.pending.clear();
-    this.emit('close', { code, reason });
+    this.emit(
+      'close',
+      this.tooLarge ? { code, reason, errorCode: ErrorCode.MessageTooLarge } : { code, reason },
+    );
   }
 
   private emit<K extends keyof ControlEvents>(event: K, value: ControlEvents[K]): void {

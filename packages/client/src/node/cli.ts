@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { ErrorCode } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
 import { parseWav, encodeWav } from '../audio/wav.js';
@@ -12,9 +11,10 @@ import { Impairment } from '../core/impair.js';
 import { StreamSender, BufferSource } from '../core/sender.js';
 import { recordMix } from '../core/recorder.js';
 import { TraceRecorder } from '../core/trace.js';
-import { ParleyClientError, ClientErrorCode, type WebSocketLike } from '../core/control.js';
+import { ParleyClientError, ClientErrorCode } from '../core/control.js';
 import { VoiceClient } from '../core/voice-client.js';
 import { openUdpTransport } from './udp-transport.js';
+import { nodeWebSocketFactory } from './websocket.js';
 import { runNetem } from './netem-cli.js';
 import { runLoadtestCli } from './loadtest/cli.js';
 
@@ -127,7 +127,7 @@ async function connect(values: Values, defaultName: string): Promise<VoiceClient
     return await VoiceClient.connect({
       server: server.toString(),
       ...(values.token === undefined ? { name: values.name ?? defaultName } : { token: values.token }),
-      webSocket: (url) => new WebSocket(url, { handshakeTimeout: 10_000 }) as unknown as WebSocketLike,
+      webSocket: nodeWebSocketFactory,
       aead: createNodeAead,
       ciphers: NODE_CIPHERS,
       ...(values.transport === 'udp' ? { udp: openUdpTransport } : {}),

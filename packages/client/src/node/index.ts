@@ -5,3 +5,4 @@ export { loadOpusNode } from '../audio/opus-node.js';
 export { NetemProxy, type NetemProxyOptions, type DirectionStats } from './netem-proxy.js';
 export { NetworkModel, type NetworkModelOptions, type Fate } from '../core/network-model.js';
 export * from './loadtest/index.js';
+export { nodeWebSocket, nodeWebSocketFactory, NODE_WS_MAX_PAYLOAD } from './websocket.js';

@@ -17,6 +17,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import WebSocket from 'ws';
+import { nodeWebSocket } from '../websocket.js';
 import {
   AudioFlag,
   Direction,
@@ -146,7 +147,7 @@ export class Participant {
 
   /** Opens the WebSocket and says hello as a guest. */
   async connect(): Promise<void> {
-    const ws = new WebSocket(this.cfg.wsUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const ws = nodeWebSocket(this.cfg.wsUrl, { perMessageDeflate: false });
     this.ws = ws;
     ws.on('error', () => undefined); // reported through `close` (or the promise below)
     await new Promise<void>((resolve, reject) => {
