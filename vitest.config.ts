@@ -55,7 +55,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'test/helpers/**/*.test.ts'],
           exclude: [...PACKAGE_SOCKET_TESTS, ...DATABASE_TESTS],
           setupFiles: ['./test/setup/unit-no-sockets.ts'],
         },

@@ -60,11 +60,7 @@ describe('parley send → server → parley record (real processes, real Opus, r
       '--seconds',
       String(RECORD_SECONDS),
     ]);
-    let ready = false;
-    await waitFor(() => {
-      void membersOf(channel).then((n) => (ready = n >= 1));
-      return ready;
-    }, 'the recorder to join');
+    await waitFor(async () => (await membersOf(channel)) >= 1, 'the recorder to join');
     const sent = await runNode(CLI, [
       'send',
       tone,

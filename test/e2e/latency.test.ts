@@ -59,11 +59,7 @@ describe('mouth-to-ear trace: parley send --trace → server → parley record -
       '--trace',
       join(dir, 'rec.jsonl'),
     ]);
-    let ready = false;
-    await waitFor(() => {
-      void members().then((n) => (ready = n >= 1));
-      return ready;
-    }, 'the recorder to join');
+    await waitFor(async () => (await members()) >= 1, 'the recorder to join');
     const sent = await runNode(CLI, [
       'send',
       wav,

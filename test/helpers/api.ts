@@ -178,12 +178,13 @@ export async function liveSession(
 ): Promise<LiveSession> {
   const { ws, messages, closed } = await rawSocket(url);
   ws.send(JSON.stringify({ type: 'hello', v: 1, ...who }));
-  await waitFor(() => messages.some((m) => m.type === 'welcome' || m.type === 'error'), 'welcome');
+  const onMessage = { on: [[ws, 'message', 'close']] as const };
+  await waitFor(() => messages.some((m) => m.type === 'welcome' || m.type === 'error'), 'welcome', onMessage);
   const welcome = messages.find((m) => m.type === 'welcome') as { sessionId: number } | undefined;
   if (welcome === undefined) throw new Error(`hello refused: ${JSON.stringify(messages)}`);
   if (channel !== undefined) {
     ws.send(JSON.stringify({ type: 'join', channel }));
-    await waitFor(() => messages.some((m) => m.type === 'joined' || m.type === 'error'), 'joined');
+    await waitFor(() => messages.some((m) => m.type === 'joined' || m.type === 'error'), 'joined', onMessage);
     if (!messages.some((m) => m.type === 'joined'))
       throw new Error(`join refused: ${JSON.stringify(messages)}`);
   }

@@ -59,6 +59,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
+import { waitFor } from './wait.js';
 
 /** What global setup learnt about PostgreSQL, handed to the test workers. */
 export type PostgresProvision =
@@ -416,7 +417,7 @@ function spawnPostgres(
   }
 }
 
-/** Polls until the server answers: 'ready', or why it did not. */
+/** Polls until the server answers (pg_isready, then a connection): 'ready', or why it did not. */
 async function waitReady(
   bin: string,
   child: ChildProcess,
@@ -438,28 +439,37 @@ async function waitReady(
     '-t',
     '1',
   ];
-  for (;;) {
-    if (child.pid === undefined) return `cannot run ${join(bin, 'postgres')}`;
-    if (child.exitCode !== null || child.signalCode !== null) {
-      return `postgres exited (${child.exitCode ?? child.signalCode})`;
-    }
-    if (Date.now() > deadline) return 'timed out waiting for pg_isready';
-    const r = await run(join(bin, 'pg_isready'), isReady, 5000);
-    if (r.code === 0) {
+  let outcome: string | undefined;
+  let lastError: string | undefined;
+  const answered = async (): Promise<boolean> => {
+    if (child.pid === undefined) outcome = `cannot run ${join(bin, 'postgres')}`;
+    else if (child.exitCode !== null || child.signalCode !== null) {
+      outcome = `postgres exited (${child.exitCode ?? child.signalCode})`;
+    } else if ((await run(join(bin, 'pg_isready'), isReady, 5000)).code === 0) {
       // A server answers on the port: make sure it is ours, not a collision.
       const client = new pg.Client({ connectionString: url });
       try {
         await client.connect();
         const res = await client.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`);
-        return res.rows[0]?.d === dataDir ? 'ready' : 'not our server';
+        outcome = res.rows[0]?.d === dataDir ? 'ready' : 'not our server';
       } catch (err) {
-        if (Date.now() > deadline) return `cannot connect: ${(err as Error).message}`;
+        lastError = `cannot connect: ${(err as Error).message}`;
       } finally {
         await client.end().catch(() => undefined);
       }
     }
-    await new Promise((r) => setTimeout(r, 50));
+    return outcome !== undefined;
+  };
+  try {
+    await waitFor(answered, 'pg_isready', {
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      on: [[child, 'exit']],
+      pollMs: 50,
+    });
+  } catch {
+    return lastError ?? 'timed out waiting for pg_isready';
   }
+  return outcome ?? 'timed out waiting for pg_isready';
 }
 
 function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {

@@ -20,7 +20,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Actor } from '../../packages/server/src/services/actor.js';
 import type { Role } from '../../packages/server/src/db/schema.js';
 import { startServer, TEST_ADMIN_PASSWORD, type TestServer } from './server.js';
-import { nextEvent } from './wait.js';
+import { DEFAULT_WAIT_MS, nextEvent, waitFor } from './wait.js';
 
 export const LOCAL_IP = '127.0.0.1';
 
@@ -57,20 +57,17 @@ export type Json = Record<string, unknown> & { type: string; seq?: number; ref?:
 export class WsProbe {
   readonly messages: Json[] = [];
   readonly closed: Promise<number>;
-  private readonly waiters = new Set<() => void>();
   private closeCode: number | null = null;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       this.messages.push(JSON.parse((data as Buffer).toString('utf8')) as Json);
-      for (const w of [...this.waiters]) w();
     });
     this.closed = new Promise((resolve) =>
       ws.on('close', (code) => {
         this.closeCode = code;
         resolve(code);
-        for (const w of [...this.waiters]) w();
       }),
     );
   }
@@ -88,32 +85,21 @@ export class WsProbe {
     this.ws.send(JSON.stringify(msg));
   }
 
-  /** Waits for the first message (from index `from`) matching `pred`. */
-  next(pred: (m: Json) => boolean, what: string, from = 0, timeoutMs = 10_000): Promise<Json> {
-    const find = (): Json | undefined => this.messages.slice(from).find(pred);
-    const found = find();
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        const m = find();
-        if (m !== undefined) {
-          finish();
-          resolve(m);
-        } else if (this.closeCode !== null) {
-          finish();
-          reject(new Error(`socket closed (${this.closeCode}) while waiting for ${what}`));
+  /** Waits for the first message (from index `from`) matching `pred`; fails if the socket closes first. */
+  async next(pred: (m: Json) => boolean, what: string, from = 0, timeoutMs = DEFAULT_WAIT_MS): Promise<Json> {
+    let found: Json | undefined;
+    await waitFor(
+      () => {
+        found = this.messages.slice(from).find(pred);
+        if (found === undefined && this.closeCode !== null) {
+          throw new Error(`socket closed (${this.closeCode}) while waiting for ${what}`);
         }
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-      };
-      this.waiters.add(done);
-    });
+        return found !== undefined;
+      },
+      what,
+      { timeoutMs, on: [[this.ws, 'message', 'close']], pollMs: false },
+    );
+    return found!;
   }
 
   /** Sends a request with `ref` and waits for the message answering it. */

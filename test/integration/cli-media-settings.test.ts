@@ -95,12 +95,10 @@ describe('parley send / record follow the server’s media settings', () => {
     writeFileSync(tone, wav16([sine(1000, 2, 48000, 0.5)], 48000));
     const out = join(dir, 'rec-40ms.wav');
     const recording = cli(['record', out, '--seconds', '4', '--name', 'rec']);
-    let joined = false;
-    await waitFor(() => {
-      void fetch(`${t.info.url}/api/v1/channels`)
-        .then((r) => r.json() as Promise<{ items: { name: string; members: number }[] }>)
-        .then((b) => (joined = (b.items.find((c) => c.name === 'Lobby')?.members ?? 0) >= 1));
-      return joined;
+    await waitFor(async () => {
+      const r = await fetch(`${t.info.url}/api/v1/channels`);
+      const b = (await r.json()) as { items: { name: string; members: number }[] };
+      return (b.items.find((c) => c.name === 'Lobby')?.members ?? 0) >= 1;
     }, 'the recorder to join');
     const audio0 = t.server.plane.stats.audioIn;
     const sent = await cli(['send', tone, '--name', 'tone']);

@@ -17,7 +17,7 @@ describe('WebSocket control session', () => {
     ws.send(JSON.stringify({ type: 'hello', v: 1, name: 'raw', ref: 'h' }));
     ws.send(JSON.stringify({ type: 'join', channel: 'Games', ref: 'j' }));
     ws.send(JSON.stringify({ type: 'leave', ref: 'l' }));
-    await waitFor(() => messages.length >= 3, 'three answers');
+    await waitFor(() => messages.length >= 3, 'three answers', { on: [[ws, 'message']] });
     expect(messages.map((m) => [m.type, m.ref])).toEqual([
       ['welcome', 'h'],
       ['joined', 'j'],
@@ -41,7 +41,7 @@ describe('WebSocket control session', () => {
     ws.send(JSON.stringify({ type: 'join', channel: 'Nowhere', ref: 'j' }));
     ws.send(JSON.stringify({ type: 'leave', ref: 'l' }));
     ws.send(JSON.stringify({ type: 'join', channel: 'Lobby', ref: 'j2' }));
-    await waitFor(() => messages.length >= 9, 'nine answers');
+    await waitFor(() => messages.length >= 9, 'nine answers', { on: [[ws, 'message']] });
     const summary = messages.map((m) => [m.type, m.code ?? null, m.ref ?? null]);
     expect(summary).toEqual([
       ['error', 'PARLEY_ERR_BAD_MESSAGE', null],

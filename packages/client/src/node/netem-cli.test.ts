@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../test/helpers/wait.js';
 import { parseNetemArgs, runNetem } from './netem-cli.js';
 
 const text = (s: PassThrough): string => String(s.read() ?? '');
@@ -61,25 +62,19 @@ describe('parley netem', () => {
       for (let k = i; k < i + 20; k++) client.send(Buffer.alloc(20, k), port, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 5));
     }
-    // Done when the count has stopped moving for 200 ms (bounded by 10 s).
-    await new Promise<void>((resolve, reject) => {
-      const t0 = Date.now();
-      let last = -1;
-      let since = Date.now();
-      const t = setInterval(() => {
+    // Done when the count has stopped moving for 200 ms: nothing says "the last one" (loss is random).
+    let last = -1;
+    let since = performance.now();
+    await waitFor(
+      () => {
         if (got !== last) {
           last = got;
-          since = Date.now();
-        } else if (got > 0 && Date.now() - since > 200) {
-          clearInterval(t);
-          resolve();
+          since = performance.now();
         }
-        if (Date.now() - t0 > 10_000) {
-          clearInterval(t);
-          reject(new Error(`only ${got} arrived`));
-        }
-      }, 20);
-    });
+        return got > 0 && performance.now() - since > 200;
+      },
+      () => `the count to settle (${got} arrived)`,
+    );
     stop();
     expect(await done).toBe(0);
     const report = text(out);

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor, type WakeSource } from '../../../../test/helpers/wait.js';
 import { NetemProxy } from './netem-proxy.js';
 
 interface Arrival {
@@ -46,22 +47,6 @@ async function sendPaced(
   }
 }
 
-/** Re-checks `cond` every 20 ms until it holds; fails after an honest 10 s. */
-function waitUntil(cond: () => boolean, what: () => string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const started = Date.now();
-    const t = setInterval(() => {
-      if (cond()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() - started > 10_000) {
-        clearInterval(t);
-        reject(new Error(what()));
-      }
-    }, 20);
-  });
-}
-
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
   for (const o of open.splice(0)) await o.close();
@@ -81,19 +66,12 @@ describe('NetemProxy (UDP impairment proxy)', () => {
     const N = 3000;
     await sendPaced(client, proxy.address.port, N, 30, 5);
     // Wait for the delay line to drain: every packet that was kept has been sent.
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const t = setInterval(() => {
-        const expected = proxy.up.received - proxy.up.dropped + proxy.up.duplicated;
-        if (proxy.up.received === N && server.arrivals.length >= expected) {
-          clearInterval(t);
-          resolve();
-        } else if (Date.now() - started > 10_000) {
-          clearInterval(t);
-          reject(new Error(`only ${server.arrivals.length} arrivals of ${expected}`));
-        }
-      }, 20);
-    });
+    const expected = (): number => proxy.up.received - proxy.up.dropped + proxy.up.duplicated;
+    await waitFor(
+      () => proxy.up.received === N && server.arrivals.length >= expected(),
+      () => `the delay line to drain (${server.arrivals.length} arrivals of ${expected()})`,
+      { on: [[server.socket, 'message']] },
+    );
 
     const seqs = new Set(server.arrivals.map((a) => a.seq));
     const lossRate = 1 - seqs.size / N;
@@ -130,9 +108,10 @@ describe('NetemProxy (UDP impairment proxy)', () => {
     open.push({ close: () => new Promise<void>((r) => client.close(() => r())) });
     const N = 3000;
     await sendPaced(client, proxy.address.port, N, 20, 5);
-    await waitUntil(
+    await waitFor(
       () => server.arrivals.length === N,
-      () => `${server.arrivals.length} of ${N} arrived`,
+      () => `every packet to arrive (${server.arrivals.length} of ${N})`,
+      { on: [[server.socket, 'message']] },
     );
     let overtaken = 0;
     let highest = -1;
@@ -166,18 +145,11 @@ describe('NetemProxy (UDP impairment proxy)', () => {
     );
     const N = 1000;
     for (const c of clients) await sendPaced(c, proxy.address.port, N, 20, 5);
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now();
-      const t = setInterval(() => {
-        if (proxy.down.received === 2 * N && back.length === proxy.down.sent) {
-          clearInterval(t);
-          resolve();
-        } else if (Date.now() - started > 10_000) {
-          clearInterval(t);
-          reject(new Error(`down: ${proxy.down.received} received, ${back.length} back`));
-        }
-      }, 20);
-    });
+    await waitFor(
+      () => proxy.down.received === 2 * N && back.length === proxy.down.sent,
+      () => `the way back (${proxy.down.received} received, ${back.length} back)`,
+      { on: clients.map((c): WakeSource => [c, 'message']) },
+    );
     expect(server.arrivals).toHaveLength(2 * N); // nothing lost on the way up
     expect(server.sources.size).toBe(2); // one upstream port per client
     expect(Math.abs(back.length / (2 * N) - 0.5)).toBeLessThan(4.5 * Math.sqrt(0.25 / (2 * N)));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeEachDatabase } from '../../../../test/helpers/postgres.js';
+import { waitFor } from '../../../../test/helpers/wait.js';
 import { openDatabase, type Db, type DatabaseOptions } from './database.js';
 import { NameTakenError, UserStore } from './users.js';
 import { ChannelStore } from './channels.js';
@@ -529,9 +530,10 @@ describeEachDatabase('stores', (target) => {
         await sql`select pg_terminate_backend(pid) from pg_stat_activity
           where datname = current_database() and pid <> pg_backend_pid()`.execute(other.db);
         // Wait for those backends to be gone, then for their goodbye to reach the pool.
-        for (let i = 0; i < 200 && (await others.execute(other.db)).rows.length > 0; i++) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await waitFor(
+          async () => (await others.execute(other.db)).rows.length === 0,
+          'the terminated backends to be gone',
+        );
         await other.db.destroy();
         await new Promise((r) => setTimeout(r, 100));
       }
