@@ -43,7 +43,13 @@ function play(
     const now = tick * 20;
     while (k < arrivals.length && arrivals[k]!.at <= now) {
       const a = arrivals[k++]!;
-      rx.push(a.ssrc, 1000 + a.seq, a.seq * 960, a.pkt, a.at);
+      rx.push({
+        ssrc: a.ssrc,
+        extSeq: 1000 + a.seq,
+        timestamp: a.seq * 960,
+        payload: a.pkt,
+        arrivalMs: a.at,
+      });
     }
     out.set(rx.pull(now), tick * 960);
   }
@@ -102,7 +108,8 @@ describe('Receiver', () => {
     const rx = new Receiver(opus, { maxStreams: 2 });
     expect(rx.pull(0).every((s) => s === 0)).toBe(true);
     const pkt = encode(440, 1)[0]!;
-    for (let ssrc = 1; ssrc <= 5; ssrc++) rx.push(ssrc, 0, 0, pkt, 0);
+    for (let ssrc = 1; ssrc <= 5; ssrc++)
+      rx.push({ ssrc, extSeq: 0, timestamp: 0, payload: pkt, arrivalMs: 0 });
     expect(rx.stats()).toMatchObject({ streams: 2, ignoredStreams: 3 });
     expect(rmsDbfs(rx.pull(1000))).toBeGreaterThan(-200);
   });
@@ -197,7 +204,7 @@ function run(
     const now = tick * 20;
     while (k < sorted.length && sorted[k]!.at <= now) {
       const a = sorted[k++]!;
-      rx.push(a.ssrc, a.seq, a.seq * 960, a.pkt, a.at);
+      rx.push({ ssrc: a.ssrc, extSeq: a.seq, timestamp: a.seq * 960, payload: a.pkt, arrivalMs: a.at });
     }
     onTick?.(now);
     out.set(rx.pull(now), tick * 960);

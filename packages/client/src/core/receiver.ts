@@ -29,6 +29,15 @@ export interface ReceiverOptions {
   tracer?: FrameTracer;
 }
 
+/** A decrypted audio packet: whose, which, when (its 48 kHz timestamp and arrival on the caller's ms clock). */
+export interface ReceivedAudio {
+  ssrc: number;
+  extSeq: number;
+  timestamp: number;
+  payload: Uint8Array;
+  arrivalMs: number;
+}
+
 export interface ReceiverStats extends JitterBufferStats {
   streams: number;
   ignoredStreams: number;
@@ -72,7 +81,9 @@ export class Receiver {
     this.volumes = new BoundedMap(opts.maxVolumes ?? 1024);
   }
 
-  push(ssrc: number, extSeq: number, timestamp: number, payload: Uint8Array, arrivalMs: number): void {
+  /** One decrypted audio packet as it arrives (`VoiceClient.onAudio` hands exactly this). */
+  push(p: ReceivedAudio): void {
+    const { ssrc, extSeq, timestamp, payload, arrivalMs } = p;
     this.opts.tracer?.mark('arrived', ssrc, extSeq);
     let s = this.streams.get(ssrc);
     if (s === undefined) {

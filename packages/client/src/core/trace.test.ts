@@ -320,7 +320,9 @@ describe('tracing in the sender and the receiver', () => {
     const enc = new OpusEncoder(opus);
     const frames = Array.from({ length: 5 }, () => enc.encode(new Int16Array(960)));
     enc.destroy();
-    frames.forEach((f, i) => rx.push(77, 100 + i, i * 960, f, i * 20));
+    frames.forEach((f, i) =>
+      rx.push({ ssrc: 77, extSeq: 100 + i, timestamp: i * 960, payload: f, arrivalMs: i * 20 }),
+    );
     const played: number[] = [];
     for (let tick = 0; tick < 5; tick++) {
       rx.pull(40 + tick * 20);
@@ -349,7 +351,9 @@ describe('tracing in the sender and the receiver', () => {
     const frames = Array.from({ length: 10 }, (_, i) => enc.encode(tone.subarray(i * 960, i * 960 + 960)));
     enc.destroy();
     const play = (rx: Receiver): Int16Array => {
-      frames.forEach((f, i) => rx.push(5, 200 + i, i * 960, f, i * 20));
+      frames.forEach((f, i) =>
+        rx.push({ ssrc: 5, extSeq: 200 + i, timestamp: i * 960, payload: f, arrivalMs: i * 20 }),
+      );
       const out = new Int16Array(10 * 960);
       for (let tick = 0; tick < 10; tick++) {
         out.set(rx.pull(60 + tick * 20), tick * 960);

@@ -243,7 +243,7 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
     const tracer = values.trace === undefined ? undefined : new TraceRecorder();
     const frameSamples = frameSamplesOf(client);
     const receiver = new Receiver(opus, { frameSamples, ...(tracer ? { tracer } : {}) });
-    client.onAudio((p) => receiver.push(p.ssrc, p.extSeq, p.timestamp, p.payload, p.arrivalMs));
+    client.onAudio((p) => receiver.push(p));
     const pcm = await recordMix(receiver, seconds, { frameSamples });
     await writeFile(file, encodeWav(pcm, 48000));
     const s = receiver.stats();

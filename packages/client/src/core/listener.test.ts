@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Member, ServerMessage } from '@parley/protocol';
+import { loadOpusNode } from '../audio/opus-node.js';
+import { OpusEncoder, type OpusModule } from '../audio/opus.js';
+import { dominantFrequency, rmsDbfs, toneInt16 } from '../audio/analysis.js';
+import { Listener, type AudioSource } from './listener.js';
+import type { AudioPacketIn } from './media-path.js';
+
+let opus: OpusModule;
+beforeAll(async () => {
+  opus = await loadOpusNode();
+});
+
+/** A client as the Listener sees it: audio and events pushed by the test. */
+class FakeClient implements AudioSource {
+  readonly members = new Map<number, Member>();
+  readonly audio = new Set<(p: AudioPacketIn) => void>();
+  readonly events = new Set<(m: ServerMessage) => void>();
+  onAudio(fn: (p: AudioPacketIn) => void): () => void {
+    this.audio.add(fn);
+    return () => this.audio.delete(fn);
+  }
+  onEvent(fn: (m: ServerMessage) => void): () => void {
+    this.events.add(fn);
+    return () => this.events.delete(fn);
+  }
+  emit(m: ServerMessage): void {
+    for (const fn of this.events) fn(m);
+  }
+}
+
+/** Timers under the test's control: `advance(ms)` runs what is due, in order. */
+class ManualClock {
+  t = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private next = 1;
+  readonly deps = {
+    now: (): number => this.t,
+    setTimeout: (fn: () => void, ms: number): unknown => {
+      const id = this.next++;
+      this.timers.set(id, { at: this.t + ms, fn });
+      return id;
+    },
+    clearTimeout: (h: unknown): void => void this.timers.delete(h as number),
+  };
+  get pending(): number {
+    return this.timers.size;
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      let first: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.timers) if (e[1].at <= end && (!first || e[1].at < first[1].at)) first = e;
+      if (!first) break;
+      this.timers.delete(first[0]);
+      this.t = first[1].at;
+      first[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+const member = (ssrc: number, name: string, userId: number | null): Member => ({
+  ssrc,
+  userId,
+  name,
+  role: userId === null ? 'guest' : 'user',
+  muted: false,
+  deafened: false,
+  serverMuted: false,
+  serverDeafened: false,
+  prioritySpeaker: false,
+  speaking: false,
+});
+
+function frames(freq: number, n: number): Uint8Array[] {
+  const enc = new OpusEncoder(opus);
+  const pcm = toneInt16(freq, (n * 960) / 48000, 48000, -12);
+  const out = Array.from({ length: n }, (_, f) => enc.encode(pcm.subarray(f * 960, f * 960 + 960)));
+  enc.destroy();
+  return out;
+}
+
+/** Two speakers (440 Hz and 1 kHz), one packet each per 20 ms of the manual clock, into a Listener. */
+function run(setup: (l: Listener, c: FakeClient) => void, seconds = 2) {
+  const client = new FakeClient();
+  client.members.set(11, member(11, 'ana', 5));
+  client.members.set(22, member(22, 'bob', null));
+  const clock = new ManualClock();
+  const out: number[] = [];
+  const listener = new Listener(client, {
+    opus,
+    output: (frame) => out.push(...frame),
+    clock: clock.deps,
+  });
+  setup(listener, client);
+  const n = seconds * 50;
+  const a = frames(440, n);
+  const b = frames(1000, n);
+  listener.start();
+  for (let i = 0; i < n; i++) {
+    for (const [ssrc, pkts] of [
+      [11, a],
+      [22, b],
+    ] as const)
+      for (const fn of client.audio)
+        fn({ ssrc, extSeq: i, timestamp: i * 960, flags: 0, payload: pkts[i]!, arrivalMs: clock.t });
+    clock.advance(20);
+  }
+  return { listener, client, clock, pcm: Int16Array.from(out) };
+}
+
+describe('Listener (client + receiver + clock + output)', () => {
+  it('writes one mixed frame per tick: both speakers are heard', () => {
+    const { listener, pcm } = run(() => undefined);
+    expect(pcm.length).toBe(listener.position);
+    expect(pcm.length).toBeGreaterThanOrEqual(99 * 960);
+    const steady = pcm.subarray(48000 * 0.5, 48000 * 1.5);
+    expect(rmsDbfs(steady)).toBeGreaterThan(-20);
+    listener.close();
+  });
+
+  it("a user's volume follows the user, not the ssrc: local mute of bob leaves only ana's 440 Hz", () => {
+    const { listener, pcm } = run((l) => l.setUserVolume({ userId: null, name: 'bob' }, 0));
+    const steady = pcm.subarray(48000 * 0.5, 48000 * 1.5);
+    expect(Math.abs(dominantFrequency(steady, 48000) - 440)).toBeLessThan(5);
+    expect(listener.volumes.get('guest:bob')).toBe(0);
+    listener.close();
+  });
+
+  it('applies a remembered volume to a user who comes back with a new ssrc', () => {
+    const { listener, pcm } = run((l, c) => {
+      l.setUserVolume({ userId: 5, name: 'ana' }, 0);
+      // ana leaves and comes back as ssrc 33, then speaks from it
+      c.members.delete(11);
+      c.emit({ type: 'member_left', channelId: 1, ssrc: 11 });
+      const back = member(33, 'ana', 5);
+      c.members.set(33, back);
+      c.emit({ type: 'member_joined', channelId: 1, member: back });
+    });
+    expect(listener.receiver.volumeOf(33)).toBe(0);
+    // ssrc 11 (no member any more) still plays at its old gain (0): only bob's 1 kHz
+    const steady = pcm.subarray(48000 * 0.5, 48000 * 1.5);
+    expect(Math.abs(dominantFrequency(steady, 48000) - 1000)).toBeLessThan(10);
+    listener.close();
+  });
+
+  it('close() leaves no timer and no listener on the client, and is idempotent', () => {
+    const { listener, client, clock } = run(() => undefined, 1);
+    expect(clock.pending).toBe(1);
+    listener.close();
+    listener.close();
+    expect(clock.pending).toBe(0);
+    expect(client.audio.size).toBe(0);
+    expect(client.events.size).toBe(0);
+    listener.start(); // no effect once closed
+    expect(clock.pending).toBe(0);
+  });
+});

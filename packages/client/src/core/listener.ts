@@ -1,0 +1,126 @@
+/**
+ * The listening half of a participant, wired: a client's decrypted audio
+ * into a Receiver (jitter buffers, Opus, mixer), a drift-free frame clock
+ * that pulls one mixed frame per tick, and an output that takes it (a WAV
+ * file, a speaker, a bot's ears). Per-user volumes follow the channel's
+ * members. What `parley record`, a bot and the web app all need, in one
+ * object with one `close()`.
+ */
+import type { Member, ServerMessage } from '@parley/protocol';
+import { SAMPLE_RATE } from '@parley/protocol';
+import type { OpusModule } from '../audio/opus.js';
+import { FrameClock, type ClockDeps } from './clock.js';
+import type { AudioPacketIn } from './media-path.js';
+import { Receiver, type ReceiverOptions, type ReceiverStats } from './receiver.js';
+import { UserVolumes, userKey } from './user-volumes.js';
+
+/** What a Listener needs of a VoiceClient (tests give a fake). */
+export interface AudioSource {
+  onAudio(fn: (p: AudioPacketIn) => void): () => void;
+  onEvent(fn: (m: ServerMessage) => void): () => void;
+  /** The channel's other members by ssrc. */
+  readonly members: ReadonlyMap<number, Member>;
+}
+
+/**
+ * Where mixed frames go: one call per tick with a frame of `frameSamples`
+ * 48 kHz mono samples (reused: copy what must outlive the call) and its
+ * position, in samples since `start()`.
+ */
+export type AudioOutput = (frame: Int16Array, pos: number) => void;
+
+export interface ListenerOptions {
+  opus: OpusModule;
+  output: AudioOutput;
+  /** Samples per frame: the channel's `joined.media.frameMs` × 48 (default 960, 20 ms). */
+  frameSamples?: number;
+  /** Jitter buffer, stream limits, tracing. */
+  receiver?: Omit<ReceiverOptions, 'frameSamples'>;
+  /** Volumes by user (shared with a UI, kept across channels); a new store by default. */
+  volumes?: UserVolumes;
+  /** Timers and monotonic clock (tests inject fakes). */
+  clock?: Partial<ClockDeps>;
+}
+
+export class Listener {
+  readonly receiver: Receiver;
+  readonly volumes: UserVolumes;
+  private readonly clock: FrameClock;
+  private readonly now: () => number;
+  private readonly frameSamples: number;
+  private readonly unsubscribe: (() => void)[];
+  private pos = 0;
+  private closed = false;
+
+  constructor(
+    private readonly source: AudioSource,
+    private readonly opts: ListenerOptions,
+  ) {
+    this.frameSamples = opts.frameSamples ?? 960;
+    this.receiver = new Receiver(opts.opus, { ...opts.receiver, frameSamples: this.frameSamples });
+    this.volumes = opts.volumes ?? new UserVolumes();
+    this.now = opts.clock?.now ?? (() => performance.now());
+    this.clock = new FrameClock({
+      periodMs: (this.frameSamples / SAMPLE_RATE) * 1000,
+      onTick: () => this.tick(),
+      ...opts.clock,
+    });
+    this.unsubscribe = [
+      source.onAudio((p) => this.receiver.push(p)),
+      source.onEvent((m) => {
+        if (m.type === 'member_joined' || m.type === 'member_state') this.applyVolume(m.member);
+        else if (m.type === 'joined') this.applyVolumes();
+      }),
+    ];
+    this.applyVolumes();
+  }
+
+  /** Samples written to the output so far. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Starts pulling one frame per tick into the output. Idempotent. */
+  start(): void {
+    if (!this.closed) this.clock.start();
+  }
+
+  /** Stops the clock (audio still goes into the jitter buffers). Idempotent. */
+  stop(): void {
+    this.clock.stop();
+  }
+
+  /** A user's volume (linear gain ≥ 0; 0 = local mute), kept when they go silent, leave or come back. */
+  setUserVolume(member: Pick<Member, 'userId' | 'name'>, gain: number): void {
+    this.volumes.set(userKey(member), gain);
+    this.applyVolumes();
+  }
+
+  stats(): ReceiverStats {
+    return this.receiver.stats();
+  }
+
+  /** Stops the clock, detaches from the client and frees every decoder. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clock.stop();
+    for (const off of this.unsubscribe) off();
+    this.receiver.close();
+  }
+
+  private tick(): void {
+    const frame = this.receiver.pull(this.now());
+    this.opts.output(frame, this.pos);
+    this.receiver.played(this.pos);
+    this.pos += frame.length;
+  }
+
+  private applyVolume(m: Member): void {
+    this.receiver.setVolume(m.ssrc, this.volumes.gainOf(m));
+  }
+
+  private applyVolumes(): void {
+    this.volumes.applyTo(this.receiver, this.source.members.values());
+  }
+}
