@@ -5,7 +5,7 @@ export { JitterBuffer } from './jitter-buffer.js';
 export type { JitterBufferOptions, JitterBufferStats, PushResult, PopResult } from './jitter-buffer.js';
 export { Mixer, dbToGain, limitSample } from './mixer.js';
 export type { MixSource } from './mixer.js';
-export { parseWav, encodeWav } from './wav.js';
+export { parseWav, encodeWav, wavHeader, MAX_WAV_SAMPLES, MAX_WAV_DATA_BYTES } from './wav.js';
 export type { WavAudio } from './wav.js';
 export { resampleTo48k, floatToInt16, int16ToFloat } from './resample.js';
 export { dominantFrequency, rmsDbfs, longestGapMs, toneInt16 } from './analysis.js';

@@ -96,16 +96,33 @@ export function parseWav(bytes: Uint8Array): Result<WavAudio> {
   };
 }
 
-/** Encodes mono 16-bit PCM as a WAV file. */
-export function encodeWav(samples: Int16Array, sampleRate: number): Uint8Array {
-  const dataBytes = samples.length * 2;
-  const out = new Uint8Array(44 + dataBytes);
+/**
+ * Largest data chunk a WAV file holds: the RIFF size field (32 bits) counts
+ * the data plus the 36 bytes of header after it.
+ */
+export const MAX_WAV_DATA_BYTES = 0xffffffff - 36;
+/** Most 16-bit mono samples a WAV file holds (2,147,483,629: 12 h 25 min at 48 kHz). */
+export const MAX_WAV_SAMPLES = Math.floor(MAX_WAV_DATA_BYTES / 2);
+/** Size of the header `wavHeader` writes. */
+export const WAV_HEADER_BYTES = 44;
+
+/**
+ * The 44-byte header of a mono 16-bit PCM WAV file whose data chunk is
+ * `dataBytes` long; `dataBytes` = 0xffffffff writes the "length unknown"
+ * marker (RIFF and data sizes 0xffffffff) that a file being streamed
+ * carries until its sizes are known.
+ */
+export function wavHeader(dataBytes: number, sampleRate: number): Uint8Array {
+  const unknown = dataBytes === 0xffffffff;
+  if (!unknown && (!Number.isInteger(dataBytes) || dataBytes < 0 || dataBytes > MAX_WAV_DATA_BYTES))
+    throw new RangeError(`a WAV data chunk holds at most ${MAX_WAV_DATA_BYTES} bytes, got ${dataBytes}`);
+  const out = new Uint8Array(WAV_HEADER_BYTES);
   const v = new DataView(out.buffer);
   const put = (o: number, s: string): void => {
     for (let i = 0; i < 4; i++) out[o + i] = s.charCodeAt(i);
   };
   put(0, 'RIFF');
-  v.setUint32(4, 36 + dataBytes, true);
+  v.setUint32(4, unknown ? 0xffffffff : 36 + dataBytes, true);
   put(8, 'WAVE');
   put(12, 'fmt ');
   v.setUint32(16, 16, true);
@@ -117,6 +134,20 @@ export function encodeWav(samples: Int16Array, sampleRate: number): Uint8Array {
   v.setUint16(34, 16, true);
   put(36, 'data');
   v.setUint32(40, dataBytes, true);
-  for (let i = 0; i < samples.length; i++) v.setInt16(44 + i * 2, samples[i]!, true);
+  return out;
+}
+
+/** Writes 16-bit samples little-endian into `out` at byte `offset`. */
+export function putInt16LE(samples: Int16Array, out: Uint8Array, offset: number): void {
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < samples.length; i++) v.setInt16(offset + i * 2, samples[i]!, true);
+}
+
+/** Encodes mono 16-bit PCM as a WAV file (in memory; node/wav-writer.ts streams one to disk). */
+export function encodeWav(samples: Int16Array, sampleRate: number): Uint8Array {
+  const dataBytes = samples.length * 2;
+  const out = new Uint8Array(WAV_HEADER_BYTES + dataBytes);
+  out.set(wavHeader(dataBytes, sampleRate));
+  putInt16LE(samples, out, WAV_HEADER_BYTES);
   return out;
 }

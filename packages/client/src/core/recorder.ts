@@ -1,3 +1,4 @@
+import { SAMPLE_RATE } from '@parley/protocol';
 import { FrameClock, type ClockDeps } from './clock.js';
 
 /** Anything that yields one mixed 20 ms frame per call (the Receiver). */
@@ -8,36 +9,69 @@ export interface FramePuller {
 }
 
 /**
- * Records exactly `seconds` of the mix, one frame per 20 ms tick on a
- * drift-free clock; silence where nobody speaks.
+ * Receives each recorded frame as soon as it is mixed, with the position of
+ * its first sample. The frame is a view of the puller's buffer: copy what
+ * must outlive the call.
+ */
+export type FrameSink = (frame: Int16Array, pos: number) => void;
+
+export interface RecordOptions {
+  frameSamples?: number;
+  clock?: Partial<ClockDeps>;
+  now?: () => number;
+}
+
+/**
+ * Records exactly `seconds` of the mix, one frame per tick on a drift-free
+ * clock (silence where nobody speaks), handing each frame to `sink` before
+ * the next is pulled (the last one cut to length): the recorder itself
+ * holds no audio. Resolves with the number of samples delivered; rejects,
+ * and stops, if the sink throws.
  */
 export function recordMix(
   puller: FramePuller,
   seconds: number,
-  opts: { frameSamples?: number; clock?: Partial<ClockDeps>; now?: () => number } = {},
-): Promise<Int16Array> {
+  sink: FrameSink,
+  opts: RecordOptions = {},
+): Promise<number> {
   const frameSamples = opts.frameSamples ?? 960;
-  const total = Math.round(seconds * 48000);
-  const out = new Int16Array(total);
+  const total = Math.round(seconds * SAMPLE_RATE);
   const now = opts.now ?? (() => performance.now());
   let written = 0;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const clock = new FrameClock({
-      periodMs: (frameSamples / 48000) * 1000,
+      periodMs: (frameSamples / SAMPLE_RATE) * 1000,
       onTick: () => {
-        const frame = puller.pull(now());
-        const take = Math.min(frame.length, total - written);
-        out.set(frame.subarray(0, take), written);
-        puller.played?.(written);
-        written += take;
+        try {
+          const frame = puller.pull(now());
+          const take = Math.min(frame.length, total - written);
+          sink(take === frame.length ? frame : frame.subarray(0, take), written);
+          puller.played?.(written);
+          written += take;
+        } catch (err) {
+          clock.stop();
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
         if (written >= total) {
           clock.stop();
-          resolve(out);
+          resolve(written);
         }
       },
       ...opts.clock,
     });
-    if (total === 0) resolve(out);
+    if (total === 0) resolve(0);
     else clock.start();
   });
+}
+
+/** `recordMix` into one array (tests and short recordings: it holds the whole recording). */
+export async function recordMixToArray(
+  puller: FramePuller,
+  seconds: number,
+  opts: RecordOptions = {},
+): Promise<Int16Array> {
+  const out = new Int16Array(Math.round(seconds * SAMPLE_RATE));
+  await recordMix(puller, seconds, (frame, pos) => out.set(frame, pos), opts);
+  return out;
 }

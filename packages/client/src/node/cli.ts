@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, SAMPLE_RATE } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { parseWav, encodeWav } from '../audio/wav.js';
+import { parseWav, MAX_WAV_SAMPLES } from '../audio/wav.js';
 import { resampleTo48k, floatToInt16 } from '../audio/resample.js';
 import { OpusEncoder } from '../audio/opus.js';
 import { loadOpusNode } from '../audio/opus-node.js';
@@ -15,6 +15,7 @@ import { ParleyClientError, ClientErrorCode } from '../core/control.js';
 import { VoiceClient } from '../core/voice-client.js';
 import { openUdpTransport } from './udp-transport.js';
 import { nodeWebSocketFactory } from './websocket.js';
+import { WavFileWriter } from './wav-writer.js';
 import { runNetem } from './netem-cli.js';
 import { runLoadtestCli } from './loadtest/cli.js';
 
@@ -33,7 +34,8 @@ const USAGE = `Usage:
   --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
   --jitter MS      delay each packet sent by a random 0..MS milliseconds
   --seed N         seed of --loss/--jitter, to repeat the same impairment pattern
-  --seconds N      length of the recording (48 kHz mono 16-bit WAV, silence where nobody speaks)
+  --seconds N      length of the recording (48 kHz mono 16-bit WAV, silence where nobody speaks), written
+                   to disk as it records; at most 44739.24 s (12 h 25 min), the most a WAV file holds
   --transport T    media over udp (default; falls back to the WebSocket) or ws
   --trace FILE     (send, record) write a per-frame timing trace, JSON lines (docs/benchmarks.md,
                    "Mouth-to-ear latency"); at most 100,000 events
@@ -231,11 +233,34 @@ async function writeTrace(
   err.write(`parley: trace of ${tracer.size} events to ${file}${over}\n`);
 }
 
+/** Most seconds `parley record` writes: what a WAV file's 32-bit sizes hold at 48 kHz, 16-bit mono. */
+const MAX_RECORD_SECONDS = MAX_WAV_SAMPLES / SAMPLE_RATE;
+
+function recordSeconds(raw: string | undefined): number {
+  if (raw === undefined) throw new UsageError('--seconds is required');
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`--seconds must be a number ≥ 0, got "${raw}"`);
+  if (Math.round(n * SAMPLE_RATE) > MAX_WAV_SAMPLES)
+    throw new UsageError(
+      `--seconds ${raw} is too long: a WAV file holds at most ${MAX_RECORD_SECONDS.toFixed(2)} s (12 h 25 min) of 48 kHz 16-bit mono`,
+    );
+  return n;
+}
+
+async function openWav(file: string): Promise<WavFileWriter> {
+  try {
+    return await WavFileWriter.open(file, SAMPLE_RATE);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new Error(`cannot write ${file}${code ? ` (${code})` : ''}`, { cause: err });
+  }
+}
+
 async function record(file: string | undefined, values: Values, err: NodeJS.WritableStream): Promise<number> {
   if (file === undefined) throw new UsageError('record needs an output file');
   const ref = channelRef(values.channel);
-  const seconds = numberOption('seconds', values.seconds, 0, 24 * 3600);
-  if (seconds === undefined) throw new UsageError('--seconds is required');
+  const seconds = recordSeconds(values.seconds);
   const opus = await loadOpusNode();
   const client = await connect(values, 'parley-record');
   try {
@@ -244,8 +269,14 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
     const frameSamples = frameSamplesOf(client);
     const receiver = new Receiver(opus, { frameSamples, ...(tracer ? { tracer } : {}) });
     client.onAudio((p) => receiver.push(p));
-    const pcm = await recordMix(receiver, seconds, { frameSamples });
-    await writeFile(file, encodeWav(pcm, 48000));
+    const wav = await openWav(file);
+    try {
+      await recordMix(receiver, seconds, (frame) => wav.write(frame), { frameSamples });
+    } catch (e) {
+      await wav.close().catch(() => undefined);
+      throw e;
+    }
+    await wav.close();
     const s = receiver.stats();
     err.write(
       `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`,

@@ -6,3 +6,4 @@ export { NetemProxy, type NetemProxyOptions, type DirectionStats } from './netem
 export { NetworkModel, type NetworkModelOptions, type Fate } from '../core/network-model.js';
 export * from './loadtest/index.js';
 export { nodeWebSocket, nodeWebSocketFactory, NODE_WS_MAX_PAYLOAD } from './websocket.js';
+export { WavFileWriter, type WavFileWriterOptions } from './wav-writer.js';
