@@ -111,14 +111,21 @@ export class ControlConnection {
    * connection.
    */
   lastSeq = 0;
+  /** Resolves once the socket itself has closed (after `close()`, when the closing handshake is done). */
+  readonly socketClosed: Promise<void>;
+  private markSocketClosed: () => void = () => undefined;
 
   private constructor(
     private readonly ws: WebSocketLike,
     private readonly requestTimeoutMs: number,
     private readonly refPrefix: string,
   ) {
+    this.socketClosed = new Promise((resolve) => (this.markSocketClosed = resolve));
     ws.onmessage = (ev) => this.onMessage(ev.data);
-    ws.onclose = (ev) => this.onClose(ev.code, ev.reason);
+    ws.onclose = (ev) => {
+      this.markSocketClosed();
+      this.onClose(ev.code, ev.reason);
+    };
     ws.onerror = (ev) => this.onError(ev);
   }
 

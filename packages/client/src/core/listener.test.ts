@@ -64,7 +64,7 @@ const member = (ssrc: number, name: string, userId: number | null): Member => ({
   ssrc,
   userId,
   name,
-  role: userId === null ? 'guest' : 'user',
+  role: userId === null ? 'guest' : 'member',
   muted: false,
   deafened: false,
   serverMuted: false,

@@ -109,6 +109,11 @@ export class MediaCore {
     return this.streams.size;
   }
 
+  /** The extended sequence number the next audio packet will carry. */
+  get nextAudioSeq(): number {
+    return this.audioOut.peek();
+  }
+
   /** A new session key (a `joined` of a new session): the replies' replay window starts afresh. */
   setKey(aead: Aead, ssrc: number): void {
     this.aead = aead;

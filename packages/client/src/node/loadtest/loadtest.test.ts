@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Direction, OutboundStream, PacketType, parsePacket, sealPacket } from '@parley/protocol';
+import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { parseLoadtestArgs } from './cli.js';
 import { parseSnmpUdp } from './host.js';
 import { LoadTestOptionError, resolveOptions } from './options.js';
 import { histogramDelta, type HistogramSnapshot } from './server-metrics.js';
 import { LogHistogram, percentiles, RecvStream } from './stats.js';
+import { MediaCore } from '../../core/media-core.js';
 
 /** A server-style cumulative snapshot from per-bucket counts (bounds 2^(i/4) µs). */
 function snapshot(counts: number[]): HistogramSnapshot {
@@ -85,24 +86,29 @@ describe('RecvStream', () => {
     };
   });
 
+  /** The participant's path: the SDK's MediaCore opens, the RecvStream counts (one core per stream). */
+  const cores = new WeakMap<RecvStream, MediaCore>();
   function feed(
     st: RecvStream,
     order: number[],
     arrival: (k: number) => number,
     sent: (i: number) => number,
   ): void {
+    let core = cores.get(st);
+    if (core === undefined) {
+      core = new MediaCore();
+      core.setKey(aead, 1);
+      cores.set(st, core);
+    }
     order.forEach((i, k) => {
       const p = packets[i];
       if (p === undefined) return;
-      const parsed = parsePacket(p.bytes);
-      if (!parsed.ok) throw new Error(parsed.reason);
-      const highest = st.inbound.highest;
-      const opened = st.inbound.open(aead, Direction.ServerToClient, parsed.value);
-      if (!opened.ok) {
-        if (opened.reason === 'replayed') st.duplicates++;
+      const r = core.receive(p.bytes);
+      if (r.kind !== 'audio') {
+        if (r.reason === 'replayed') st.duplicates++;
         return;
       }
-      st.accept(opened.value.extSeq, parsed.value.header.timestamp, arrival(k), sent(i), highest);
+      st.accept(r.extSeq, r.header.timestamp, arrival(k), sent(i), r.late);
     });
   }
 

@@ -4,7 +4,7 @@
  * sets, and per-stream receive state — one sender as heard by one listener:
  * unique / duplicate / late packets and RFC 3550 interarrival jitter.
  */
-import { InboundStream, LatencyHistogram, ts32Diff } from '@parley/protocol';
+import { LatencyHistogram, ts32Diff } from '@parley/protocol';
 
 /** Buckets per doubling: the upper bound of a bucket is ≤ 2.2 % above its lower bound. */
 const PER_DOUBLING = 32;
@@ -48,7 +48,6 @@ export type StreamVerdict = 'ok' | 'duplicate' | 'too_old' | 'auth_failed';
  *   real listener must: it also holds the sender's pacing error.
  */
 export class RecvStream {
-  readonly inbound = new InboundStream();
   /** Unique packets that authenticated. */
   received = 0;
   duplicates = 0;
@@ -67,18 +66,12 @@ export class RecvStream {
 
   /**
    * Records an opened packet: its extended sequence, RTP timestamp, arrival
-   * time and send time (ms, NaN when unknown), and the stream's highest
-   * sequence before it.
+   * time and send time (ms, NaN when unknown), and whether it came after a
+   * packet with a higher sequence number (reordered).
    */
-  accept(
-    extSeq: number,
-    timestamp: number,
-    arrivalMs: number,
-    sentMs: number,
-    wasHighest: number | undefined,
-  ): void {
+  accept(extSeq: number, timestamp: number, arrivalMs: number, sentMs: number, late: boolean): void {
     this.received++;
-    if (wasHighest !== undefined && extSeq < wasHighest) this.late++;
+    if (late) this.late++;
     if (this.firstSeq < 0 || extSeq < this.firstSeq) this.firstSeq = extSeq;
     if (extSeq > this.lastSeq) this.lastSeq = extSeq;
     if (this.prevTimestamp >= 0) {
