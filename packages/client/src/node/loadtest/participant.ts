@@ -18,7 +18,12 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { AudioFlag, PacketType, type Cipher, type ClientMessage, type JoinedMessage } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { ClientErrorCode, ControlConnection, ParleyClientError } from '../../core/control.js';
+import {
+  ClientErrorCode,
+  ControlConnection,
+  ParleyClientError,
+  type WebSocketLike,
+} from '../../core/control.js';
 import { HelloHandshake } from '../../core/hello.js';
 import { MediaCore, type ReceivedPacket } from '../../core/media-core.js';
 import { nodeWebSocket } from '../websocket.js';
@@ -119,7 +124,7 @@ export class Participant {
   /** Opens the WebSocket and says hello as a guest. */
   async connect(): Promise<void> {
     const conn = await ControlConnection.open(
-      (url) => nodeWebSocket(url, { perMessageDeflate: false }) as never,
+      (url) => nodeWebSocket(url, { perMessageDeflate: false }) as unknown as WebSocketLike,
       this.cfg.wsUrl,
       { requestTimeoutMs: this.cfg.requestTimeoutMs },
     );
