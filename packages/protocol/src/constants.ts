@@ -18,7 +18,18 @@ export const MAX_CONTROL_MESSAGE_BYTES = 16384;
  * bounds what clients send. 4 MiB ≈ 30,000 channels.
  */
 export const MAX_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** The media clock: Opus runs at 48 kHz, and RTP timestamps count these samples. */
 export const SAMPLE_RATE = 48000;
+/** Samples per millisecond at SAMPLE_RATE: 48. */
+export const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+/** The default frame length (ms); a server may choose 10, 20, 40 or 60 (`media.frameMs`). */
+export const FRAME_MS = 20;
+/** Samples in one frame of `ms` milliseconds at SAMPLE_RATE (default FRAME_MS): 960 for 20 ms. */
+export function frameSamples(ms: number = FRAME_MS): number {
+  return ms * SAMPLES_PER_MS;
+}
+/** Samples in a frame of the default length: 960. */
+export const FRAME_SAMPLES = FRAME_MS * SAMPLES_PER_MS;
 
 export const PacketType = { Audio: 1, Hello: 2, HelloAck: 3, Ping: 4, Pong: 5 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];

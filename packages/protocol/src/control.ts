@@ -5,7 +5,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { MAX_CONTROL_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from './constants.js';
+import { MAX_CONTROL_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, SAMPLE_RATE } from './constants.js';
 import { ErrorCode } from './errors.js';
 import type { Result } from './result.js';
 
@@ -55,7 +55,7 @@ export const MediaParamsSchema = Type.Object(
     key: Type.String({ minLength: 44, maxLength: 44, description: '32-byte AES-256-GCM key, base64' }),
     udpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     codec: Type.Literal('opus'),
-    sampleRate: Type.Literal(48000),
+    sampleRate: Type.Literal(SAMPLE_RATE),
     frameMs: Type.Union([Type.Literal(10), Type.Literal(20), Type.Literal(40), Type.Literal(60)]),
     /** The Opus bitrate senders should encode at, bits/s (the runtime setting `defaultBitrate`). */
     bitrate: Type.Integer({ minimum: 6000, maximum: 510000 }),

@@ -6,6 +6,8 @@
  * The server's forwarding time uses 4 buckets per doubling (±19 %); the
  * load generator 32 (±2 %). Pure: shared by server and client.
  */
+import { nearestRank } from './stats.js';
+
 const DOUBLINGS = 27;
 
 export interface HistogramSnapshot {
@@ -49,7 +51,7 @@ export class LatencyHistogram {
   /** The upper bound of the bucket holding quantile `q` (0..1): never below the true value. */
   quantile(q: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.count));
+    const rank = nearestRank(q, this.count);
     let seen = 0;
     for (let i = 0; i < this.buckets; i++) {
       seen += this.counts[i] ?? 0;

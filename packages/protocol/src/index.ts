@@ -15,5 +15,7 @@ export { allocPacket } from './pool.js';
 export * from './errors.js';
 export * from './control.js';
 export * from './histogram.js';
+export * from './stats.js';
+export * from './jitter.js';
 export type * from './metrics.js';
 export * from './aead-wasm.js';

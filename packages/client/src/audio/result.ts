@@ -1,2 +1,2 @@
-/** A value, or a one-line human reason. */
-export type Result<T, R = string> = { ok: true; value: T } | { ok: false; reason: R };
+/** The project's one Result type lives in @parley/protocol; re-exported here for the audio modules. */
+export type { Result } from '@parley/protocol';
