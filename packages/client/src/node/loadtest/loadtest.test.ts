@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
+import { Direction, FRAME_SAMPLES, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { parseLoadtestArgs } from './cli.js';
 import { parseSnmpUdp } from './host.js';
 import { LoadTestOptionError, resolveOptions } from './options.js';
 import { histogramDelta, type HistogramSnapshot } from './server-metrics.js';
-import { LogHistogram, percentiles, RecvStream } from './stats.js';
+import { LogHistogram, RecvStream } from './stats.js';
 import { MediaCore } from '../../core/media-core.js';
 
 /** A server-style cumulative snapshot from per-bucket counts (bounds 2^(i/4) µs). */
@@ -50,7 +50,7 @@ describe('histogramDelta (server forwarding time over the window)', () => {
   });
 });
 
-describe('LogHistogram and percentiles', () => {
+describe('LogHistogram', () => {
   it('bounds each quantile from above within one bucket (≈ 2 %)', () => {
     const h = new LogHistogram();
     for (let us = 1; us <= 10_000; us++) h.record(us);
@@ -60,11 +60,6 @@ describe('LogHistogram and percentiles', () => {
       expect(v).toBeLessThanOrEqual(q * 10_000 * 1.025);
     }
     expect(h.quantile(1)).toBe(10_000);
-  });
-
-  it('nearest-rank percentiles of a small set', () => {
-    expect(percentiles([5, 1, 4, 2, 3])).toEqual({ p50: 3, p95: 5, p99: 5, max: 5 });
-    expect(percentiles([])).toEqual({ p50: 0, p95: 0, p99: 0, max: 0 });
   });
 });
 
@@ -79,7 +74,13 @@ describe('RecvStream', () => {
       bytes: sealPacket(
         aead,
         Direction.ServerToClient,
-        { type: PacketType.Audio, flags: 0, seq: seq16, timestamp: (0xfffffc00 + i * 960) >>> 0, ssrc: 7 },
+        {
+          type: PacketType.Audio,
+          flags: 0,
+          seq: seq16,
+          timestamp: (0xfffffc00 + i * FRAME_SAMPLES) >>> 0,
+          ssrc: 7,
+        },
         extSeq,
         new Uint8Array(40).fill(i),
       ),

@@ -16,7 +16,14 @@
  * - RTT: media PING (8-byte client clock in µs) → PONG (echo + server clock).
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { AudioFlag, PacketType, type Cipher, type ClientMessage, type JoinedMessage } from '@parley/protocol';
+import {
+  AudioFlag,
+  FRAME_SAMPLES,
+  PacketType,
+  type Cipher,
+  type ClientMessage,
+  type JoinedMessage,
+} from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
 import {
   ClientErrorCode,
@@ -156,7 +163,7 @@ export class Participant {
     const extSeq = this.core.nextAudioSeq;
     const packet = this.core.sealAudio(
       opus,
-      (this.tsBase + frame * 960) % U32,
+      (this.tsBase + frame * FRAME_SAMPLES) % U32,
       this.framesSent === 0 ? AudioFlag.TalkStart : 0,
     );
     if (packet === null) return;

@@ -12,6 +12,7 @@
 import { lookup } from 'node:dns/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import { FRAME_MS, FRAME_SAMPLES, percentiles, SAMPLE_RATE, type Percentiles } from '@parley/protocol';
 import { toneInt16 } from '../../audio/analysis.js';
 import { OpusEncoder } from '../../audio/opus.js';
 import { loadOpusNode } from '../../audio/opus-node.js';
@@ -34,7 +35,6 @@ import {
   login,
   type ServerMetrics,
 } from './server-metrics.js';
-import { percentiles } from './stats.js';
 import { readUdpCounters, udpDelta } from './host.js';
 
 export interface LoadProgress {
@@ -60,9 +60,8 @@ export interface LoadTestHooks {
   signal?: AbortSignal;
 }
 
-/** Sub-slots of a 20 ms frame: speakers are spread over them so they do not all send at the same instant. */
+/** Sub-slots of a 20 ms frame (FRAME_MS): speakers are spread over them so they do not all send at the same instant. */
 const SLOTS = 4;
-const FRAME_MS = 20;
 const TICK_MS = FRAME_MS / SLOTS;
 /** Every participant sends one media PING per second, spread over the ticks. */
 const PING_TICKS = 1000 / TICK_MS;
@@ -81,9 +80,11 @@ const JOIN_PHASE_PER_CLIENT_MS = 20;
 async function preEncodedFrames(): Promise<Uint8Array[]> {
   const enc = new OpusEncoder(await loadOpusNode(), { complexity: 5 });
   try {
-    const pcm = toneInt16(440, (TONE_FRAMES * FRAME_MS) / 1000, 48000, -12);
+    const pcm = toneInt16(440, (TONE_FRAMES * FRAME_MS) / 1000, SAMPLE_RATE, -12);
     const frames: Uint8Array[] = [];
-    for (let k = 0; k < TONE_FRAMES; k++) frames.push(enc.encode(pcm.subarray(k * 960, (k + 1) * 960)));
+    for (let k = 0; k < TONE_FRAMES; k++) {
+      frames.push(enc.encode(pcm.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES)));
+    }
     return frames;
   } finally {
     enc.destroy();
@@ -103,7 +104,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function pct(p: { p50: number; p95: number; p99: number; max: number }): PercentilesMs {
+function pct(p: Percentiles): PercentilesMs {
   return { p50: p.p50, p95: p.p95, p99: p.p99, max: p.max };
 }
 

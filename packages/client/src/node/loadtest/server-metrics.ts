@@ -6,7 +6,7 @@
  * endpoint reports covers the server's whole life, not this run).
  */
 
-import type { HistogramSnapshot, ServerMetrics } from '@parley/protocol';
+import { cumulativeQuantile, type HistogramSnapshot, type ServerMetrics } from '@parley/protocol';
 
 export type { HistogramSnapshot, ServerMetrics };
 
@@ -105,12 +105,7 @@ export function histogramDelta(before: HistogramSnapshot, after: HistogramSnapsh
     if (b.count > prev) buckets.push({ leUs: b.leUs, count: b.count - prev });
     prev = Math.max(prev, b.count);
   }
-  const quantile = (q: number): number => {
-    if (count <= 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * count));
-    for (const b of cum) if (b.count >= rank) return b.leUs;
-    return cum.at(-1)?.leUs ?? 0;
-  };
+  const quantile = (q: number): number => cumulativeQuantile(cum, count, q);
   return {
     count,
     meanUs: count > 0 ? (after.sumUs - before.sumUs) / count : 0,
