@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS } from '@parley/protocol';
 import { loadOpusNode } from '../audio/opus-node.js';
 import { OpusEncoder, type OpusModule } from '../audio/opus.js';
 import { rmsDbfs, toneInt16 } from '../audio/analysis.js';
@@ -167,7 +168,7 @@ describe('clicks', () => {
     expect(found).toHaveLength(6);
     // Half of the peak is reached 1/12 of a 1 kHz period in: 4 samples at 48 kHz.
     found.forEach((f, i) => expect(f - train.onsets[i]!).toBe(4));
-    expect(findOnsets(new Int16Array(48_000))).toEqual([]);
+    expect(findOnsets(new Int16Array(SAMPLE_RATE))).toEqual([]);
   });
 
   it('measures a codec delay: a 100-sample delay line reads as 100 samples (+ the detector bias, as live)', () => {
@@ -188,7 +189,7 @@ describe('clicks', () => {
     const encoder = { encode: (pcm: Int16Array) => new Uint8Array(pcm.slice().buffer) };
     // Compared with the true onsets, like the live measurement: the detector's
     // 4-sample bias is in both, so it cancels out of audio − (chain + codec).
-    expect(codecDelayMs(encoder, decoder, train)).toBeCloseTo(104 / 48, 9);
+    expect(codecDelayMs(encoder, decoder, train)).toBeCloseTo(104 / SAMPLES_PER_MS, 9);
   });
 
   it('measures mouth-to-ear from the audio and agrees with the frame chain + framing + codec delay', () => {
@@ -198,11 +199,11 @@ describe('clicks', () => {
     const events: TraceEvent[] = [];
     for (let n = 0; n < 100; n++) {
       const capture = 5000 + 20 * n + (n % 3) * 0.3; // timers run a little late
-      events.push({ ev: 'capture', ssrc: 9, seq: n, t: capture, pos: n * 960 });
+      events.push({ ev: 'capture', ssrc: 9, seq: n, t: capture, pos: n * FRAME_SAMPLES });
       // The recording started 13 frames and 0.4 ms earlier: frame n is output frame n + 13.
-      events.push({ ev: 'played', ssrc: 9, seq: n, t: capture + chain, pos: (n + 13) * 960 });
+      events.push({ ev: 'played', ssrc: 9, seq: n, t: capture + chain, pos: (n + 13) * FRAME_SAMPLES });
     }
-    const recordedOnsets = sourceOnsets.map((s) => s + 13 * 960 + codecSamples);
+    const recordedOnsets = sourceOnsets.map((s) => s + 13 * FRAME_SAMPLES + codecSamples);
     const clicks = clickLatencies({ sourceOnsets, recordedOnsets, frames: matchFrames(events) });
     expect(clicks).toHaveLength(3);
     for (const c of clicks) {
@@ -210,7 +211,7 @@ describe('clicks', () => {
       expect(c.audioMs).toBeCloseTo(chain + 20 + 6.5, 9);
     }
     // A frame that waited one frame longer somewhere the trace does not see: a 20 ms step.
-    const late = recordedOnsets.map((r) => r + 960);
+    const late = recordedOnsets.map((r) => r + FRAME_SAMPLES);
     const shifted = clickLatencies({ sourceOnsets, recordedOnsets: late, frames: matchFrames(events) });
     const rep = latencyReport({
       figures: stageFigures(matchFrames(events)),
@@ -225,8 +226,8 @@ describe('clicks', () => {
     const d = [0.5, 0.1, 1.0, 61, 0.2, 0.05];
     const events: TraceEvent[] = [];
     for (let n = 0; n < 50; n++) {
-      const f = frameEvents(3, n, 1000 + 20 * n, d, n * 960);
-      f[6]!.pos = n * 960; // played at the same place in the output
+      const f = frameEvents(3, n, 1000 + 20 * n, d, n * FRAME_SAMPLES);
+      f[6]!.pos = n * FRAME_SAMPLES; // played at the same place in the output
       events.push(...f);
     }
     const frames = matchFrames(events);
@@ -287,7 +288,7 @@ describe('tracing in the sender and the receiver', () => {
     const sender = new StreamSender(
       client,
       { encode: (pcm) => new Uint8Array(pcm.length / 96) },
-      new BufferSource(new Int16Array(960 * 4), 960),
+      new BufferSource(new Int16Array(FRAME_SAMPLES * 4), FRAME_SAMPLES),
       {
         tracer,
         clock: { now: () => now, setTimeout: (fn) => timers.push(fn), clearTimeout: () => undefined },
@@ -318,16 +319,16 @@ describe('tracing in the sender and the receiver', () => {
     const tracer = new TraceRecorder();
     const rx = new Receiver(opus, { tracer, jitter: { initialDelayMs: 20 } });
     const enc = new OpusEncoder(opus);
-    const frames = Array.from({ length: 5 }, () => enc.encode(new Int16Array(960)));
+    const frames = Array.from({ length: 5 }, () => enc.encode(new Int16Array(FRAME_SAMPLES)));
     enc.destroy();
     frames.forEach((f, i) =>
-      rx.push({ ssrc: 77, extSeq: 100 + i, timestamp: i * 960, payload: f, arrivalMs: i * 20 }),
+      rx.push({ ssrc: 77, extSeq: 100 + i, timestamp: i * FRAME_SAMPLES, payload: f, arrivalMs: i * 20 }),
     );
     const played: number[] = [];
     for (let tick = 0; tick < 5; tick++) {
       rx.pull(40 + tick * 20);
-      rx.played(tick * 960);
-      played.push(tick * 960);
+      rx.played(tick * FRAME_SAMPLES);
+      played.push(tick * FRAME_SAMPLES);
     }
     rx.close();
     const fig = stageFigures(matchFrames(tracer.events()));
@@ -347,17 +348,19 @@ describe('tracing in the sender and the receiver', () => {
 
   it('a tracer changes nothing in the audio: the same packets give the same output with and without one', () => {
     const enc = new OpusEncoder(opus);
-    const tone = toneInt16(1000, 0.2, 48000, -12);
-    const frames = Array.from({ length: 10 }, (_, i) => enc.encode(tone.subarray(i * 960, i * 960 + 960)));
+    const tone = toneInt16(1000, 0.2, SAMPLE_RATE, -12);
+    const frames = Array.from({ length: 10 }, (_, i) =>
+      enc.encode(tone.subarray(i * FRAME_SAMPLES, i * FRAME_SAMPLES + FRAME_SAMPLES)),
+    );
     enc.destroy();
     const play = (rx: Receiver): Int16Array => {
       frames.forEach((f, i) =>
-        rx.push({ ssrc: 5, extSeq: 200 + i, timestamp: i * 960, payload: f, arrivalMs: i * 20 }),
+        rx.push({ ssrc: 5, extSeq: 200 + i, timestamp: i * FRAME_SAMPLES, payload: f, arrivalMs: i * 20 }),
       );
-      const out = new Int16Array(10 * 960);
+      const out = new Int16Array(10 * FRAME_SAMPLES);
       for (let tick = 0; tick < 10; tick++) {
-        out.set(rx.pull(60 + tick * 20), tick * 960);
-        rx.played(tick * 960);
+        out.set(rx.pull(60 + tick * 20), tick * FRAME_SAMPLES);
+        rx.played(tick * FRAME_SAMPLES);
       }
       rx.close();
       return out;

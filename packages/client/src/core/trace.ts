@@ -17,6 +17,10 @@
  * The click-train helpers measure the same delay from the audio itself: a
  * click's onset in the source against its onset in the recording.
  */
+import { FRAME_SAMPLES, quantile, SAMPLE_RATE } from '@parley/protocol';
+
+/** Nearest-rank quantile of sorted values (q in 0..1), NaN when empty: the protocol package's one definition. */
+export { quantile };
 
 export const TRACE_EVENTS = ['capture', 'encoded', 'sent', 'arrived', 'popped', 'decoded', 'played'] as const;
 export type TraceEventName = (typeof TRACE_EVENTS)[number];
@@ -238,13 +242,6 @@ export interface Summary {
   max: number;
 }
 
-/** Nearest-rank quantile of sorted values (q in 0..1); NaN when empty. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1]!;
-}
-
 export function summarize(values: readonly number[]): Summary {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.length === 0 ? NaN : s.reduce((a, b) => a + b, 0) / s.length;
@@ -318,7 +315,7 @@ export interface ClickTrainOptions {
  * over 1 ms. Returns the samples and the exact onset of each click.
  */
 export function clickTrain(opts: ClickTrainOptions = {}): { samples: Int16Array; onsets: number[] } {
-  const rate = opts.sampleRate ?? 48000;
+  const rate = opts.sampleRate ?? SAMPLE_RATE;
   const total = Math.round((opts.seconds ?? 10) * rate);
   const interval = ((opts.intervalMs ?? 500) * rate) / 1000;
   const burst = Math.round(((opts.burstMs ?? 10) * rate) / 1000);
@@ -356,7 +353,7 @@ export interface OnsetOptions {
  * that a codec's pre-echo or level change does not move the onset.
  */
 export function findOnsets(samples: Int16Array, opts: OnsetOptions = {}): number[] {
-  const rate = opts.sampleRate ?? 48000;
+  const rate = opts.sampleRate ?? SAMPLE_RATE;
   const floor = (opts.threshold ?? 0.1) * 32768;
   const relative = opts.relative ?? 0.5;
   const refractory = Math.round(((opts.refractoryMs ?? 150) * rate) / 1000);
@@ -398,8 +395,8 @@ export function codecDelayMs(
   train: { samples: Int16Array; onsets: number[] },
   opts: { frameSamples?: number; sampleRate?: number } = {},
 ): number {
-  const n = opts.frameSamples ?? 960;
-  const rate = opts.sampleRate ?? 48000;
+  const n = opts.frameSamples ?? FRAME_SAMPLES;
+  const rate = opts.sampleRate ?? SAMPLE_RATE;
   const out = new Int16Array(train.samples.length);
   for (let p = 0; p + n <= train.samples.length; p += n)
     out.set(decoder.decode(encoder.encode(train.samples.subarray(p, p + n))).subarray(0, n), p);
@@ -443,8 +440,8 @@ export function clickLatencies(args: {
   sampleRate?: number;
   maxMs?: number;
 }): ClickLatency[] {
-  const n = args.frameSamples ?? 960;
-  const msPerSample = 1000 / (args.sampleRate ?? 48000);
+  const n = args.frameSamples ?? FRAME_SAMPLES;
+  const msPerSample = 1000 / (args.sampleRate ?? SAMPLE_RATE);
   const maxMs = args.maxMs ?? 400;
   const captured = new Map<number, FrameTimeline>();
   const played = new Map<number, number>();
