@@ -145,6 +145,20 @@ describe('Listener (client + receiver + clock + output)', () => {
     listener.close();
   });
 
+  it('record(seconds, sink) delivers exactly that many samples of the mix, then stops its clock', async () => {
+    const client = new FakeClient();
+    const clock = new ManualClock();
+    const listener = new Listener(client, { opus, clock: clock.deps });
+    expect(() => listener.start()).toThrow(RangeError); // no output to start into
+    let samples = 0;
+    const done = listener.record(0.25, (frame) => (samples += frame.length));
+    clock.advance(1000);
+    expect(await done).toBe(12_000);
+    expect(samples).toBe(12_000);
+    expect(clock.pending).toBe(0);
+    listener.close();
+  });
+
   it('close() leaves no timer and no listener on the client, and is idempotent', () => {
     const { listener, client, clock } = run(() => undefined, 1);
     expect(clock.pending).toBe(1);

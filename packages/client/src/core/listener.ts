@@ -10,6 +10,7 @@ import type { Member, ServerMessage } from '@parley/protocol';
 import { SAMPLE_RATE } from '@parley/protocol';
 import type { OpusModule } from '../audio/opus.js';
 import { FrameClock, type ClockDeps } from './clock.js';
+import { recordMix, type FrameSink } from './recorder.js';
 import type { AudioPacketIn } from './media-path.js';
 import { Receiver, type ReceiverOptions, type ReceiverStats } from './receiver.js';
 import { UserVolumes, userKey } from './user-volumes.js';
@@ -31,7 +32,8 @@ export type AudioOutput = (frame: Int16Array, pos: number) => void;
 
 export interface ListenerOptions {
   opus: OpusModule;
-  output: AudioOutput;
+  /** Where `start()` sends the mix (not needed for `record`). */
+  output?: AudioOutput;
   /** Samples per frame: the channel's `joined.media.frameMs` × 48 (default 960, 20 ms). */
   frameSamples?: number;
   /** Jitter buffer, stream limits, tracing. */
@@ -82,7 +84,22 @@ export class Listener {
 
   /** Starts pulling one frame per tick into the output. Idempotent. */
   start(): void {
+    if (this.opts.output === undefined) throw new RangeError('Listener.start needs an output');
     if (!this.closed) this.clock.start();
+  }
+
+  /**
+   * Records exactly `seconds` of the mix into `sink`, one frame per tick on
+   * its own drift-free clock (silence where nobody speaks); resolves with
+   * the samples delivered. For `parley record` and bots that listen for a
+   * while; `start()` is the open-ended form.
+   */
+  record(seconds: number, sink: FrameSink): Promise<number> {
+    return recordMix(this.receiver, seconds, sink, {
+      frameSamples: this.frameSamples,
+      now: this.now,
+      ...(this.opts.clock === undefined ? {} : { clock: this.opts.clock }),
+    });
   }
 
   /** Stops the clock (audio still goes into the jitter buffers). Idempotent. */
@@ -111,7 +128,7 @@ export class Listener {
 
   private tick(): void {
     const frame = this.receiver.pull(this.now());
-    this.opts.output(frame, this.pos);
+    this.opts.output?.(frame, this.pos);
     this.receiver.played(this.pos);
     this.pos += frame.length;
   }

@@ -6,10 +6,9 @@ import { parseWav, MAX_WAV_SAMPLES } from '../audio/wav.js';
 import { resampleTo48k, floatToInt16 } from '../audio/resample.js';
 import { OpusEncoder } from '../audio/opus.js';
 import { loadOpusNode } from '../audio/opus-node.js';
-import { Receiver } from '../core/receiver.js';
 import { Impairment } from '../core/impair.js';
 import { StreamSender, BufferSource } from '../core/sender.js';
-import { recordMix } from '../core/recorder.js';
+import { Listener } from '../core/listener.js';
 import { TraceRecorder } from '../core/trace.js';
 import { ParleyClientError, ClientErrorCode } from '../core/control.js';
 import { VoiceClient } from '../core/voice-client.js';
@@ -267,17 +266,18 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
     await joinOrExplain(client, ref);
     const tracer = values.trace === undefined ? undefined : new TraceRecorder();
     const frameSamples = frameSamplesOf(client);
-    const receiver = new Receiver(opus, { frameSamples, ...(tracer ? { tracer } : {}) });
-    client.onAudio((p) => receiver.push(p));
+    const listener = new Listener(client, { opus, frameSamples, receiver: tracer ? { tracer } : {} });
     const wav = await openWav(file);
     try {
-      await recordMix(receiver, seconds, (frame) => wav.write(frame), { frameSamples });
+      await listener.record(seconds, (frame) => wav.write(frame));
     } catch (e) {
       await wav.close().catch(() => undefined);
       throw e;
+    } finally {
+      listener.close();
     }
     await wav.close();
-    const s = receiver.stats();
+    const s = listener.stats();
     err.write(
       `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`,
     );
