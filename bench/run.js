@@ -16,10 +16,14 @@ import {
   writeHeader,
 } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
-import { JitterBuffer, Mixer, OpusEncoder, OpusDecoder, toneInt16 } from '@parley/client';
+import { JitterBuffer, Mixer, OpusEncoder, OpusDecoder, resampleTo48k, toneInt16 } from '@parley/client';
 import { loadOpusNode } from '@parley/client/node';
 
 const RUN_MS = Number(process.env.BENCH_MS ?? 500);
+// `node bench/run.js --only resample` runs only the cases whose name contains "resample".
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const selected = (name) => ONLY === undefined || name.includes(ONLY);
 
 function measure(fn) {
   // warm-up
@@ -46,6 +50,7 @@ const fmt = (x) =>
 
 const results = [];
 function bench(name, fn, rust) {
+  if (!selected(name)) return;
   const rate = measure(fn);
   results.push({ name, rate, rust });
   const cmp = rust ? `  (Rust claim ${fmt(rust)}: ${(rate / rust).toFixed(2)}×)` : '';
@@ -184,6 +189,23 @@ bench('mix 10 sources, one 20 ms frame', () => {
   for (let i = 0; i < 10; i++) mixer.mix(srcs);
   return 10;
 });
+
+// Resampling a WAV file to 48 kHz (parley send loads the whole file before the
+// first packet): milliseconds of CPU per second of mono audio.
+for (const rate of [44100, 16000]) {
+  const name = `resample ${rate / 1000} kHz → 48 kHz (resampleTo48k)`;
+  if (!selected(name)) continue;
+  const second = Float32Array.from(
+    { length: rate },
+    (_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate),
+  );
+  const perSecond = measure(() => {
+    sink += resampleTo48k(second, rate)[1000];
+    return 1;
+  });
+  results.push({ name, rate: perSecond });
+  console.log(`${name.padEnd(52)} ${(1000 / perSecond).toFixed(2).padStart(9)} ms per second of audio`);
+}
 
 console.log(`\n(sink ${sink % 1000})`);
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));
