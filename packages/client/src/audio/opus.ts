@@ -6,6 +6,7 @@
  * (`opus_decode(…, decode_fec = 1)`). Works in Node and browsers; the Node
  * loader is opus-node.ts.
  */
+import { FRAME_SAMPLES, frameSamples, SAMPLE_RATE } from '@parley/protocol';
 
 interface OpusExports {
   memory: WebAssembly.Memory;
@@ -37,10 +38,9 @@ const CTL = {
   applicationVoip: 2048,
 } as const;
 
-/** Largest frame libopus decodes: 120 ms at 48 kHz. */
-const MAX_FRAME = 5760;
+/** Largest frame libopus decodes: 120 ms at 48 kHz (5760 samples). */
+const MAX_FRAME = frameSamples(120);
 const MAX_PACKET = 4000;
-const SAMPLE_RATE = 48000;
 
 /** Instantiates libopus from its wasm bytes. */
 export async function instantiateOpus(wasm: Uint8Array | WebAssembly.Module): Promise<OpusModule> {
@@ -155,7 +155,7 @@ export interface OpusDecoderStats {
 export class OpusDecoder {
   readonly stats: OpusDecoderStats = { decoded: 0, concealed: 0, recoveredByFec: 0, corrupt: 0 };
   private readonly n: Native;
-  private lastFrame = 960;
+  private lastFrame = FRAME_SAMPLES;
 
   constructor(module: OpusModule) {
     const m = module.exports;

@@ -1,4 +1,4 @@
-import { AudioFlag, extendSeq16 } from '@parley/protocol';
+import { AudioFlag, extendSeq16, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { FrameClock, type ClockDeps } from './clock.js';
 import type { Impairment } from './impair.js';
 import type { FrameTracer } from './trace.js';
@@ -54,11 +54,11 @@ export class StreamSender {
     private readonly source: FrameSource,
     private readonly opts: StreamSenderOptions = {},
   ) {
-    this.frameSamples = opts.frameSamples ?? 960;
+    this.frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
     this.timestamp = opts.initialTimestamp ?? Math.floor(Math.random() * 0x100000000);
     this.done = new Promise((resolve) => (this.finish = resolve));
     this.clock = new FrameClock({
-      periodMs: (this.frameSamples / 48000) * 1000,
+      periodMs: this.frameSamples / SAMPLES_PER_MS,
       onTick: () => this.tick(),
       ...opts.clock,
     });
@@ -132,7 +132,7 @@ export class BufferSource implements FrameSource {
   private pos = 0;
   constructor(
     private readonly samples: Int16Array,
-    private readonly frameSamples = 960,
+    private readonly frameSamples = FRAME_SAMPLES,
     private readonly loop = false,
   ) {}
 

@@ -1,4 +1,10 @@
-import { type Cipher, ErrorCode, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import {
+  type Cipher,
+  ErrorCode,
+  SAMPLE_RATE,
+  type ClientMessage,
+  type ServerMessage,
+} from '@parley/protocol';
 import type { ParleyConfig } from '../config.js';
 import type { ChannelRow } from '../db/channels.js';
 import type { MediaSession, WsSink } from '../media/session.js';
@@ -322,7 +328,7 @@ export class ControlSession implements HubPeer {
         key: Buffer.from(media.key).toString('base64'),
         udpPort: this.deps.udpPort(),
         codec: 'opus',
-        sampleRate: 48000,
+        sampleRate: SAMPLE_RATE,
         frameMs: services.ctx.settings.get().frameMs,
         bitrate: services.ctx.settings.get().defaultBitrate,
         maxPacketSize: config.media.maxPacketSize,
