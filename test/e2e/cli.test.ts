@@ -1,3 +1,4 @@
+import { SAMPLE_RATE } from '@parley/protocol';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ describe('parley send → server → parley record (real processes, real Opus, r
   const dir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
   // 44.1 kHz stereo on purpose: the CLI resamples and down-mixes.
   const tone = join(dir, 'tone-1k.wav');
-  const sourceRms = rmsDbfs(sine(1000, 1, 48000, AMPLITUDE));
+  const sourceRms = rmsDbfs(sine(1000, 1, SAMPLE_RATE, AMPLITUDE));
 
   beforeAll(async () => {
     const left = sine(1000, TONE_SECONDS, 44100, AMPLITUDE);
@@ -82,13 +83,13 @@ describe('parley send → server → parley record (real processes, real Opus, r
     expect(rec.stderr).toMatch(/recorded 6 s/);
     expect(rec.code).toBe(0);
     const { sampleRate, samples } = readMono16(readFileSync(out));
-    expect(sampleRate).toBe(48000);
-    expect(samples.length).toBe(RECORD_SECONDS * 48000);
+    expect(sampleRate).toBe(SAMPLE_RATE);
+    expect(samples.length).toBe(RECORD_SECONDS * SAMPLE_RATE);
     return int16ToFloat(samples);
   }
 
   function checkTone(x: Float32Array): void {
-    const rate = 48000;
+    const rate = SAMPLE_RATE;
     const { start, end } = toneSpan(x, rate);
     expect(start).toBeGreaterThan(0); // silence before the sender joined
     const durationS = (end - start) / rate;

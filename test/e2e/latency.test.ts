@@ -1,3 +1,4 @@
+import { SAMPLE_RATE } from '@parley/protocol';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ describe('mouth-to-ear trace: parley send --trace → server → parley record -
   const wav = join(dir, 'clicks.wav');
 
   beforeAll(async () => {
-    writeFileSync(wav, encodeWav(train.samples, 48000));
+    writeFileSync(wav, encodeWav(train.samples, SAMPLE_RATE));
     server = await spawnServer(['--data-dir', join(dir, 'data')]);
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@
  * events, SDK clients whose sockets a test can cut, and `useWsServer()`, the
  * fixture that starts a server and closes everything a test opened.
  */
+import { FRAME_SAMPLES } from '@parley/protocol';
 import WebSocket from 'ws';
 import { createNodeAead } from '@parley/protocol/node';
 import type { ServerMessage } from '@parley/protocol';
@@ -210,7 +211,7 @@ export function frame(i: number): Uint8Array {
 
 /** Sends `n` frames from an SDK client, numbered from `start`. */
 export function speak(client: VoiceClient, n: number, start = 0): void {
-  for (let i = start; i < start + n; i++) client.sendPacket(client.sealAudio(frame(i), i * 960));
+  for (let i = start; i < start + n; i++) client.sendPacket(client.sealAudio(frame(i), i * FRAME_SAMPLES));
 }
 
 /** Collects the audio an SDK client receives. */

@@ -1,3 +1,4 @@
+import { SAMPLE_RATE } from '@parley/protocol';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { waitFor } from '../helpers/wait.js';
 
 /** One second of seeded white noise at about −16 dBFS RMS: hard to compress, so Opus spends its whole bitrate. */
 function noise(seconds: number): Float32Array {
-  const out = new Float32Array(48000 * seconds);
+  const out = new Float32Array(SAMPLE_RATE * seconds);
   let x = 2463534242;
   for (let i = 0; i < out.length; i++) {
     x ^= x << 13;
@@ -28,7 +29,7 @@ describe('parley send / record follow the server’s media settings', () => {
   let t: TestServer;
   const dir = mkdtempSync(join(tmpdir(), 'parley-media-settings-'));
   const file = join(dir, 'noise.wav');
-  writeFileSync(file, wav16([noise(1)], 48000));
+  writeFileSync(file, wav16([noise(1)], SAMPLE_RATE));
   beforeEach(async () => {
     t = await startServer();
   });
@@ -92,7 +93,7 @@ describe('parley send / record follow the server’s media settings', () => {
   it('frames at the server’s frameMs: 40 ms frames go out at 25 packets/s, and the recording is whole', async () => {
     await patchConfig({ frameMs: 40 });
     const tone = join(dir, 'tone.wav');
-    writeFileSync(tone, wav16([sine(1000, 2, 48000, 0.5)], 48000));
+    writeFileSync(tone, wav16([sine(1000, 2, SAMPLE_RATE, 0.5)], SAMPLE_RATE));
     const out = join(dir, 'rec-40ms.wav');
     const recording = cli(['record', out, '--seconds', '4', '--name', 'rec']);
     await waitFor(async () => {
@@ -115,11 +116,11 @@ describe('parley send / record follow the server’s media settings', () => {
     for (let i = 0; i + w <= x.length; i += w) if (rmsDbfs(x.subarray(i, i + w)) > -40) loud.push(i);
     const start = loud[0]!;
     const end = loud.at(-1)! + w;
-    expect((end - start) / 48000).toBeGreaterThan(1.8);
-    expect((end - start) / 48000).toBeLessThan(2.3);
+    expect((end - start) / SAMPLE_RATE).toBeGreaterThan(1.8);
+    expect((end - start) / SAMPLE_RATE).toBeLessThan(2.3);
     const steady = x.subarray(start + 9600, end - 9600);
-    expect(Math.abs(dominantFrequency(steady, 48000) - 1000)).toBeLessThanOrEqual(10);
-    expect(Math.abs(rmsDbfs(steady) - rmsDbfs(sine(1000, 1, 48000, 0.5)))).toBeLessThanOrEqual(3);
-    expect(longestGapMs(steady, 48000)).toBeLessThan(40);
+    expect(Math.abs(dominantFrequency(steady, SAMPLE_RATE) - 1000)).toBeLessThanOrEqual(10);
+    expect(Math.abs(rmsDbfs(steady) - rmsDbfs(sine(1000, 1, SAMPLE_RATE, 0.5)))).toBeLessThanOrEqual(3);
+    expect(longestGapMs(steady, SAMPLE_RATE)).toBeLessThan(40);
   });
 });

@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Direction, PacketType, sealPacket } from '@parley/protocol';
+import { Direction, FRAME_SAMPLES, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import type { VoiceClient } from '@parley/client';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -92,7 +92,7 @@ describe('hostile media packets are dropped, counted, and disturb nobody', () =>
     expect(got).toHaveLength(0);
 
     // The legitimate clients are still served, in order.
-    for (let i = 10; i < 30; i++) a.sendPacket(a.sealAudio(opusLike(i), i * 960));
+    for (let i = 10; i < 30; i++) a.sendPacket(a.sealAudio(opusLike(i), i * FRAME_SAMPLES));
     await waitFor(() => got.length === 20, 'legitimate audio after the attack');
     expect(got.map((p) => p[0])).toEqual(Array.from({ length: 20 }, (_, k) => ((10 + k) * 7) & 0xff));
   });
@@ -103,11 +103,11 @@ describe('hostile media packets are dropped, counted, and disturb nobody', () =>
     const gotA: Uint8Array[] = [];
     a.onAudio((p) => gotA.push(p.payload));
     const limit = t.server.config.media.burstPackets;
-    for (let i = 0; i < limit + 200; i++) c.sendPacket(c.sealAudio(opusLike(i), i * 960));
+    for (let i = 0; i < limit + 200; i++) c.sendPacket(c.sealAudio(opusLike(i), i * FRAME_SAMPLES));
     await waitFor(() => drops().rate_limited >= 150, 'rate limited drops');
     const passed = gotA.length;
     expect(passed).toBeLessThan(limit + 50);
-    for (let i = 0; i < 10; i++) b.sendPacket(b.sealAudio(opusLike(i), i * 960));
+    for (let i = 0; i < 10; i++) b.sendPacket(b.sealAudio(opusLike(i), i * FRAME_SAMPLES));
     await waitFor(() => gotA.length === passed + 10, 'bob still heard by alice');
     c.close();
   });

@@ -1,3 +1,4 @@
+import { FRAME_SAMPLES } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../helpers/server.js';
 import { useServerWithClients } from '../helpers/clients.js';
@@ -15,7 +16,7 @@ describe('GET /api/v1/metrics', () => {
     let got = 0;
     b.onAudio(() => got++);
     const N = 40;
-    for (let i = 0; i < N; i++) a.sendPacket(a.sealAudio(new Uint8Array(30).fill(i), i * 960));
+    for (let i = 0; i < N; i++) a.sendPacket(a.sealAudio(new Uint8Array(30).fill(i), i * FRAME_SAMPLES));
     await waitFor(() => got === N, 'bob to receive every packet');
 
     const { token } = await t.server.services.auth.login('admin', TEST_ADMIN_PASSWORD, null);

@@ -1,3 +1,4 @@
+import { FRAME_SAMPLES } from '@parley/protocol';
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import type { Member, ServerMessage } from '@parley/protocol';
@@ -46,7 +47,8 @@ describe('moderation over the WebSocket, live', () => {
     // His voice, sealed with his key, no longer has a session to go to.
     const udp = createSocket('udp4');
     const before = drops().unknown_session;
-    for (let i = 0; i < 5; i++) udp.send(bob.sealAudio(frame(i), i * 960), f.t.info.udpPort, '127.0.0.1');
+    for (let i = 0; i < 5; i++)
+      udp.send(bob.sealAudio(frame(i), i * FRAME_SAMPLES), f.t.info.udpPort, '127.0.0.1');
     await waitFor(() => drops().unknown_session === before + 5, 'five unknown_session drops');
     udp.close();
 
