@@ -31,12 +31,13 @@ import {
   stageFigures,
 } from '@parley/client';
 import { loadOpusNode } from '@parley/client/node';
+import { FRAME_SAMPLES, median, SAMPLE_RATE } from '@parley/protocol';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'packages/client/bin/parley.js');
 const SERVER = join(ROOT, 'packages/server/bin/parley-server.js');
-const FRAME = 960;
-const RATE = 48000;
+const FRAME = FRAME_SAMPLES;
+const RATE = SAMPLE_RATE;
 const FRAME_MS = (FRAME / RATE) * 1000;
 
 const { values } = parseArgs({
@@ -232,9 +233,9 @@ function print(res) {
     `per click, audio − (its frame's capture→played + framing + codec): median ${f1(rep.residual.p50)} ms, range ${f1(rep.residual.min)} … ${f1(rep.residual.max)} ms`,
   );
   const jb = res.figures.stages.find((s) => s.from === 'arrived');
-  const phase = jb.values.map((x) => x % FRAME_MS).sort((a, b) => a - b);
+  const phase = median(jb.values.map((x) => x % FRAME_MS));
   console.log(
-    `jitter buffer = whole frames held + the wait for the next 20 ms playout tick (this run's phase: median ${f1(phase[phase.length >> 1])} ms)`,
+    `jitter buffer = whole frames held + the wait for the next 20 ms playout tick (this run's phase: median ${f1(phase)} ms)`,
   );
   console.log(`server: ${res.server.count} packets forwarded; ${res.sent}; ${res.recorded}`);
 }

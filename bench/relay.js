@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
+import { Direction, FRAME_SAMPLES, median, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 
 const { values } = parseArgs({
@@ -117,7 +117,7 @@ async function runOne(mode, size, rate, cipher) {
         sealPacket(
           aead,
           Direction.ClientToServer,
-          { type: PacketType.Audio, flags: 0, seq: seq16, timestamp: i * 960, ssrc },
+          { type: PacketType.Audio, flags: 0, seq: seq16, timestamp: i * FRAME_SAMPLES, ssrc },
           extSeq,
           PAYLOAD,
         ),
@@ -158,10 +158,6 @@ async function runOne(mode, size, rate, cipher) {
 const sizes = values.sizes.split(',').map(Number);
 const ciphers = values.ciphers.split(',');
 const REPEAT = Math.max(1, Number(values.repeat));
-const median = (xs) => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 console.log(
   `Relay throughput — ${SECONDS} s per run, ${REPEAT} interleaved runs per relay (medians), 60-byte Opus payloads, relay in its own process\n`,
 );
