@@ -8,7 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode, MAX_SERVER_MESSAGE_BYTES } from '@parley/protocol';
-import { ControlConnection, type ControlDrop, type ControlEvents } from '@parley/client';
+import {
+  ControlConnection,
+  VoiceClient,
+  type ControlDrop,
+  type ControlEvents,
+  type DisconnectInfo,
+} from '@parley/client';
+import { createNodeAead } from '@parley/protocol/node';
 import { NODE_WS_MAX_PAYLOAD, nodeWebSocketFactory } from '@parley/client/node';
 
 /** A real WebSocket server on 127.0.0.1:0 that answers each client message with `answer`. */
@@ -83,5 +90,39 @@ describe('the Node WebSocket and the control connection against a hostile server
       ['too_large', ErrorCode.MessageTooLarge],
     ]);
     conn.close();
+  });
+
+  it('a VoiceClient whose server sent a message over the limit ends the session instead of resuming into it again', async () => {
+    let connections = 0;
+    const srv = await server((ws, msg) => {
+      if (msg.type !== 'hello') return;
+      connections++;
+      const welcome = {
+        type: 'welcome',
+        sessionId: 7,
+        name: 'parley',
+        serverVersion: 'test',
+        user: { id: null, name: 'g', role: 'guest' },
+        resumeToken: 'r',
+        resumed: false,
+        channels: [],
+        ref: msg.ref,
+      };
+      ws.send(JSON.stringify(welcome));
+      ws.send('x'.repeat(NODE_WS_MAX_PAYLOAD + 1));
+    });
+    const client = await VoiceClient.connect({
+      server: srv.url.replace('ws:', 'http:'),
+      name: 'g',
+      webSocket: nodeWebSocketFactory,
+      aead: createNodeAead,
+    });
+    const reconnecting: unknown[] = [];
+    client.on('reconnecting', (r) => reconnecting.push(r));
+    const gone = await new Promise<DisconnectInfo>((r) => client.on('disconnected', r));
+    expect(gone).toMatchObject({ closeCode: 1009 });
+    expect(reconnecting).toEqual([]);
+    expect(connections).toBe(1);
+    expect(client.state).toBe('closed');
   });
 });

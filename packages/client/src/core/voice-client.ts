@@ -97,9 +97,13 @@ export interface VoiceClientEvents {
 
 type Phase = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
-/** After these, reconnecting would not help: a goodbye, a policy close, or the server ended the session (4xxx). */
+/**
+ * After these, reconnecting would not help: a goodbye, a policy close, a
+ * server message over our limit (1009: resuming would replay it), or the
+ * server ended the session (4xxx).
+ */
 function isResumableClose(code: number): boolean {
-  return code !== 1000 && code !== 1008 && !(code >= 4000 && code <= 4999);
+  return code !== 1000 && code !== 1008 && code !== 1009 && !(code >= 4000 && code <= 4999);
 }
 
 const CLIENT_CODES: ReadonlySet<string> = new Set(Object.values(ClientErrorCode));
