@@ -35,13 +35,19 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** An error with a stable code. */
-export class ParleyError extends Error {
+/**
+ * The base of Parley's errors: a stable, typed `code` to branch on (never
+ * the text) and a one-line message. Each side narrows the code: the
+ * server's `ServiceError` carries an `ErrorCode`; the client's error adds
+ * its own codes (unreachable, timeout, …). `name` is the subclass's name.
+ */
+export class ParleyError<C extends string = ErrorCode> extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: C,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
-    this.name = 'ParleyError';
+    super(message, options);
+    this.name = new.target.name;
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, ParleyError } from '@parley/protocol';
 
 /** HTTP status for each error code a service can raise (docs/errors.md). */
 export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
@@ -32,14 +32,10 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
  * A refusal with a stable code, raised by services and turned into a REST
  * problem+json (with `status`) or a WebSocket `error` message.
  */
-export class ServiceError extends Error {
+export class ServiceError extends ParleyError<ErrorCode> {
   readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ServiceError';
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
     this.status = HTTP_STATUS[code] ?? 400;
   }
 }
