@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quantileOf } from '@parley/protocol';
+import { resourceBaseline } from '../../../../test/helpers/leaks.js';
 import { waitFor, type WakeSource } from '../../../../test/helpers/wait.js';
 import { NetemProxy } from './netem-proxy.js';
 
@@ -151,5 +152,23 @@ describe('NetemProxy (UDP impairment proxy)', () => {
     expect(server.arrivals).toHaveLength(2 * N); // nothing lost on the way up
     expect(server.sources.size).toBe(2); // one upstream port per client
     expect(Math.abs(back.length / (2 * N) - 0.5)).toBeLessThan(4.5 * Math.sqrt(0.25 / (2 * N)));
+  });
+
+  it('leaves no socket or timer behind after close(), with packets still in its delay line', async () => {
+    const server = await sink(false);
+    const client = createSocket('udp4');
+    const before = resourceBaseline();
+    const proxy = await NetemProxy.open({
+      target: { host: '127.0.0.1', port: server.port },
+      up: { delayMs: 500 },
+    });
+    for (let seq = 0; seq < 5; seq++) client.send(packet(seq), proxy.address.port, '127.0.0.1');
+    await waitFor(() => proxy.up.received === 5, 'the proxy to hold five packets');
+    await proxy.close();
+    await proxy.close(); // idempotent
+    await before.expectNothingLeft('NetemProxy.close()');
+    expect(server.arrivals).toHaveLength(0);
+    await new Promise<void>((r) => client.close(() => r()));
+    await new Promise<void>((r) => server.socket.close(() => r()));
   });
 });
