@@ -35,17 +35,18 @@ process.on('message', async (msg) => {
       process.send({ ready: true, port: sock.address().port });
     } else {
       const media = { ...DEFAULT_CONFIG.media, maxPacketsPerSecond: 10000, burstPackets: 10000 };
+      // The server's wiring: the router inside its UDP shell (MediaPlane).
       const plane = new MediaPlane({ media });
+      const { router } = plane;
       const port = await plane.listenUdp('127.0.0.1', 0);
       const speaker = plane.createSession(null, cipher);
-      plane.setChannel(speaker, 1);
+      router.setChannel(speaker, 1);
       speaker.canSpeak = true;
       // The speaker's address is bound by a sealed HELLO from the parent.
       for (const p of msg.listeners) {
         const s = plane.createSession(null, cipher);
-        plane.setChannel(s, 1);
-        s.udpAddress = '127.0.0.1';
-        s.udpPort = p;
+        router.setChannel(s, 1);
+        router.bindUdp(s, '127.0.0.1', p);
       }
       onStop = () => ({
         packetsIn: plane.stats.packetsIn,

@@ -16,7 +16,8 @@ import { installProblemHandlers } from './http/problem.js';
 import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
 import { registerRoutes } from './http/routes.js';
-import { MediaPlane, udpBufferShortfall } from './media/plane.js';
+import { MediaPlane } from './media/plane.js';
+import { udpBufferShortfall } from './media/udp-shell.js';
 
 export const SERVER_VERSION = '0.1.0';
 export const DEFAULT_CHANNEL = 'Lobby';

@@ -3,6 +3,7 @@ import type { ChannelInfo, Member, ServerMessage } from '@parley/protocol';
 import { ALL_PERMS, effectivePerms, Perm, type Override } from '../auth/permissions.js';
 import type { Channel, ChannelRow, ChannelStore } from '../db/channels.js';
 import type { MediaPlane } from '../media/plane.js';
+import type { MediaRouter } from '../media/router.js';
 import type { MediaSession } from '../media/session.js';
 import type { Actor } from '../services/actor.js';
 
@@ -34,8 +35,6 @@ export interface HubPeer {
   disconnect(code: string, reason: string, closeCode: number, by?: string): void;
   /** Moves the peer into a channel and sends it a fresh `joined` (moves, deleted channels). */
   moveTo(channel: ChannelRow): void;
-  /** Told by the hub whenever the peer enters a channel or leaves every channel. */
-  placed(channelId: number | null): void;
 }
 
 export interface HubEvents {
@@ -56,14 +55,17 @@ export const toChannelInfo = (c: Channel): ChannelInfo => ({
 
 /**
  * Live state of the control plane: the channel tree and its permission
- * overrides (cached from the database), who is connected, who is in which
- * channel. Joins, leaves and state changes go through here so that every
- * member hears about them and the media plane's routing and "may speak"
- * flags follow. Synchronous: services persist first, then tell the hub.
+ * overrides (cached from the database) and who is connected. Who is in
+ * which channel is the media router's alone (MediaRouter.membersOf): the
+ * hub keeps each peer by its media session and asks the router. Joins,
+ * leaves and state changes go through here so that every member hears
+ * about them and the router's membership, mute and "may speak" flags
+ * follow. Synchronous: services persist first, then tell the hub.
  */
 export class Hub extends EventEmitter<HubEvents> {
-  private readonly peers = new Set<HubPeer>();
-  private readonly members = new Map<number, Set<HubPeer>>();
+  /** Connected peers, by their media session. */
+  private readonly peers = new Map<MediaSession, HubPeer>();
+  private readonly router: MediaRouter;
   private channels = new Map<number, ChannelRow>();
   private overrides = new Map<number, Override[]>();
 
@@ -72,14 +74,9 @@ export class Hub extends EventEmitter<HubEvents> {
     private readonly store: ChannelStore,
   ) {
     super();
-    plane.on('speaking', (session, speaking) => {
-      if (session.channelId === null) return;
-      this.broadcast(session.channelId, {
-        type: 'speaking',
-        channelId: session.channelId,
-        ssrc: session.ssrc,
-        speaking,
-      });
+    this.router = plane.router;
+    this.router.on('speaking', (session, speaking, channelId) => {
+      this.broadcast(channelId, { type: 'speaking', channelId, ssrc: session.ssrc, speaking });
     });
   }
 
@@ -88,7 +85,7 @@ export class Hub extends EventEmitter<HubEvents> {
     const [rows, overrides] = await Promise.all([this.store.all(), this.store.overrides()]);
     this.channels = new Map(rows.map((c) => [c.id, c]));
     this.overrides = overrides;
-    for (const p of this.peers) this.applyMedia(p);
+    for (const p of this.peers.values()) this.applyMedia(p);
   }
 
   /** Forgets deleted channels at once (before the reload), so nobody can join them meanwhile. */
@@ -149,77 +146,68 @@ export class Hub extends EventEmitter<HubEvents> {
 
   // ── peers ──
   addPeer(p: HubPeer): void {
-    this.peers.add(p);
+    this.peers.set(p.media, p);
   }
 
   removePeer(p: HubPeer): void {
     this.leave(p);
-    this.peers.delete(p);
+    this.peers.delete(p.media);
   }
 
   allPeers(): HubPeer[] {
-    return [...this.peers];
+    return [...this.peers.values()];
   }
 
   peerBySsrc(ssrc: number): HubPeer | undefined {
-    for (const p of this.peers) if (p.media.ssrc === ssrc) return p;
-    return undefined;
+    const media = this.router.session(ssrc);
+    return media === undefined ? undefined : this.peers.get(media);
   }
 
   peersOfUser(userId: number): HubPeer[] {
-    return [...this.peers].filter((p) => p.actor.userId === userId);
+    return this.allPeers().filter((p) => p.actor.userId === userId);
   }
 
   onlineUserIds(): number[] {
     const ids = new Set<number>();
-    for (const p of this.peers) if (p.actor.userId !== null) ids.add(p.actor.userId);
+    for (const p of this.peers.values()) if (p.actor.userId !== null) ids.add(p.actor.userId);
     return [...ids];
   }
 
   memberCount(channelId: number): number {
-    return this.members.get(channelId)?.size ?? 0;
+    return this.router.memberCount(channelId);
   }
 
-  /** The members of a channel, as presence records (optionally without one). */
+  /** The members of a channel in the order they came in, as presence records (optionally without one). */
   membersOf(channelId: number, except?: HubPeer): Member[] {
-    const out: Member[] = [];
-    for (const p of this.members.get(channelId) ?? []) if (p !== except) out.push(memberOf(p));
-    return out;
+    return this.peersIn(channelId, except).map(memberOf);
   }
 
-  peersIn(channelId: number): HubPeer[] {
-    return [...(this.members.get(channelId) ?? [])];
+  /** The peers in a channel, in the order they came in (optionally without one). */
+  peersIn(channelId: number, except?: HubPeer): HubPeer[] {
+    const out: HubPeer[] = [];
+    for (const m of this.router.membersOf(channelId)) {
+      const p = this.peers.get(m);
+      if (p !== undefined && p !== except) out.push(p);
+    }
+    return out;
   }
 
   /** Puts a peer in a channel (leaving its current one); checks are the caller's. */
   join(peer: HubPeer, channel: ChannelRow): void {
     this.leave(peer);
-    let set = this.members.get(channel.id);
-    if (!set) {
-      set = new Set();
-      this.members.set(channel.id, set);
-    }
-    this.plane.setChannel(peer.media, channel.id);
+    this.router.setChannel(peer.media, channel.id);
     this.applyMedia(peer);
-    this.broadcast(channel.id, { type: 'member_joined', channelId: channel.id, member: memberOf(peer) });
-    set.add(peer);
-    peer.placed(channel.id);
+    this.broadcast(channel.id, { type: 'member_joined', channelId: channel.id, member: memberOf(peer) }, peer);
   }
 
   /** Takes a peer out of its channel, if any; returns the channel id it left. */
   leave(peer: HubPeer): number | null {
     const channelId = peer.media.channelId;
     if (channelId === null) return null;
-    const set = this.members.get(channelId);
-    set?.delete(peer);
-    this.plane.setChannel(peer.media, null);
+    this.router.setChannel(peer.media, null);
     this.applyMedia(peer);
-    peer.placed(null);
     this.broadcast(channelId, { type: 'member_left', channelId, ssrc: peer.media.ssrc });
-    if (set?.size === 0) {
-      this.members.delete(channelId);
-      this.emit('empty', channelId);
-    }
+    if (this.router.memberCount(channelId) === 0) this.emit('empty', channelId);
     return channelId;
   }
 
@@ -241,18 +229,19 @@ export class Hub extends EventEmitter<HubEvents> {
     const pr = peer.presence;
     const media = peer.media;
     media.deafened = pr.selfDeafened || pr.serverDeafened;
-    this.plane.setMuted(media, pr.selfMuted || pr.serverMuted || media.deafened);
+    this.router.setMuted(media, pr.selfMuted || pr.serverMuted || media.deafened);
     const channelId = media.channelId;
     media.canSpeak = channelId !== null && this.may(peer.actor, Perm.Speak, channelId);
   }
 
+  /** To every member of a channel (optionally but one). */
   broadcast(channelId: number, msg: ServerMessage, except?: HubPeer): void {
-    for (const p of this.members.get(channelId) ?? []) if (p !== except) p.send(msg);
+    for (const p of this.peersIn(channelId, except)) p.send(msg);
   }
 
   /** To every connected session (channel tree changes). */
   broadcastAll(msg: ServerMessage): void {
-    for (const p of this.peers) p.send(msg);
+    for (const p of this.peers.values()) p.send(msg);
   }
 }
 

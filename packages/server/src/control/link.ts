@@ -9,7 +9,7 @@ import {
   type Result,
   type ServerMessage,
 } from '@parley/protocol';
-import type { WsSink } from '../media/session.js';
+import type { WsSink } from '../media/ws-shell.js';
 import { TokenBucket } from '../media/token-bucket.js';
 import type { Actor } from '../services/actor.js';
 import { fail, ServiceError } from '../services/errors.js';

@@ -7,7 +7,8 @@ import {
 } from '@parley/protocol';
 import type { ParleyConfig } from '../config.js';
 import type { ChannelRow } from '../db/channels.js';
-import type { MediaSession, WsSink } from '../media/session.js';
+import type { MediaSession } from '../media/session.js';
+import type { WsSink } from '../media/ws-shell.js';
 import type { Actor } from '../services/actor.js';
 import { SYSTEM } from '../services/context.js';
 import { fail, ServiceError } from '../services/errors.js';
@@ -42,14 +43,18 @@ export interface SessionDeps {
 /**
  * A session after `hello` (the link handles `connected` and
  * `authenticating`, docs/protocol.md §2.1). Each state carries only what is
- * valid in it: a detached session has no socket but a grace timer; the
- * channel is the one the hub placed it in.
+ * valid in it: an attached session has a socket, a detached one a grace
+ * timer instead. The channel is not stored here: the media router alone
+ * knows who is in which channel (`media.channelId`), and `status` reads
+ * `ready` or `in_channel` from it.
  */
 export type SessionState =
-  | { status: 'ready'; link: SessionLink }
-  | { status: 'in_channel'; link: SessionLink; channelId: number }
-  | { status: 'detached'; channelId: number | null; graceTimer: NodeJS.Timeout }
+  | { status: 'attached'; link: SessionLink }
+  | { status: 'detached'; graceTimer: NodeJS.Timeout }
   | { status: 'closed' };
+
+/** The states of docs/protocol.md §2.1 after `hello`. */
+export type SessionStatus = 'ready' | 'in_channel' | 'detached' | 'closed';
 
 type Msg<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
 
@@ -73,7 +78,7 @@ export class ControlSession implements HubPeer {
     private readonly deps: SessionDeps,
     cipher: Cipher,
   ) {
-    this.state = { status: 'ready', link };
+    this.state = { status: 'attached', link };
     // Media over the WebSocket follows whichever socket is attached.
     this.media = deps.hub.plane.createSession(new LinkSink(() => this.link()), cipher);
     this.resumeDigest = resumeDigest(resumeToken);
@@ -94,14 +99,16 @@ export class ControlSession implements HubPeer {
     return session;
   }
 
-  get status(): SessionState['status'] {
-    return this.state.status;
+  get status(): SessionStatus {
+    const s = this.state.status;
+    if (s !== 'attached') return s;
+    return this.media.channelId === null ? 'ready' : 'in_channel';
   }
 
   /** The attached socket, if any. */
   private link(): SessionLink | null {
     const s = this.state;
-    return s.status === 'ready' || s.status === 'in_channel' ? s.link : null;
+    return s.status === 'attached' ? s.link : null;
   }
 
   /** The last sequence number sent. */
@@ -129,8 +136,7 @@ export class ControlSession implements HubPeer {
     if (s.status === 'detached') clearTimeout(s.graceTimer);
     else s.link.end(CloseCode.Replaced, 'session resumed on another connection');
     this.actor.ip = who.ip;
-    const channelId = this.media.channelId;
-    this.state = channelId === null ? { status: 'ready', link } : { status: 'in_channel', link, channelId };
+    this.state = { status: 'attached', link };
     this.sendWelcome(link, true, ref);
     for (const text of missed) link.sendText(text);
   }
@@ -138,15 +144,10 @@ export class ControlSession implements HubPeer {
   /** The socket broke: keep everything for the grace period, recording what is sent meanwhile. */
   detach(link: SessionLink): void {
     const s = this.state;
-    if ((s.status !== 'ready' && s.status !== 'in_channel') || s.link !== link) return;
+    if (s.status !== 'attached' || s.link !== link) return;
     const grace = this.deps.config.auth.resumeGraceMs;
     if (grace <= 0) return this.close();
-    const graceTimer = setTimeout(() => this.close(), grace);
-    this.state = {
-      status: 'detached',
-      channelId: s.status === 'in_channel' ? s.channelId : null,
-      graceTimer,
-    };
+    this.state = { status: 'detached', graceTimer: setTimeout(() => this.close(), grace) };
   }
 
   // ── HubPeer ──
@@ -154,7 +155,7 @@ export class ControlSession implements HubPeer {
     const s = this.state;
     if (s.status === 'closed') return;
     const text = this.log.append((seq) => JSON.stringify({ ...msg, seq }));
-    if (s.status !== 'detached') s.link.sendText(text);
+    if (s.status === 'attached') s.link.sendText(text);
   }
 
   disconnect(code: string, reason: string, closeCode: number, by?: string): void {
@@ -167,18 +168,6 @@ export class ControlSession implements HubPeer {
     if (this.state.status === 'closed') return;
     this.deps.hub.join(this, channel);
     this.send(this.joinedMessage(channel, undefined));
-  }
-
-  placed(channelId: number | null): void {
-    const s = this.state;
-    if (s.status === 'ready' || s.status === 'in_channel') {
-      this.state =
-        channelId === null
-          ? { status: 'ready', link: s.link }
-          : { status: 'in_channel', link: s.link, channelId };
-    } else if (s.status === 'detached') {
-      this.state = { status: 'detached', channelId, graceTimer: s.graceTimer };
-    }
   }
 
   // ── messages ──
@@ -289,9 +278,9 @@ export class ControlSession implements HubPeer {
   }
 
   private channelOrFail(what: string): number {
-    const s = this.state;
-    if (s.status !== 'in_channel') fail(ErrorCode.NotInChannel, `join a channel to ${what}`);
-    return s.channelId;
+    const channelId = this.state.status === 'attached' ? this.media.channelId : null;
+    if (channelId === null) fail(ErrorCode.NotInChannel, `join a channel to ${what}`);
+    return channelId;
   }
 
   private ok(r: string | undefined): void {
@@ -352,7 +341,7 @@ export class ControlSession implements HubPeer {
     registry.remove(this);
     hub.removePeer(this);
     hub.plane.removeSession(this.media);
-    if (s.status !== 'detached') s.link.end(code, reason.slice(0, 100));
+    if (s.status === 'attached') s.link.end(code, reason.slice(0, 100));
   }
 }
 

@@ -1,10 +1,14 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
-import { MediaPlane, numericLookup, udpBufferShortfall, UDP_BUFFER_BYTES } from './plane.js';
+import { activeResources, resourceBaseline } from '../../../../test/helpers/leaks.js';
+import { clientOf } from '../../../../test/helpers/media-router.js';
+import { waitFor } from '../../../../test/helpers/wait.js';
 import { DEFAULT_CONFIG } from '../config.js';
+import { MediaPlane, SPEAKING_SWEEP_MS } from './plane.js';
+import { numericLookup, udpBufferShortfall, UDP_BUFFER_BYTES } from './udp-shell.js';
 
 describe('numericLookup', () => {
   it('answers a numeric address at once, with its family', () => {
@@ -55,14 +59,13 @@ describe('UDP send failures', () => {
     const sinks: Socket[] = [];
     try {
       await plane.listenUdp('127.0.0.1', 0);
+      const { router } = plane;
       const speaker = plane.createSession(null, 'chacha20-poly1305');
       speaker.canSpeak = true;
-      speaker.udpAddress = '127.0.0.1';
-      speaker.udpPort = 40_000;
+      router.bindUdp(speaker, '127.0.0.1', 40_000);
       // The kernel refuses a datagram to the broadcast address on a socket without SO_BROADCAST (EACCES).
       const refused = plane.createSession(null, 'chacha20-poly1305');
-      refused.udpAddress = '255.255.255.255';
-      refused.udpPort = 9;
+      router.bindUdp(refused, '255.255.255.255', 9);
       const ok = plane.createSession(null, 'chacha20-poly1305');
       const counts = [0, 0];
       for (const i of [0, 1]) {
@@ -71,9 +74,8 @@ describe('UDP send failures', () => {
         sink.on('message', () => counts[i]!++);
         sinks.push(sink);
       }
-      ok.udpAddress = '127.0.0.1';
-      ok.udpPort = sinks[0]!.address().port;
-      for (const s of [speaker, refused, ok]) plane.setChannel(s, 1);
+      router.bindUdp(ok, '127.0.0.1', sinks[0]!.address().port);
+      for (const s of [speaker, refused, ok]) router.setChannel(s, 1);
 
       const aead = createNodeAead(speaker.key, 'chacha20-poly1305');
       const out = new OutboundStream(0);
@@ -92,19 +94,18 @@ describe('UDP send failures', () => {
         }
       };
       await speak(40);
-      await waitUntil(() => counts[0] === 40);
+      await waitFor(() => counts[0] === 40, '40 copies to the good listener');
       // Send 16 is the first checked; it fails, and from then on every send to that session is checked.
       expect(plane.stats.sendFailures.udp_send_error).toBe(40 - 15);
-      expect(refused.udpFailing).toBe(true);
+      expect(refused.udpCheck?.failing).toBe(true);
       expect(counts[0]).toBe(40);
 
       // The path comes back: the next checked send succeeds, and checks are sparse again.
-      refused.udpAddress = '127.0.0.1';
-      refused.udpPort = sinks[1]!.address().port;
+      router.bindUdp(refused, '127.0.0.1', sinks[1]!.address().port);
       await speak(20);
-      await waitUntil(() => counts[0] === 60 && counts[1] === 20);
+      await waitFor(() => counts[0] === 60 && counts[1] === 20, '20 more copies to each listener');
       expect(counts).toEqual([60, 20]);
-      expect(refused.udpFailing).toBe(false);
+      expect(refused.udpCheck?.failing).toBe(false);
       expect(plane.stats.sendFailures.udp_send_error).toBe(25);
     } finally {
       for (const s of sinks) s.close();
@@ -113,8 +114,57 @@ describe('UDP send failures', () => {
   });
 });
 
-/** Resolves once `done()` holds, checking after each turn of the event loop (at most 2 s). */
-async function waitUntil(done: () => boolean): Promise<void> {
-  const until = performance.now() + 2000;
-  while (!done() && performance.now() < until) await new Promise((r) => setImmediate(r));
-}
+describe('MediaPlane shell', () => {
+  it('sweeps speaking on its own timer: a speaker silent for speakingHoldMs stops speaking', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let t = 0;
+    const plane = new MediaPlane({ media: { ...DEFAULT_CONFIG.media, speakingHoldMs: 300 }, now: () => t });
+    try {
+      const s = plane.createSession({ send: () => undefined, bufferedAmount: 0 }, 'chacha20-poly1305');
+      s.canSpeak = true;
+      plane.router.setChannel(s, 1);
+      const edges: boolean[] = [];
+      plane.router.on('speaking', (_s, on) => edges.push(on));
+      plane.handleWs(clientOf(s).audio(), s);
+      expect(edges).toEqual([true]);
+      t = 300;
+      vi.advanceTimersByTime(SPEAKING_SWEEP_MS);
+      expect(edges).toEqual([true]);
+      t = 301;
+      vi.advanceTimersByTime(SPEAKING_SWEEP_MS);
+      expect(edges).toEqual([true, false]);
+    } finally {
+      void plane.close();
+      vi.useRealTimers();
+    }
+  });
+
+  it('leaves no socket, no timer and no session after close(), which may be called again', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const baseline = resourceBaseline();
+      const udpBefore = activeResources().get('UDPWrap') ?? 0;
+      const plane = new MediaPlane({ media: DEFAULT_CONFIG.media });
+      await plane.listenUdp('127.0.0.1', 0);
+      const s = plane.createSession(null);
+      plane.router.setChannel(s, 1);
+      expect(vi.getTimerCount()).toBe(1);
+      expect(activeResources().get('UDPWrap')).toBe(udpBefore + 1);
+
+      await Promise.all([plane.close(), plane.close()]);
+      await plane.close();
+      expect(plane.status).toBe('closed');
+      expect(vi.getTimerCount()).toBe(0);
+      expect([plane.udpBufferBytes(), plane.sessionCount, s.closed, s.channelId]).toEqual([
+        null,
+        0,
+        true,
+        null,
+      ]);
+      await baseline.expectNothingLeft('MediaPlane.close()');
+      await expect(plane.listenUdp('127.0.0.1', 0)).rejects.toThrow(/closed/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

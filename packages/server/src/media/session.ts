@@ -2,11 +2,37 @@ import { randomBytes } from 'node:crypto';
 import { InboundStream, OutboundStream, KEY_SIZE, type Aead, type Cipher } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { TokenBucket } from './token-bucket.js';
+import type { SendCheck } from './udp-shell.js';
+import type { WsSink } from './ws-shell.js';
 
-/** Where a session's media can be sent over its WebSocket. */
-export interface WsSink {
-  send(data: Uint8Array): void;
-  readonly bufferedAmount: number;
+/**
+ * A session's UDP address. `unbound` until a HELLO sealed with the
+ * session's key arrives over UDP; `bound` to that datagram's source from
+ * then on (a later HELLO from elsewhere moves it: NAT rebinding).
+ *
+ * Room to grow: address validation by a server cookie would add a state
+ * between the two (`{ kind: 'validating', address, port, cookie }`) in
+ * which nothing but the HELLO_ACK goes to the new address.
+ */
+export type UdpBinding =
+  { readonly kind: 'unbound' } | { readonly kind: 'bound'; readonly address: string; readonly port: number };
+
+/** The one `unbound` value (bindings are immutable: rebinding replaces the object). */
+export const UNBOUND: UdpBinding = Object.freeze({ kind: 'unbound' });
+
+/**
+ * One channel's members as the router keeps them: in the order they came
+ * in. The router alone changes it (MediaRouter.setChannel).
+ */
+export interface ChannelRoom {
+  readonly id: number;
+  readonly members: MediaSession[];
+}
+
+/** The source of a packet that arrived on a session's authenticated WebSocket. */
+export interface WsSource {
+  readonly kind: 'ws';
+  readonly session: MediaSession;
 }
 
 export interface MediaSessionOptions {
@@ -20,8 +46,10 @@ export interface MediaSessionOptions {
 
 /**
  * One participant's media state: its key, its streams' replay windows, its
- * bound UDP address and the channel it routes to. Owned by MediaPlane; the
- * control session changes `channelId`, `muted`, `deafened` through the plane.
+ * UDP binding and the channel it routes to. Created and owned by
+ * MediaRouter: the channel (`room`) and the binding change only through
+ * the router; the Hub sets `deafened` and `canSpeak`, and mutes through
+ * the router.
  */
 export class MediaSession {
   readonly ssrc: number;
@@ -29,6 +57,8 @@ export class MediaSession {
   readonly aead: Aead;
   readonly cipher: Cipher;
   readonly ws: WsSink | null;
+  /** This session as the source of a WebSocket packet (made once: the hot path allocates none). */
+  readonly viaWs: WsSource;
   /** Client → server audio stream. */
   readonly audioIn = new InboundStream();
   /** Client → server HELLO/PING stream. */
@@ -36,19 +66,16 @@ export class MediaSession {
   /** Server → client HELLO_ACK/PONG stream (ssrc = this session's). */
   readonly replyOut = new OutboundStream();
   readonly bucket: TokenBucket;
-  channelId: number | null = null;
+  /** The channel it is in, or null. Written only by MediaRouter: the one record of membership. */
+  room: ChannelRoom | null = null;
+  /** Its UDP address. Written only by MediaRouter (HELLO, or `bindUdp`). */
+  udp: UdpBinding = UNBOUND;
   muted = false;
   deafened = false;
   /** The sender's role may speak in its channel (set by the Hub from permissions). */
   canSpeak = false;
-  /** Bound UDP address (after a valid HELLO); port 0 = not bound. */
-  udpAddress = '';
-  udpPort = 0;
-  /** Sends since the last one checked for failure, and whether the last checked one failed (MediaPlane.sendUdp). */
-  udpUnchecked = 0;
-  udpFailing = false;
-  /** Set by the plane: counts a failed send and keeps every send checked while they fail. */
-  onUdpSent: (err: Error | null) => void = () => undefined;
+  /** The UDP shell's failure sampling for sends to this session (UdpShell; null until its first send). */
+  udpCheck: SendCheck | null = null;
   speaking = false;
   lastVoiceAt = 0;
   packetsIn = 0;
@@ -61,10 +88,16 @@ export class MediaSession {
     this.cipher = o.cipher;
     this.aead = createNodeAead(this.key, o.cipher);
     this.ws = o.ws;
+    this.viaWs = { kind: 'ws', session: this };
     this.bucket = new TokenBucket(o.ratePerSecond, o.burst, o.now);
   }
 
+  /** The channel the session is in (null: none). */
+  get channelId(): number | null {
+    return this.room === null ? null : this.room.id;
+  }
+
   get udpBound(): boolean {
-    return this.udpPort !== 0;
+    return this.udp.kind === 'bound';
   }
 }

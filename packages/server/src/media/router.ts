@@ -1,0 +1,303 @@
+import { EventEmitter } from 'node:events';
+import {
+  DEFAULT_CIPHER,
+  type Cipher,
+  Direction,
+  HEADER_SIZE,
+  PacketType,
+  readHeaderInto,
+  sealPacket,
+  sealPacketWithHeader,
+  type MediaHeader,
+  type MediaPacketView,
+} from '@parley/protocol';
+import type { ParleyConfig } from '../config.js';
+import type { Outbox } from './outbox.js';
+import { MediaSession, type WsSource } from './session.js';
+import type { WsSink } from './ws-shell.js';
+import { type DropReason, MediaStats } from './stats.js';
+import { SessionTable } from './session-table.js';
+
+/** The source of a UDP datagram. The UDP shell reuses one object, rewriting address and port per datagram. */
+export interface UdpSource {
+  readonly kind: 'udp';
+  address: string;
+  port: number;
+}
+
+/** Where a packet came from: a UDP address, or a session's authenticated WebSocket (`session.viaWs`). */
+export type PacketSource = UdpSource | WsSource;
+
+/**
+ * What `route` did with a packet: routed audio to the channel (`audio`),
+ * answered a HELLO or PING (`reply`), or dropped it, counted under the
+ * reason returned.
+ */
+export type RouteOutcome = 'audio' | 'reply' | DropReason;
+
+/** Typed events of the router. */
+export interface MediaRouterEvents {
+  /** A session started or stopped speaking in `channelId` (edge-triggered). */
+  speaking: [session: MediaSession, speaking: boolean, channelId: number];
+  /** A session proved its key over UDP and its address is now bound (or moved). */
+  bound: [session: MediaSession];
+}
+
+/** The media settings the router reads. */
+export type RouterMediaConfig = Pick<
+  ParleyConfig['media'],
+  'maxPacketSize' | 'maxPacketsPerSecond' | 'burstPackets' | 'speakingHoldMs'
+>;
+
+export interface MediaRouterOptions {
+  media: RouterMediaConfig;
+  /** Wall clock in milliseconds since the epoch, for PONG's server time (default `Date.now`). */
+  wallClock?: () => number;
+  /** The first ssrc handed out (default: random); later ones count up from it. */
+  firstSsrc?: number;
+}
+
+/** Audio payloads at most this long are Opus DTX/comfort frames, not speech. */
+const DTX_MAX_BYTES = 2;
+
+/**
+ * The media router, with no I/O: it alone owns the media sessions and
+ * channel membership. `route` parses a packet into a reused header, checks
+ * its source, opens it with the sender's key and seals one copy per
+ * listening member of the sender's channel into a reused Outbox (HELLO and
+ * PING: their reply); any other packet is counted in `stats.drops` under
+ * the one reason `route` returns. The transports send what the outbox
+ * holds (UdpShell, WsShell); the caller's timer calls `sweep(now)`.
+ *
+ * Hot path rules: no logging, no awaiting, no per-packet closures or
+ * objects beyond the sealed copies (pooled by `allocPacket`); payloads are
+ * `subarray` views of the received buffer.
+ */
+export class MediaRouter extends EventEmitter<MediaRouterEvents> {
+  readonly stats = new MediaStats();
+  private readonly table: SessionTable;
+  private readonly media: RouterMediaConfig;
+  private readonly wallClock: () => number;
+  /** Reused parse target: the hot path allocates no header objects. */
+  private readonly hdr: MediaHeader = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
+  private readonly view: MediaPacketView;
+
+  constructor(opts: MediaRouterOptions) {
+    super();
+    this.media = opts.media;
+    this.wallClock = opts.wallClock ?? Date.now;
+    this.table = new SessionTable(opts.firstSsrc);
+    this.view = { header: this.hdr, headerBytes: new Uint8Array(0), sealed: new Uint8Array(0) };
+  }
+
+  /** Creates a session with a fresh ssrc and key; `now` starts its rate limiter. */
+  createSession(ws: WsSink | null, cipher: Cipher = DEFAULT_CIPHER, now = 0): MediaSession {
+    const s = new MediaSession({
+      ssrc: this.table.freeSsrc(),
+      ws,
+      cipher,
+      ratePerSecond: this.media.maxPacketsPerSecond,
+      burst: this.media.burstPackets,
+      now,
+    });
+    this.table.add(s);
+    return s;
+  }
+
+  /** Takes a session out of its channel and out of routing; idempotent. */
+  removeSession(s: MediaSession): void {
+    if (s.closed) return;
+    this.setChannel(s, null);
+    s.closed = true;
+    this.table.delete(s);
+  }
+
+  /** The session with this ssrc, if any. */
+  session(ssrc: number): MediaSession | undefined {
+    return this.table.get(ssrc);
+  }
+
+  get sessionCount(): number {
+    return this.table.size;
+  }
+
+  /**
+   * Moves a session into a channel (or out of every channel with null). A
+   * speaker stops speaking first: `speaking` (false) goes to the channel it
+   * left, which no longer counts it among its members.
+   */
+  setChannel(s: MediaSession, channelId: number | null): void {
+    if (s.channelId === channelId) return;
+    const from = this.table.leave(s);
+    if (from !== null) this.setSpeaking(s, false, from.id);
+    if (channelId !== null) this.table.join(s, channelId);
+  }
+
+  /** Mutes or unmutes a session's sending; muting ends its speaking. */
+  setMuted(s: MediaSession, muted: boolean): void {
+    s.muted = muted;
+    const room = s.room;
+    if (muted && room !== null) this.setSpeaking(s, false, room.id);
+  }
+
+  /** Binds a session's UDP address (as a HELLO from there does); false when it was already bound there. */
+  bindUdp(s: MediaSession, address: string, port: number): boolean {
+    const b = s.udp;
+    if (b.kind === 'bound' && b.address === address && b.port === port) return false;
+    s.udp = { kind: 'bound', address, port };
+    this.emit('bound', s);
+    return true;
+  }
+
+  /** The members of a channel in the order they came in (a live view: copy it to keep it). */
+  membersOf(channelId: number): readonly MediaSession[] {
+    return this.table.members(channelId);
+  }
+
+  memberCount(channelId: number): number {
+    return this.table.members(channelId).length;
+  }
+
+  /**
+   * Routes one received packet; the copies to send are added to `outbox`
+   * (which the caller empties after sending). `now` is the monotonic clock
+   * in milliseconds (rate limit, speaking). Never throws on hostile bytes.
+   */
+  route(packet: Uint8Array, source: PacketSource, now: number, outbox: Outbox): RouteOutcome {
+    const stats = this.stats;
+    stats.packetsIn++;
+    stats.bytesIn += packet.length;
+    const hdr = this.hdr;
+    const rejection = readHeaderInto(packet, hdr, this.media.maxPacketSize);
+    if (rejection !== undefined) return this.drop(rejection);
+    const s = this.table.get(hdr.ssrc);
+    if (s === undefined) return this.drop('unknown_session');
+    const refused = this.checkSource(s, source);
+    if (refused !== undefined) return this.drop(refused);
+    if (!s.bucket.take(now)) return this.drop('rate_limited');
+    const view = this.view;
+    view.headerBytes = packet.subarray(0, HEADER_SIZE);
+    view.sealed = packet.subarray(HEADER_SIZE);
+    switch (hdr.type) {
+      case PacketType.Audio:
+        return this.routeAudio(s, now, outbox);
+      case PacketType.Hello:
+      case PacketType.Ping:
+        return this.answer(s, source, outbox);
+      default:
+        return this.drop('unexpected_type');
+    }
+  }
+
+  /** Ends the speaking of every session silent for longer than `speakingHoldMs`; the caller's timer calls it. */
+  sweep(now: number): void {
+    const hold = this.media.speakingHoldMs;
+    for (const s of this.table.all()) {
+      const room = s.room;
+      if (s.speaking && room !== null && now - s.lastVoiceAt > hold) this.setSpeaking(s, false, room.id);
+    }
+  }
+
+  /** Removes every session; idempotent. */
+  close(): void {
+    for (const s of [...this.table.all()]) this.removeSession(s);
+  }
+
+  /**
+   * A WebSocket packet must be of the socket's own session. A UDP datagram
+   * must come from the session's bound address, but a HELLO may come from
+   * anywhere (it proves the key, then binds). A per-source limit for
+   * unbound and unknown sources, before any cryptography, belongs here and
+   * at `unknown_session`, keyed by the source address.
+   */
+  private checkSource(s: MediaSession, source: PacketSource): DropReason | undefined {
+    if (source.kind === 'ws') return source.session === s ? undefined : 'spoofed_session';
+    if (this.hdr.type === PacketType.Hello) return undefined;
+    const b = s.udp;
+    if (b.kind === 'unbound') return 'not_bound';
+    if (b.port !== source.port || b.address !== source.address) return 'spoofed_address';
+    return undefined;
+  }
+
+  /** Opens, checks and seals one audio packet for every listening member. */
+  private routeAudio(s: MediaSession, now: number, outbox: Outbox): RouteOutcome {
+    const opened = s.audioIn.open(s.aead, Direction.ClientToServer, this.view);
+    if (!opened.ok) return this.drop(opened.reason);
+    s.packetsIn++;
+    const room = s.room;
+    if (room === null) return this.drop('not_in_channel');
+    if (s.muted) return this.drop('muted');
+    if (!s.canSpeak) return this.drop('no_speak_permission');
+    this.stats.audioIn++;
+    const { extSeq, payload } = opened.value;
+    if (payload.length > DTX_MAX_BYTES) {
+      s.lastVoiceAt = now;
+      if (!s.speaking) this.setSpeaking(s, true, room.id);
+    }
+    const headerBytes = this.view.headerBytes;
+    const ssrc = this.hdr.ssrc;
+    const members = room.members;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      if (m === s || m.deafened) continue;
+      const b = m.udp;
+      if (b.kind === 'unbound' && m.ws === null) continue; // nowhere to send it
+      const out = sealPacketWithHeader(
+        m.aead,
+        Direction.ServerToClient,
+        headerBytes,
+        PacketType.Audio,
+        ssrc,
+        extSeq,
+        payload,
+      );
+      if (b.kind === 'bound') outbox.addUdp(m, b.address, b.port, out);
+      else outbox.addWs(m, out);
+    }
+    return 'audio';
+  }
+
+  /** HELLO over UDP binds the source address; HELLO and PING get a sealed HELLO_ACK / PONG. */
+  private answer(s: MediaSession, source: PacketSource, outbox: Outbox): RouteOutcome {
+    const opened = s.controlIn.open(s.aead, Direction.ClientToServer, this.view);
+    if (!opened.ok) return this.drop(opened.reason);
+    s.packetsIn++;
+    const isHello = this.hdr.type === PacketType.Hello;
+    if (isHello && source.kind === 'udp') this.bindUdp(s, source.address, source.port);
+    const { payload } = opened.value;
+    let reply: Uint8Array;
+    if (isHello) {
+      reply = payload;
+    } else {
+      reply = new Uint8Array(payload.length + 8);
+      reply.set(payload, 0);
+      new DataView(reply.buffer).setBigUint64(payload.length, BigInt(Math.round(this.wallClock() * 1000)));
+    }
+    const { seq16, extSeq } = s.replyOut.next();
+    const type = isHello ? PacketType.HelloAck : PacketType.Pong;
+    const out = sealPacket(
+      s.aead,
+      Direction.ServerToClient,
+      { type, flags: 0, seq: seq16, timestamp: 0, ssrc: s.ssrc },
+      extSeq,
+      reply,
+    );
+    const b = s.udp;
+    // A UDP request is answered where it came from; a WebSocket one the way the session's audio goes.
+    if (source.kind === 'udp') outbox.addUdp(s, source.address, source.port, out);
+    else if (b.kind === 'bound') outbox.addUdp(s, b.address, b.port, out);
+    else if (s.ws !== null) outbox.addWs(s, out);
+    return 'reply';
+  }
+
+  private drop(reason: DropReason): DropReason {
+    this.stats.drops[reason]++;
+    return reason;
+  }
+
+  private setSpeaking(s: MediaSession, speaking: boolean, channelId: number): void {
+    if (s.speaking === speaking) return;
+    s.speaking = speaking;
+    this.emit('speaking', s, speaking, channelId);
+  }
+}
