@@ -10,8 +10,8 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
  * file (test/setup/unit-no-sockets.ts) makes opening a socket throw.
  */
 const PACKAGE_SOCKET_TESTS = [
-  'packages/client/src/node/netem-proxy.test.ts',
-  'packages/client/src/node/netem-cli.test.ts',
+  'packages/tools/src/netem/netem-proxy.test.ts',
+  'packages/tools/src/netem/netem-cli.test.ts',
   'packages/server/src/media/plane.test.ts',
 ];
 
@@ -42,6 +42,7 @@ export default defineConfig({
       { find: /^@parley\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
       { find: /^@parley\/client\/node$/, replacement: src('./packages/client/src/node/index.ts') },
       { find: /^@parley\/client$/, replacement: src('./packages/client/src/index.ts') },
+      { find: /^@parley\/tools$/, replacement: src('./packages/tools/src/index.ts') },
       { find: /^@parley\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],
   },

@@ -46,7 +46,9 @@ await build({
   logLevel: 'error',
   root: dir,
   resolve: {
-    alias: { '@parley/protocol': fileURLToPath(new URL('../packages/protocol/dist/index.js', import.meta.url)) },
+    alias: {
+      '@parley/protocol': fileURLToPath(new URL('../packages/protocol/dist/index.js', import.meta.url)),
+    },
   },
   build: { outDir: join(dir, 'dist'), minify: false, target: 'es2022' },
 });
@@ -61,7 +63,8 @@ try {
   const server = createServer((req, res) => {
     const f = join(dir, 'dist', req.url === '/' ? 'index.html' : req.url.split('?')[0]);
     readFile(f).then(
-      (b) => res.writeHead(200, { 'content-type': f.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(b),
+      (b) =>
+        res.writeHead(200, { 'content-type': f.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(b),
       () => res.writeHead(404).end(),
     );
   });

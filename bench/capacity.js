@@ -14,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { runLoadTest } from '@parley/client/node';
+import { runLoadTest } from '@parley/tools';
 
 const { values } = parseArgs({
   options: {

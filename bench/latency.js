@@ -17,24 +17,22 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { OpusDecoder, OpusEncoder, encodeWav } from '@parley/client';
 import {
-  OpusDecoder,
-  OpusEncoder,
   clickLatencies,
   clickTrain,
   codecDelayMs,
-  encodeWav,
   findOnsets,
   latencyReport,
   matchFrames,
   parseTrace,
   stageFigures,
-} from '@parley/client';
+} from '@parley/tools';
 import { loadOpusNode } from '@parley/client/node';
 import { FRAME_SAMPLES, median, SAMPLE_RATE } from '@parley/protocol';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CLI = join(ROOT, 'packages/client/bin/parley.js');
+const CLI = join(ROOT, 'packages/tools/bin/parley.js');
 const SERVER = join(ROOT, 'packages/server/bin/parley-server.js');
 const FRAME = FRAME_SAMPLES;
 const RATE = SAMPLE_RATE;

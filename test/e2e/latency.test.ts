@@ -3,19 +3,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OpusDecoder, OpusEncoder, encodeWav } from '@parley/client';
 import {
-  OpusDecoder,
-  OpusEncoder,
   clickLatencies,
   clickTrain,
   codecDelayMs,
-  encodeWav,
   findOnsets,
   latencyReport,
   matchFrames,
   parseTrace,
   stageFigures,
-} from '@parley/client';
+} from '@parley/tools';
 import { loadOpusNode } from '@parley/client/node';
 import { CLI, runNode, spawnServer, type SpawnedServer } from '../helpers/processes.js';
 import { readMono16 } from '../helpers/wav.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = `${ROOT}packages/client/bin/parley.js`;
+export const CLI = `${ROOT}packages/tools/bin/parley.js`;
 export const SERVER_BIN = `${ROOT}packages/server/bin/parley-server.js`;
 
 export interface RunResult {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetemProxy, runCli, runLoadTest, LoadTestOptionError, type LoadReport } from '@parley/client/node';
+import { NetemProxy, runCli, runLoadTest, LoadTestOptionError, type LoadReport } from '@parley/tools';
 import { startServer, TEST_ADMIN_PASSWORD, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -36,39 +36,18 @@ export { Listener } from './core/listener.js';
 export type { AudioSource, AudioOutput, ListenerOptions } from './core/listener.js';
 export { UserVolumes, userKey } from './core/user-volumes.js';
 export type { UserVolumesOptions, VolumeTarget } from './core/user-volumes.js';
-export { Impairment } from './core/impair.js';
+export { Impairment, mulberry32 } from './core/impair.js';
+export { MediaCore } from './core/media-core.js';
+export type { MediaCoreOptions, MediaDropReason, MediaDrops, ReceivedPacket } from './core/media-core.js';
+export { MediaPath } from './core/media-path.js';
+export type { MediaPathState, MediaPathOptions } from './core/media-path.js';
+export { HelloHandshake } from './core/hello.js';
 export {
   TRACE_EVENTS,
-  TRACE_STAGES,
   TRACE_FORMAT_VERSION,
   DEFAULT_MAX_TRACE_EVENTS,
   TraceRecorder,
   traceClock,
-  parseTrace,
-  matchFrames,
-  stageFigures,
-  summarize,
-  quantile,
-  clickTrain,
-  findOnsets,
-  codecDelayMs,
-  clickLatencies,
-  latencyReport,
 } from './core/trace.js';
-export type {
-  TraceEvent,
-  TraceEventName,
-  FrameTracer,
-  FrameTimeline,
-  StageSpec,
-  StageFigures,
-  Summary,
-  ClickTrainOptions,
-  OnsetOptions,
-  FrameDecoder,
-  ClickLatency,
-  LatencyRow,
-  LatencyReport,
-  ServerTime,
-} from './core/trace.js';
+export type { TraceEvent, TraceEventName, FrameTracer } from './core/trace.js';
 export * from './audio/index.js';

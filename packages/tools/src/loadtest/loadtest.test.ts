@@ -6,7 +6,7 @@ import { parseSnmpUdp } from './host.js';
 import { LoadTestOptionError, resolveOptions } from './options.js';
 import { histogramDelta, type HistogramSnapshot } from './server-metrics.js';
 import { LogHistogram, RecvStream } from './stats.js';
-import { MediaCore } from '../../core/media-core.js';
+import { MediaCore } from '@parley/client';
 
 /** A server-style cumulative snapshot from per-bucket counts (bounds 2^(i/4) µs). */
 function snapshot(counts: number[]): HistogramSnapshot {

@@ -4,7 +4,7 @@
  * synchronous: the UDP impairment proxy (node/netem-proxy.ts) and tests
  * drive it; the same seed gives the same decisions.
  */
-import { mulberry32 } from './impair.js';
+import { mulberry32 } from '@parley/client';
 
 export interface NetworkModelOptions {
   /** Independent random loss, 0..1. */

@@ -30,10 +30,11 @@ import {
   ControlConnection,
   ParleyClientError,
   type WebSocketLike,
-} from '../../core/control.js';
-import { HelloHandshake } from '../../core/hello.js';
-import { MediaCore, type ReceivedPacket } from '../../core/media-core.js';
-import { nodeWebSocket } from '../websocket.js';
+  HelloHandshake,
+  MediaCore,
+  type ReceivedPacket,
+} from '@parley/client';
+import { nodeWebSocket } from '@parley/client/node';
 import { LogHistogram, RecvStream } from './stats.js';
 
 /** Counters shared by every participant of a run (summed as they happen, never by a scan). */

@@ -4,7 +4,7 @@
  * UDP media to the proxy instead of the server (`--udp-via HOST:PORT`).
  */
 import { parseArgs } from 'node:util';
-import type { NetworkModelOptions } from '../core/network-model.js';
+import type { NetworkModelOptions } from './network-model.js';
 import { NetemProxy } from './netem-proxy.js';
 
 export const NETEM_USAGE = `Usage:

@@ -9,7 +9,7 @@
  * dropped and counted) and at most `maxClients` client addresses are mapped.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { NetworkModel, type NetworkModelOptions } from '../core/network-model.js';
+import { NetworkModel, type NetworkModelOptions } from './network-model.js';
 
 export interface NetemProxyOptions {
   /** The server's UDP voice endpoint. */

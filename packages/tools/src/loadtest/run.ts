@@ -13,11 +13,8 @@ import { lookup } from 'node:dns/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { FRAME_MS, FRAME_SAMPLES, percentiles, SAMPLE_RATE, type Percentiles } from '@parley/protocol';
-import { toneInt16 } from '../../audio/analysis.js';
-import { OpusEncoder } from '../../audio/opus.js';
-import { loadOpusNode } from '../../audio/opus-node.js';
-import { FrameClock } from '../../core/clock.js';
-import { toWsUrl } from '../../core/voice-client.js';
+import { toneInt16, OpusEncoder, FrameClock, toWsUrl } from '@parley/client';
+import { loadOpusNode } from '@parley/client/node';
 import { resolveOptions, type LoadTestOptions, type ResolvedOptions } from './options.js';
 import { Participant, Totals } from './participant.js';
 import type {

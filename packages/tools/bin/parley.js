@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher so the bin link exists before the TypeScript build has run.
-import { main } from '../dist/node/cli.js';
+import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from './cli.js';
+import { main } from './main.js';
 
 async function run(args: string[]): Promise<{ code: number; stderr: string }> {
   const err = new PassThrough();

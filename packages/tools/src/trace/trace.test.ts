@@ -1,26 +1,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS } from '@parley/protocol';
-import { loadOpusNode } from '../audio/opus-node.js';
-import { OpusEncoder, type OpusModule } from '../audio/opus.js';
-import { rmsDbfs, toneInt16 } from '../audio/analysis.js';
-import { Receiver } from './receiver.js';
-import { BufferSource, StreamSender } from './sender.js';
-import type { VoiceClient } from './voice-client.js';
+import { FRAME_SAMPLES, quantile, SAMPLE_RATE, SAMPLES_PER_MS } from '@parley/protocol';
+import { loadOpusNode } from '@parley/client/node';
 import {
+  BufferSource,
+  OpusEncoder,
+  Receiver,
+  rmsDbfs,
+  StreamSender,
+  toneInt16,
   TRACE_EVENTS,
   TraceRecorder,
-  clickLatencies,
-  clickTrain,
-  codecDelayMs,
-  findOnsets,
-  latencyReport,
-  matchFrames,
-  parseTrace,
-  quantile,
-  stageFigures,
+  type OpusModule,
   type TraceEvent,
   type TraceEventName,
-} from './trace.js';
+  type VoiceClient,
+} from '@parley/client';
+import { clickLatencies, clickTrain, codecDelayMs, findOnsets } from './clicks.js';
+import { matchFrames, parseTrace, stageFigures } from './frames.js';
+import { latencyReport } from './report.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000): { now: () => number; set: (t: number) => void } {

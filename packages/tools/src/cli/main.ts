@@ -2,21 +2,24 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ErrorCode, SAMPLE_RATE } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { parseWav, MAX_WAV_SAMPLES } from '../audio/wav.js';
-import { resampleTo48k, floatToInt16 } from '../audio/resample.js';
-import { OpusEncoder } from '../audio/opus.js';
-import { loadOpusNode } from '../audio/opus-node.js';
-import { Impairment } from '../core/impair.js';
-import { StreamSender, BufferSource } from '../core/sender.js';
-import { Listener } from '../core/listener.js';
-import { TraceRecorder } from '../core/trace.js';
-import { ParleyClientError, ClientErrorCode } from '../core/control.js';
-import { VoiceClient } from '../core/voice-client.js';
-import { openUdpTransport } from './udp-transport.js';
-import { nodeWebSocketFactory } from './websocket.js';
-import { WavFileWriter } from './wav-writer.js';
-import { runNetem } from './netem-cli.js';
-import { runLoadtestCli } from './loadtest/cli.js';
+import {
+  parseWav,
+  MAX_WAV_SAMPLES,
+  resampleTo48k,
+  floatToInt16,
+  OpusEncoder,
+  Impairment,
+  StreamSender,
+  BufferSource,
+  Listener,
+  TraceRecorder,
+  ParleyClientError,
+  ClientErrorCode,
+  VoiceClient,
+} from '@parley/client';
+import { loadOpusNode, openUdpTransport, nodeWebSocketFactory, WavFileWriter } from '@parley/client/node';
+import { runNetem } from '../netem/netem-cli.js';
+import { runLoadtestCli } from '../loadtest/cli.js';
 
 const USAGE = `Usage:
   parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
