@@ -1,4 +1,4 @@
-import { FRAME_SAMPLES } from '@parley/protocol';
+import { checkServerMetrics, FRAME_SAMPLES } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { TEST_ADMIN_PASSWORD } from '../helpers/server.js';
 import { useServerWithClients } from '../helpers/clients.js';
@@ -24,15 +24,10 @@ describe('GET /api/v1/metrics', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(200);
-    const m = (await res.json()) as {
-      sessions: number;
-      process: { cpuUserUs: number; rssBytes: number; eventLoopDelayMs: { p99: number } };
-      media: {
-        audioIn: number;
-        packetsOut: number;
-        forwardUs: { count: number; p50Us: number; p99Us: number; buckets: { count: number }[] };
-      };
-    };
+    // The body is what @parley/protocol's metrics schema says (the load generator checks it too).
+    const checked = checkServerMetrics(await res.json());
+    if (!checked.ok) expect.fail(checked.reason);
+    const m = checked.value;
     expect(m.sessions).toBe(3);
     expect(m.media.audioIn).toBe(N);
     // One forwarding-time sample per routed packet, each fanned out to two listeners.

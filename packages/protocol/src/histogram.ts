@@ -6,20 +6,10 @@
  * The server's forwarding time uses 4 buckets per doubling (±19 %); the
  * load generator 32 (±2 %). Pure: shared by server and client.
  */
+import type { HistogramSnapshot } from './metrics.js';
 import { nearestRank } from './stats.js';
 
 const DOUBLINGS = 27;
-
-export interface HistogramSnapshot {
-  count: number;
-  sumUs: number;
-  /** Cumulative counts: observations ≤ leUs. Only buckets up to the largest observation. */
-  buckets: { leUs: number; count: number }[];
-  p50Us: number;
-  p95Us: number;
-  p99Us: number;
-  maxUs: number;
-}
 
 export class LatencyHistogram {
   private readonly counts: Float64Array;

@@ -17,5 +17,5 @@ export * from './control.js';
 export * from './histogram.js';
 export * from './stats.js';
 export * from './jitter.js';
-export type * from './metrics.js';
+export * from './metrics.js';
 export * from './aead-wasm.js';

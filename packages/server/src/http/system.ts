@@ -6,64 +6,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { ServerMetrics } from '@parley/protocol';
-import { DROP_REASONS, SEND_FAILURES } from '../media/stats.js';
+import { MediaCountersSchema, ServerMetricsSchema, type ServerMetrics } from '@parley/protocol';
 import { requireRole } from './actor.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import type { RouteDeps } from './routes.js';
 import { problems, SECURITY } from './schemas.js';
 
-const counters = (names: readonly string[]) =>
-  Type.Object(Object.fromEntries(names.map((n) => [n, Type.Integer()])));
-
-const HistogramSchema = Type.Object({
-  count: Type.Integer(),
-  sumUs: Type.Number(),
-  buckets: Type.Array(Type.Object({ leUs: Type.Number(), count: Type.Integer() }), {
-    description: 'cumulative: observations ≤ leUs (Prometheus style)',
-  }),
-  p50Us: Type.Number(),
-  p95Us: Type.Number(),
-  p99Us: Type.Number(),
-  maxUs: Type.Number(),
-});
-
-const mediaCounters = {
-  packetsIn: Type.Integer(),
-  bytesIn: Type.Integer(),
-  audioIn: Type.Integer(),
-  packetsOut: Type.Integer(),
-  bytesOut: Type.Integer(),
-  dropped: Type.Integer(),
-  drops: counters(DROP_REASONS),
-  sendFailures: counters(SEND_FAILURES),
-};
-
 const StatsSchema = Type.Object(
-  { sessions: Type.Integer({ description: 'media sessions now' }), media: Type.Object(mediaCounters) },
+  { sessions: Type.Integer({ description: 'media sessions now' }), media: MediaCountersSchema },
   { title: 'Stats' },
-);
-
-const MetricsSchema = Type.Object(
-  {
-    uptimeS: Type.Number(),
-    sessions: Type.Integer({ description: 'media sessions now' }),
-    process: Type.Object({
-      cpuUserUs: Type.Integer({ description: 'cumulative since start' }),
-      cpuSystemUs: Type.Integer(),
-      rssBytes: Type.Integer(),
-      heapUsedBytes: Type.Integer(),
-      eventLoopDelayMs: Type.Object(
-        { p50: Type.Number(), p99: Type.Number(), max: Type.Number() },
-        {
-          description:
-            'how late a 10 ms timer fired (0 when idle), over the last complete 10 s window (the current one before the first completes)',
-        },
-      ),
-    }),
-    media: Type.Object({ ...mediaCounters, forwardUs: HistogramSchema }),
-  },
-  { title: 'Metrics' },
 );
 
 const HealthSchema = Type.Object({ status: Type.Literal('ok'), version: Type.String() }, { title: 'Health' });
@@ -114,7 +65,7 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
         tags,
         summary: 'Media counters, forwarding-time histogram, process CPU / memory / event-loop delay (admin)',
         security: SECURITY.user,
-        response: { 200: MetricsSchema, ...problems(401, 403) },
+        response: { 200: ServerMetricsSchema, ...problems(401, 403) },
       },
     },
     (req): ServerMetrics => {

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Direction, FRAME_SAMPLES, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { parseLoadtestArgs } from './cli.js';
 import { parseSnmpUdp } from './host.js';
 import { LoadTestOptionError, resolveOptions } from './options.js';
-import { histogramDelta, type HistogramSnapshot } from './server-metrics.js';
+import { fetchMetrics, histogramDelta, ServerApiError, type HistogramSnapshot } from './server-metrics.js';
 import { LogHistogram, RecvStream } from './stats.js';
 import { MediaCore } from '@parley/client';
 
@@ -47,6 +47,44 @@ describe('histogramDelta (server forwarding time over the window)', () => {
     const d = histogramDelta(snapshot([]), s);
     expect(d.count).toBe(10);
     expect(d.p50Us).toBeCloseTo(2 ** 0.25, 3);
+  });
+});
+
+describe('fetchMetrics', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const answer = (body: string, status = 200): void => {
+    vi.stubGlobal('fetch', () => Promise.resolve(new Response(body, { status })));
+  };
+  const metrics = {
+    uptimeS: 3,
+    sessions: 0,
+    process: {
+      cpuUserUs: 1,
+      cpuSystemUs: 1,
+      rssBytes: 1,
+      heapUsedBytes: 1,
+      eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
+    },
+    media: {
+      ...{ packetsIn: 0, bytesIn: 0, audioIn: 0, packetsOut: 0, bytesOut: 0, dropped: 0 },
+      drops: {},
+      sendFailures: {},
+      forwardUs: { count: 0, sumUs: 0, buckets: [], p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 },
+    },
+  };
+
+  it('resolves with a body that matches the metrics schema', async () => {
+    answer(JSON.stringify(metrics));
+    await expect(fetchMetrics('http://127.0.0.1:1', 't')).resolves.toEqual(metrics);
+  });
+
+  it('refuses a body that does not match it, or is not JSON, naming the mismatch', async () => {
+    answer(JSON.stringify({ ...metrics, media: { ...metrics.media, packetsIn: '12' } }));
+    const err = await fetchMetrics('http://127.0.0.1:1', 't').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerApiError);
+    expect((err as Error).message).toMatch(/does not match the metrics schema: \/media\/packetsIn: /);
+    answer('<html>proxy error</html>');
+    await expect(fetchMetrics('http://127.0.0.1:1', 't')).rejects.toThrow(/not JSON/);
   });
 });
 

@@ -3,10 +3,16 @@
  * after the measured window, and what the difference says — packets in and
  * out, drops by reason, CPU, memory, and forwarding-time percentiles
  * computed from the histogram's bucket deltas (the cumulative p99 that the
- * endpoint reports covers the server's whole life, not this run).
+ * endpoint reports covers the server's whole life, not this run). The body
+ * is checked against @parley/protocol's metrics schema, not trusted.
  */
 
-import { cumulativeQuantile, type HistogramSnapshot, type ServerMetrics } from '@parley/protocol';
+import {
+  checkServerMetrics,
+  cumulativeQuantile,
+  type HistogramSnapshot,
+  type ServerMetrics,
+} from '@parley/protocol';
 
 export type { HistogramSnapshot, ServerMetrics };
 
@@ -62,7 +68,11 @@ export async function login(server: string, name: string, password: string): Pro
   return ((await res.json()) as { token: string }).token;
 }
 
-/** GET /api/v1/metrics with an admin token. */
+/**
+ * GET /api/v1/metrics with an admin token. A body that is not JSON or does
+ * not match the metrics schema (another server version, a proxy's page) is
+ * a `ServerApiError` naming the first mismatch, not figures.
+ */
 export async function fetchMetrics(server: string, token: string): Promise<ServerMetrics> {
   const res = await call(api(server, '/metrics'), { headers: { authorization: `Bearer ${token}` } });
   if (res.status === 401 || res.status === 403)
@@ -71,7 +81,19 @@ export async function fetchMetrics(server: string, token: string): Promise<Serve
       res.status,
     );
   if (!res.ok) throw new ServerApiError(`GET /api/v1/metrics answered ${res.status}`, res.status);
-  return (await res.json()) as ServerMetrics;
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ServerApiError('GET /api/v1/metrics answered a body that is not JSON', res.status);
+  }
+  const checked = checkServerMetrics(body);
+  if (!checked.ok)
+    throw new ServerApiError(
+      `GET /api/v1/metrics answered a body that does not match the metrics schema: ${checked.reason}`,
+      res.status,
+    );
+  return checked.value;
 }
 
 export interface HistogramDelta {
