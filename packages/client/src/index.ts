@@ -23,6 +23,8 @@ export type {
   ControlDrop,
   ControlDropReason,
   ControlStats,
+  ClientErrorDetail,
+  ClientErrorOptions,
 } from './core/control.js';
 export type { MediaTransport, UdpTransportFactory } from './core/media-transport.js';
 export { StreamSender, BufferSource } from './core/sender.js';

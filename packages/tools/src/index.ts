@@ -5,6 +5,7 @@
  * depends on it but the CLI, the benchmarks and the tests.
  */
 export { main as runCli } from './cli/main.js';
+export { UsageError, ToolErrorCode, isUsageError } from './cli/usage-error.js';
 export * from './loadtest/index.js';
 export { NetemProxy, type NetemProxyOptions, type DirectionStats } from './netem/netem-proxy.js';
 export { NetworkModel, type NetworkModelOptions, type Fate } from './netem/network-model.js';

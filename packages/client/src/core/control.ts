@@ -1,4 +1,10 @@
-import { ErrorCode, parseServerMessage, type ClientMessage, type ServerMessage } from '@parley/protocol';
+import {
+  ErrorCode,
+  ParleyError,
+  parseServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from '@parley/protocol';
 
 /**
  * The little of a WebSocket the client needs; the browser's WebSocket and
@@ -17,23 +23,44 @@ export interface WebSocketLike {
 
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
-/** An error answered by the server (or raised by the client) with a stable code. */
-export class ParleyClientError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ParleyClientError';
-  }
-}
-
+/** The client's own codes (docs/errors.md, "Client-side codes"), beside the server's `ErrorCode`. */
 export const ClientErrorCode = {
   Unreachable: 'PARLEY_ERR_UNREACHABLE',
   ConnectionClosed: 'PARLEY_ERR_CONNECTION_CLOSED',
   Timeout: 'PARLEY_ERR_TIMEOUT',
   UdpHandshake: 'PARLEY_ERR_UDP_HANDSHAKE',
 } as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/**
+ * Facts about a client error, for a caller that words its own message (the
+ * CLI) instead of reading them back out of the text.
+ */
+export interface ClientErrorDetail {
+  /** The URL the client tried to reach. */
+  url?: string;
+  /** The low-level reason: a socket error code (`ECONNREFUSED`), `connection closed (1006)`, … */
+  reason?: string;
+}
+
+export interface ClientErrorOptions extends ErrorOptions {
+  detail?: ClientErrorDetail;
+}
+
+/**
+ * An error answered by the server (its `ErrorCode`) or raised by the client
+ * (a `ClientErrorCode`), with a typed, stable code to branch on.
+ */
+export class ParleyClientError extends ParleyError<ErrorCode | ClientErrorCode> {
+  /** Structured facts (PARLEY_ERR_UNREACHABLE: the URL and the low-level reason). */
+  readonly detail?: ClientErrorDetail;
+
+  constructor(code: ErrorCode | ClientErrorCode, message: string, options: ClientErrorOptions = {}) {
+    const { detail, ...errorOptions } = options;
+    super(code, message, errorOptions);
+    if (detail !== undefined) this.detail = detail;
+  }
+}
 
 type Listener<T> = (value: T) => void;
 
@@ -146,27 +173,16 @@ export class ControlConnection {
       try {
         ws = factory(url);
       } catch (err) {
-        reject(
-          new ParleyClientError(
-            ClientErrorCode.Unreachable,
-            `cannot connect to ${url}: ${(err as Error).message}`,
-          ),
-        );
+        reject(unreachable(url, (err as Error).message, err));
         return;
       }
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => resolve(new ControlConnection(ws, requestTimeoutMs, refPrefix));
       ws.onerror = (ev) => {
-        const detail =
-          (ev as { message?: string; error?: { code?: string } }).error?.code ??
-          (ev as { message?: string }).message ??
-          'error';
-        reject(new ParleyClientError(ClientErrorCode.Unreachable, `cannot connect to ${url} (${detail})`));
+        const e = ev as { message?: string; error?: { code?: string } };
+        reject(unreachable(url, e.error?.code ?? e.message ?? 'error', e.error));
       };
-      ws.onclose = (ev) =>
-        reject(
-          new ParleyClientError(ClientErrorCode.Unreachable, `connection to ${url} closed (${ev.code})`),
-        );
+      ws.onclose = (ev) => reject(unreachable(url, `connection closed (${ev.code})`));
     });
   }
 
@@ -305,4 +321,12 @@ export class ControlConnection {
       this.onClose(1000, 'closed by client');
     }
   }
+}
+
+/** PARLEY_ERR_UNREACHABLE, with the URL and the low-level reason as `detail`. */
+function unreachable(url: string, reason: string, cause?: unknown): ParleyClientError {
+  return new ParleyClientError(ClientErrorCode.Unreachable, `cannot connect to ${url} (${reason})`, {
+    detail: { url, reason },
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

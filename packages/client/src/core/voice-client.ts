@@ -16,6 +16,7 @@ import {
   ParleyClientError,
   type ControlConnectionOptions,
   type WebSocketFactory,
+  type WebSocketLike,
 } from './control.js';
 import { Emitter } from './emitter.js';
 import { MediaPath, type AudioPacketIn, type VoiceClientStats } from './media-path.js';
@@ -141,6 +142,8 @@ export class VoiceClient {
   private lastDisconnected: Extract<ServerMessage, { type: 'disconnected' }> | null = null;
   private joinPassword: string | undefined;
   private wake: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  /** The WebSocket of a reconnection attempt, while it is still opening: `close()` closes it too. */
+  private opening: WebSocketLike | null = null;
   private readonly media: MediaPath;
   private readonly eventListeners = new Set<(m: ServerMessage) => void>();
   private readonly events = new Emitter<VoiceClientEvents>();
@@ -301,6 +304,9 @@ export class VoiceClient {
     this.stopWaiting();
     this.media.close();
     this.conn.close();
+    // A reconnection still opening its socket: its `open` rejects, and the attempt ends.
+    this.opening?.close();
+    this.opening = null;
   }
 
   // ── session lifecycle ──
@@ -375,10 +381,10 @@ export class VoiceClient {
   private async reopen(): Promise<boolean> {
     const lastSeq = this.conn.lastSeq;
     const conn = await ControlConnection.open(
-      this.opts.webSocket,
+      (url) => (this.opening = this.opts.webSocket(url)),
       this.url,
       connectionOptions(this.opts, this.connections++),
-    );
+    ).finally(() => (this.opening = null));
     this.attach(conn);
     if (this.phase !== 'reconnecting')
       throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'closed');
@@ -517,10 +523,10 @@ function connectionOptions(opts: VoiceClientOptions, n: number): ControlConnecti
 export function toWsUrl(server: string): string {
   const u = new URL(server);
   if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'ws:' && u.protocol !== 'wss:') {
-    throw new ParleyClientError(
-      ClientErrorCode.Unreachable,
-      `unsupported server URL ${server} (use http://HOST:PORT)`,
-    );
+    const reason = `unsupported scheme ${u.protocol} (use http://HOST:PORT)`;
+    throw new ParleyClientError(ClientErrorCode.Unreachable, `unsupported server URL ${server}: ${reason}`, {
+      detail: { url: server, reason },
+    });
   }
   u.protocol = u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss:' : 'ws:';
   u.pathname = '/ws';

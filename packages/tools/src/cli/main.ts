@@ -20,6 +20,7 @@ import {
 import { loadOpusNode, openUdpTransport, nodeWebSocketFactory, WavFileWriter } from '@parley/client/node';
 import { runNetem } from '../netem/netem-cli.js';
 import { runLoadtestCli } from '../loadtest/cli.js';
+import { isUsageError, UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
   parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
@@ -42,8 +43,6 @@ const USAGE = `Usage:
   --trace FILE     (send, record) write a per-frame timing trace, JSON lines (docs/benchmarks.md,
                    "Mouth-to-ear latency"); at most 100,000 events
 `;
-
-class UsageError extends Error {}
 
 const options = {
   server: { type: 'string', default: 'http://127.0.0.1:8710' },
@@ -91,18 +90,13 @@ export async function main(
     if (command === 'record') return await record(file, opts, io.err);
     throw new UsageError(`unknown command ${command}`);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.err.write(`parley: ${err.message}\n${USAGE}`);
       return 2;
     }
-    io.err.write(`parley: ${describe(err)}\n`);
+    io.err.write(`parley: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof ParleyClientError) return err.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 function numberOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -138,10 +132,9 @@ async function connect(values: Values, defaultName: string): Promise<VoiceClient
     });
   } catch (err) {
     if (err instanceof ParleyClientError && err.code === ClientErrorCode.Unreachable) {
-      throw new Error(
-        `cannot reach server ${server.origin}: ${err.message.replace(/^cannot connect to \S+ ?/, '').replace(/^\(|\)$/g, '') || 'no answer'}`,
-        { cause: err },
-      );
+      throw new Error(`cannot reach server ${server.origin}: ${err.detail?.reason ?? 'no answer'}`, {
+        cause: err,
+      });
     }
     throw err;
   }

@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { isUsageError } from '../cli/usage-error.js';
 import { renderHtml } from './html.js';
 import { DEFAULTS, LIMITS, LoadTestOptionError, type LoadTestOptions } from './options.js';
 import { formatTable } from './report.js';
@@ -167,7 +168,7 @@ export async function runLoadtestCli(
       return 0;
     }
   } catch (err) {
-    if (err instanceof LoadTestOptionError) {
+    if (isUsageError(err)) {
       io.err.write(`parley: ${err.message}\n${LOADTEST_USAGE}`);
       return 2;
     }
@@ -189,7 +190,7 @@ export async function runLoadtestCli(
     return 0;
   } catch (err) {
     printer.end();
-    if (err instanceof LoadTestOptionError) {
+    if (isUsageError(err)) {
       io.err.write(`parley: ${err.message}\n${LOADTEST_USAGE}`);
       return 2;
     }

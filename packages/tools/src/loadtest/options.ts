@@ -1,4 +1,5 @@
 /** Options of a load test, their defaults and their bounds (absurd values are refused). */
+import { UsageError } from '../cli/usage-error.js';
 
 export interface LoadTestOptions {
   /** Server base URL, e.g. http://127.0.0.1:8710 */
@@ -55,10 +56,8 @@ export const DEFAULTS = {
   sampleMs: 1000,
 } as const;
 
-/** A value outside its bounds or an inconsistent combination; the CLI exits with 2. */
-export class LoadTestOptionError extends Error {
-  override name = 'LoadTestOptionError';
-}
+/** A value outside its bounds or an inconsistent combination (PARLEY_ERR_USAGE); the CLI exits with 2. */
+export class LoadTestOptionError extends UsageError {}
 
 function bounded(name: string, flag: string, v: number, integer: boolean): number {
   const [min, max] = LIMITS[name as keyof typeof LIMITS];

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { NetworkModelOptions } from './network-model.js';
 import { NetemProxy } from './netem-proxy.js';
+import { isUsageError, UsageError } from '../cli/usage-error.js';
 
 export const NETEM_USAGE = `Usage:
   parley netem --target HOST:PORT [--listen [HOST:]PORT] [--direction both|up|down] [--seconds N]
@@ -23,7 +24,8 @@ export const NETEM_USAGE = `Usage:
   --seconds N          stop after N seconds (default: until interrupted), then print what was done
 `;
 
-export class NetemUsageError extends Error {}
+/** A bad `parley netem` flag (PARLEY_ERR_USAGE): exit code 2. */
+export class NetemUsageError extends UsageError {}
 
 const num = (name: string, raw: string | undefined, min: number, max: number): number | undefined => {
   if (raw === undefined) return undefined;
@@ -119,7 +121,7 @@ export async function runNetem(
   try {
     opts = parseNetemArgs(argv);
   } catch (err) {
-    if (err instanceof NetemUsageError) {
+    if (isUsageError(err)) {
       io.err.write(`parley: ${err.message}\n${NETEM_USAGE}`);
       return 2;
     }
