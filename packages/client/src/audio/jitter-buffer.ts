@@ -18,7 +18,7 @@
  * and still at least the target.
  */
 
-import { SAMPLE_RATE, ts32Diff } from '@parley/protocol';
+import { InterarrivalJitter } from '@parley/protocol';
 
 export interface JitterBufferOptions {
   /** Frames held at most (default 64). */
@@ -62,10 +62,11 @@ interface Slot {
   arrivalMs: number;
 }
 
-const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 const WAITING: PopResult = { kind: 'waiting' };
 /** Frames played per shrink window: at most one frame is skipped per window. */
 const SHRINK_AFTER_POPS = 50;
+/** A change in transit time this large is the gap between two talk spurts, not jitter (ms). */
+const TALK_SPURT_GAP_MS = 1000;
 
 /** All counters at zero. */
 export function emptyJitterStats(): JitterBufferStats {
@@ -93,10 +94,9 @@ export class JitterBuffer {
   /** Least wait (arrival → pop) of a frame played in the current shrink window, and the window's length so far. */
   private minWaitMs = Infinity;
   private windowPops = 0;
-  private jitterMs = 0;
+  /** RFC 3550 interarrival jitter of the packets pushed (not late, not duplicates). */
+  private readonly jitterEstimate = new InterarrivalJitter({ gapMs: TALK_SPURT_GAP_MS });
   private targetMs: number;
-  private prevArrival: number | undefined;
-  private prevTimestamp = 0;
 
   constructor(opts: JitterBufferOptions = {}) {
     this.capacity = opts.capacity ?? 64;
@@ -115,7 +115,7 @@ export class JitterBuffer {
 
   /** Smoothed interarrival jitter (ms). */
   get jitter(): number {
-    return this.jitterMs;
+    return this.jitterEstimate.ms;
   }
 
   get isPlaying(): boolean {
@@ -229,15 +229,8 @@ export class JitterBuffer {
   }
 
   private measureJitter(timestamp: number, arrivalMs: number): void {
-    if (this.prevArrival !== undefined) {
-      const transitDelta =
-        arrivalMs - this.prevArrival - ts32Diff(timestamp, this.prevTimestamp) / SAMPLES_PER_MS;
-      // RFC 3550 §6.4.1 estimator; ignore gaps between talk spurts.
-      if (Math.abs(transitDelta) < 1000) this.jitterMs += (Math.abs(transitDelta) - this.jitterMs) / 16;
-    }
-    this.prevArrival = arrivalMs;
-    this.prevTimestamp = timestamp;
-    const wanted = Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.frameMs + 3 * this.jitterMs));
+    const jitterMs = this.jitterEstimate.updateRtp(arrivalMs, timestamp);
+    const wanted = Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.frameMs + 3 * jitterMs));
     // Grow at once, shrink slowly.
     this.targetMs = wanted > this.targetMs ? wanted : this.targetMs + (wanted - this.targetMs) / 64;
   }
