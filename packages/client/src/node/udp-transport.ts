@@ -14,13 +14,18 @@ export async function openUdpTransport(host: string, port: number): Promise<Medi
   // ICMP "port unreachable" after the server goes away surfaces here; the
   // control connection reports the failure, the media path just goes quiet.
   sock.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.connect(port, address, () => {
-      sock.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.connect(port, address, () => {
+        sock.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    sock.close(); // a socket that could not connect (a bad port, an unreachable address) is ours to release
+    throw err;
+  }
   let closed = false;
   return {
     kind: 'udp',
