@@ -33,9 +33,12 @@ function api(server: string, path: string): string {
   return new URL(`/api/v1${path}`, server).toString();
 }
 
+/** One request on a connection of its own (`connection: close`): no keep-alive socket outlives a load test. */
 async function call(url: string, init: RequestInit): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('connection', 'close');
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return await fetch(url, { ...init, headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
     const c = (err as { cause?: { code?: string; message?: string } }).cause;
     const cause = c?.code ?? c?.message ?? (err as Error).message;
