@@ -53,6 +53,8 @@ export class Listener {
   private readonly unsubscribe: (() => void)[];
   private pos = 0;
   private closed = false;
+  /** Aborted by `close()`: ends the recordings in progress. */
+  private readonly recordings = new AbortController();
 
   constructor(
     private readonly source: AudioSource,
@@ -91,14 +93,16 @@ export class Listener {
   /**
    * Records exactly `seconds` of the mix into `sink`, one frame per tick on
    * its own drift-free clock (silence where nobody speaks); resolves with
-   * the samples delivered. For `parley record` and bots that listen for a
-   * while; `start()` is the open-ended form.
+   * the samples delivered (fewer if `close()` comes first; none after it).
+   * For `parley record` and bots that listen for a while; `start()` is the
+   * open-ended form.
    */
   record(seconds: number, sink: FrameSink): Promise<number> {
     return recordMix(this.receiver, seconds, sink, {
       frameSamples: this.frameSamples,
       now: this.now,
       ...(this.opts.clock === undefined ? {} : { clock: this.opts.clock }),
+      signal: this.recordings.signal,
     });
   }
 
@@ -117,11 +121,15 @@ export class Listener {
     return this.receiver.stats();
   }
 
-  /** Stops the clock, detaches from the client and frees every decoder. Idempotent. */
+  /**
+   * Stops the clock, ends a `record` in progress (it resolves with what it
+   * delivered), detaches from the client and frees every decoder. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.clock.stop();
+    this.recordings.abort();
     for (const off of this.unsubscribe) off();
     this.receiver.close();
   }

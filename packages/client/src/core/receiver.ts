@@ -69,6 +69,7 @@ export class Receiver {
   private readonly lastMix: number[] = [];
   /** Counters of streams already forgotten, so totals never go down. */
   private readonly retired: ReceiverStats;
+  private closed = false;
 
   constructor(
     private readonly opus: OpusModule,
@@ -83,6 +84,7 @@ export class Receiver {
 
   /** One decrypted audio packet as it arrives (`VoiceClient.onAudio` hands exactly this). */
   push(p: ReceivedAudio): void {
+    if (this.closed) return; // no decoder after close(): nobody would free it
     const { ssrc, extSeq, timestamp, payload, arrivalMs } = p;
     this.opts.tracer?.mark('arrived', ssrc, extSeq);
     let s = this.streams.get(ssrc);
@@ -167,8 +169,9 @@ export class Receiver {
     return total;
   }
 
-  /** Releases every decoder. */
+  /** Releases every decoder; later packets are ignored. Idempotent. */
   close(): void {
+    this.closed = true;
     for (const [ssrc, s] of this.streams) this.retire(ssrc, s);
   }
 

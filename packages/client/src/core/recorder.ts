@@ -19,10 +19,12 @@ export interface RecordOptions {
   frameSamples?: number;
   clock?: Partial<ClockDeps>;
   now?: () => number;
+  /** Aborting it ends the recording early: its clock stops, and the promise resolves with the samples delivered so far. */
+  signal?: AbortSignal;
 }
 
 /**
- * Records exactly `seconds` of the mix, one frame per tick on a drift-free
+ * Records exactly `seconds` of the mix (or until `opts.signal` aborts), one frame per tick on a drift-free
  * clock (silence where nobody speaks), handing each frame to `sink` before
  * the next is pulled (the last one cut to length): the recorder itself
  * holds no audio. Resolves with the number of samples delivered; rejects,
@@ -49,19 +51,30 @@ export function recordMix(
           puller.played?.(written);
           written += take;
         } catch (err) {
-          clock.stop();
+          stop();
           reject(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         if (written >= total) {
-          clock.stop();
+          stop();
           resolve(written);
         }
       },
       ...opts.clock,
     });
-    if (total === 0) resolve(0);
-    else clock.start();
+    const abort = (): void => {
+      stop();
+      resolve(written);
+    };
+    const stop = (): void => {
+      clock.stop();
+      opts.signal?.removeEventListener('abort', abort);
+    };
+    if (total === 0 || opts.signal?.aborted === true) resolve(0);
+    else {
+      opts.signal?.addEventListener('abort', abort);
+      clock.start();
+    }
   });
 }
 

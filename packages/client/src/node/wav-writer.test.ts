@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseWav, MAX_WAV_SAMPLES } from '../audio/wav.js';
+import { openFiles, resourceBaseline } from '../../../../test/helpers/leaks.js';
 import { WavFileWriter } from './wav-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-wav-'));
@@ -44,5 +45,26 @@ describe('WavFileWriter', () => {
     await w.close();
     expect(w.samplesWritten).toBe(960);
     expect(MAX_WAV_SAMPLES).toBe(2147483629); // (2³² − 1 − 36) / 2 bytes, rounded down
+  });
+
+  it('holds no file open after close(), even after a failed write, and close() may be called again', async () => {
+    const file = join(dir, 'c.wav');
+    const before = resourceBaseline({ files: true, timers: true });
+    const w = await WavFileWriter.open(file, 48000);
+    expect(openFiles().get(file)).toBe(1);
+    w.write(new Int16Array(960));
+    await Promise.all([w.close(), w.close()]);
+    expect(openFiles().get(file)).toBeUndefined();
+    await before.expectNothingLeft('WavFileWriter.close()');
+
+    // A write that fails (a disk error, simulated): close() rejects, and still closes the file.
+    const again = resourceBaseline({ files: true });
+    const broken = await WavFileWriter.open(file, 48000);
+    (broken as unknown as { fh: { write: () => Promise<never> } }).fh.write = () =>
+      Promise.reject(new Error('EIO (test)'));
+    broken.write(new Int16Array(960));
+    await expect(broken.close()).rejects.toThrow(/EIO/);
+    await expect(broken.close()).rejects.toThrow(/EIO/);
+    await again.expectNothingLeft('WavFileWriter.close() after a failed write');
   });
 });
