@@ -53,3 +53,5 @@ export {
 } from './core/trace.js';
 export type { TraceEvent, TraceEventName, FrameTracer } from './core/trace.js';
 export * from './audio/index.js';
+/** The project's one Result type (a value, or a reason for not producing one), from @parley/protocol. */
+export type { Result } from '@parley/protocol';

@@ -9,4 +9,3 @@ export { parseWav, encodeWav, wavHeader, MAX_WAV_SAMPLES, MAX_WAV_DATA_BYTES } f
 export type { WavAudio } from './wav.js';
 export { resampleTo48k, floatToInt16, int16ToFloat } from './resample.js';
 export { dominantFrequency, rmsDbfs, longestGapMs, toneInt16 } from './analysis.js';
-export type { Result } from './result.js';

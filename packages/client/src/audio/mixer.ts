@@ -1,9 +1,12 @@
 /**
- * Mixes 16-bit frames with per-source gain. Sums in floating point, then a
- * soft-knee limiter: below 90 % of full scale samples pass unchanged (one
- * source at gain 1 stays bit-exact), above it they bend smoothly toward full
- * scale instead of wrapping or clipping hard.
+ * Mixes 16-bit frames, each carrying its own gain (the Receiver keeps the
+ * volumes, per speaker and apart from the streams). Sums in floating point,
+ * then a soft-knee limiter: below 90 % of full scale samples pass unchanged
+ * (one source at gain 1 stays bit-exact), above it they bend smoothly
+ * toward full scale instead of wrapping or clipping hard.
  */
+
+import { FRAME_SAMPLES } from '@parley/protocol';
 
 const KNEE = 0.9 * 32767;
 const HEADROOM = 32767 - KNEE;
@@ -23,32 +26,16 @@ export function limitSample(x: number): number {
 
 /** One source's frame for `Mixer.mix`. */
 export interface MixSource {
+  /** Whose frame (the speaker's ssrc); not used by the mix. */
   id: number;
   pcm: Int16Array;
-  /** Linear gain for this frame; when absent, the gain set with `setGain` (default 1). */
+  /** Linear gain for this frame (≥ 0; 1 = unchanged, the default; 0 = muted). */
   gain?: number;
 }
 
 export class Mixer {
-  private readonly gains = new Map<number, number>();
-  private acc = new Float32Array(960);
-
-  /** Sets a source's gain (linear, ≥ 0; 1 = unchanged, 0 = muted). */
-  setGain(id: number, gain: number): void {
-    if (!(gain >= 0) || !Number.isFinite(gain))
-      throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
-    if (gain === 1) this.gains.delete(id);
-    else this.gains.set(id, gain);
-  }
-
-  gainOf(id: number): number {
-    return this.gains.get(id) ?? 1;
-  }
-
-  /** Forgets a source's gain. */
-  remove(id: number): void {
-    this.gains.delete(id);
-  }
+  /** The float accumulator, reused across mixes (grown to the longest frame seen). */
+  private acc = new Float32Array(FRAME_SAMPLES);
 
   /** Mixes the sources into `out` (a new frame of the longest source's length by default). */
   mix(sources: readonly MixSource[], out?: Int16Array): Int16Array {
@@ -58,7 +45,7 @@ export class Mixer {
     const acc = this.acc;
     acc.fill(0, 0, n);
     for (const s of sources) {
-      const g = s.gain ?? this.gainOf(s.id);
+      const g = s.gain ?? 1;
       if (g === 0) continue;
       const pcm = s.pcm;
       const len = Math.min(n, pcm.length);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_RATE, SAMPLES_PER_MS } from '@parley/protocol';
 import { resampleTo48k, floatToInt16, int16ToFloat } from './resample.js';
 import { dominantFrequency, longestGapMs, rmsDbfs, toneInt16 } from './analysis.js';
 
 /** The resampler as it was before its tables: the windowed sinc recomputed for every tap (the quality reference). */
-function referenceResample(input: Float32Array, inRate: number, outRate = 48000): Float32Array {
+function referenceResample(input: Float32Array, inRate: number, outRate = SAMPLE_RATE): Float32Array {
   const HALF_TAPS = 24;
   const blackman = (x: number): number => {
     const t = (x + 1) / 2;
@@ -56,10 +57,10 @@ describe('resampling to 48 kHz', () => {
   for (const rate of [8000, 16000, 22050, 44100, 96000]) {
     it(`keeps a 1 kHz tone from ${rate} Hz at 1 kHz and at its level`, () => {
       const out = resampleTo48k(sine(1000, rate, 1.5), rate);
-      expect(out.length).toBe(Math.floor(1.5 * rate * (48000 / rate)));
-      const mid = out.subarray(4800, 4800 + 48000);
-      expect(Math.abs(dominantFrequency(mid, 48000) - 1000)).toBeLessThan(1);
-      expect(Math.abs(rmsDbfs(mid) - rmsDbfs(sine(1000, 48000, 1)))).toBeLessThan(0.5);
+      expect(out.length).toBe(Math.floor(1.5 * rate * (SAMPLE_RATE / rate)));
+      const mid = out.subarray(4800, 4800 + SAMPLE_RATE);
+      expect(Math.abs(dominantFrequency(mid, SAMPLE_RATE) - 1000)).toBeLessThan(1);
+      expect(Math.abs(rmsDbfs(mid) - rmsDbfs(sine(1000, SAMPLE_RATE, 1)))).toBeLessThan(0.5);
     });
   }
 
@@ -106,9 +107,9 @@ describe('resampling to 48 kHz', () => {
       [11025, 2500],
     ] as const) {
       const out = resampleTo48k(sine(f, rate, 1.5), rate);
-      const mid = out.subarray(4800, 4800 + 48000);
-      expect(Math.abs(dominantFrequency(mid, 48000) - f)).toBeLessThan(1);
-      expect(Math.abs(rmsDbfs(mid) - rmsDbfs(sine(f, 48000, 1)))).toBeLessThan(0.1);
+      const mid = out.subarray(4800, 4800 + SAMPLE_RATE);
+      expect(Math.abs(dominantFrequency(mid, SAMPLE_RATE) - f)).toBeLessThan(1);
+      expect(Math.abs(rmsDbfs(mid) - rmsDbfs(sine(f, SAMPLE_RATE, 1)))).toBeLessThan(0.1);
     }
   });
 
@@ -123,16 +124,16 @@ describe('resampling to 48 kHz', () => {
 describe('analysis', () => {
   it('finds the dominant frequency within 2 Hz', () => {
     for (const f of [200, 440, 997.3, 3150])
-      expect(Math.abs(dominantFrequency(sine(f, 48000, 1), 48000) - f)).toBeLessThan(2);
+      expect(Math.abs(dominantFrequency(sine(f, SAMPLE_RATE, 1), SAMPLE_RATE) - f)).toBeLessThan(2);
   });
 
   it('measures levels and gaps', () => {
-    const t = toneInt16(1000, 1, 48000, -6);
+    const t = toneInt16(1000, 1, SAMPLE_RATE, -6);
     expect(rmsDbfs(t)).toBeCloseTo(-6 - 3.01, 1);
     expect(rmsDbfs(new Int16Array(100))).toBe(-200);
-    t.fill(0, 24000, 24000 + 48 * 50); // a 50 ms hole
-    expect(longestGapMs(t, 48000)).toBeGreaterThanOrEqual(45);
-    expect(longestGapMs(t, 48000)).toBeLessThanOrEqual(50);
-    expect(longestGapMs(toneInt16(1000, 1, 48000, -6), 48000)).toBe(0);
+    t.fill(0, 24000, 24000 + SAMPLES_PER_MS * 50); // a 50 ms hole
+    expect(longestGapMs(t, SAMPLE_RATE)).toBeGreaterThanOrEqual(45);
+    expect(longestGapMs(t, SAMPLE_RATE)).toBeLessThanOrEqual(50);
+    expect(longestGapMs(toneInt16(1000, 1, SAMPLE_RATE, -6), SAMPLE_RATE)).toBe(0);
   });
 });

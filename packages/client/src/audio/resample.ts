@@ -11,6 +11,8 @@
  * The output is that of the direct formula (resample.test.ts compares them).
  */
 
+import { SAMPLE_RATE } from '@parley/protocol';
+
 const HALF_TAPS = 24;
 /** Most phases given an exact table each. */
 const MAX_EXACT_PHASES = 1024;
@@ -92,8 +94,8 @@ function dot(input: Float32Array, k: Kernel, row: number, base: number, edge: { 
   return acc;
 }
 
-/** Resamples mono audio to `outRate` (default 48 kHz). */
-export function resampleTo48k(input: Float32Array, inRate: number, outRate = 48000): Float32Array {
+/** Resamples mono audio to `outRate` (default SAMPLE_RATE, 48 kHz). */
+export function resampleTo48k(input: Float32Array, inRate: number, outRate = SAMPLE_RATE): Float32Array {
   if (inRate === outRate) return input.slice();
   const ratio = outRate / inRate;
   const out = new Float32Array(Math.floor(input.length * ratio));

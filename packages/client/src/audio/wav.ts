@@ -3,7 +3,7 @@
  * mixed to mono) and writing (mono 16-bit). Reading never throws on bad
  * bytes: it returns a one-line reason.
  */
-import type { Result } from './result.js';
+import type { Result } from '@parley/protocol';
 
 export interface WavAudio {
   sampleRate: number;

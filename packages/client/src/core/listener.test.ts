@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Member, ServerMessage } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE, type Member, type ServerMessage } from '@parley/protocol';
 import { loadOpusNode } from '../audio/opus-node.js';
 import { OpusEncoder, type OpusModule } from '../audio/opus.js';
 import { dominantFrequency, rmsDbfs, toneInt16 } from '../audio/analysis.js';
@@ -75,8 +75,10 @@ const member = (ssrc: number, name: string, userId: number | null): Member => ({
 
 function frames(freq: number, n: number): Uint8Array[] {
   const enc = new OpusEncoder(opus);
-  const pcm = toneInt16(freq, (n * 960) / 48000, 48000, -12);
-  const out = Array.from({ length: n }, (_, f) => enc.encode(pcm.subarray(f * 960, f * 960 + 960)));
+  const pcm = toneInt16(freq, (n * FRAME_SAMPLES) / SAMPLE_RATE, SAMPLE_RATE, -12);
+  const out = Array.from({ length: n }, (_, f) =>
+    enc.encode(pcm.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES)),
+  );
   enc.destroy();
   return out;
 }
@@ -104,7 +106,14 @@ function run(setup: (l: Listener, c: FakeClient) => void, seconds = 2) {
       [22, b],
     ] as const)
       for (const fn of client.audio)
-        fn({ ssrc, extSeq: i, timestamp: i * 960, flags: 0, payload: pkts[i]!, arrivalMs: clock.t });
+        fn({
+          ssrc,
+          extSeq: i,
+          timestamp: i * FRAME_SAMPLES,
+          flags: 0,
+          payload: pkts[i]!,
+          arrivalMs: clock.t,
+        });
     clock.advance(20);
   }
   return { listener, client, clock, pcm: Int16Array.from(out) };
@@ -114,16 +123,16 @@ describe('Listener (client + receiver + clock + output)', () => {
   it('writes one mixed frame per tick: both speakers are heard', () => {
     const { listener, pcm } = run(() => undefined);
     expect(pcm.length).toBe(listener.position);
-    expect(pcm.length).toBeGreaterThanOrEqual(99 * 960);
-    const steady = pcm.subarray(48000 * 0.5, 48000 * 1.5);
+    expect(pcm.length).toBeGreaterThanOrEqual(99 * FRAME_SAMPLES);
+    const steady = pcm.subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 1.5);
     expect(rmsDbfs(steady)).toBeGreaterThan(-20);
     listener.close();
   });
 
   it("a user's volume follows the user, not the ssrc: local mute of bob leaves only ana's 440 Hz", () => {
     const { listener, pcm } = run((l) => l.setUserVolume({ userId: null, name: 'bob' }, 0));
-    const steady = pcm.subarray(48000 * 0.5, 48000 * 1.5);
-    expect(Math.abs(dominantFrequency(steady, 48000) - 440)).toBeLessThan(5);
+    const steady = pcm.subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 1.5);
+    expect(Math.abs(dominantFrequency(steady, SAMPLE_RATE) - 440)).toBeLessThan(5);
     expect(listener.volumes.get('guest:bob')).toBe(0);
     listener.close();
   });
@@ -140,8 +149,8 @@ describe('Listener (client + receiver + clock + output)', () => {
     });
     expect(listener.receiver.volumeOf(33)).toBe(0);
     // ssrc 11 (no member any more) still plays at its old gain (0): only bob's 1 kHz
-    const steady = pcm.subarray(48000 * 0.5, 48000 * 1.5);
-    expect(Math.abs(dominantFrequency(steady, 48000) - 1000)).toBeLessThan(10);
+    const steady = pcm.subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 1.5);
+    expect(Math.abs(dominantFrequency(steady, SAMPLE_RATE) - 1000)).toBeLessThan(10);
     listener.close();
   });
 

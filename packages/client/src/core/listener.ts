@@ -7,7 +7,7 @@
  * object with one `close()`.
  */
 import type { Member, ServerMessage } from '@parley/protocol';
-import { SAMPLE_RATE } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
 import type { OpusModule } from '../audio/opus.js';
 import { FrameClock, type ClockDeps } from './clock.js';
 import { recordMix, type FrameSink } from './recorder.js';
@@ -34,7 +34,7 @@ export interface ListenerOptions {
   opus: OpusModule;
   /** Where `start()` sends the mix (not needed for `record`). */
   output?: AudioOutput;
-  /** Samples per frame: the channel's `joined.media.frameMs` × 48 (default 960, 20 ms). */
+  /** Samples per frame: `frameSamples(joined.media.frameMs)` of the channel (default FRAME_SAMPLES, 20 ms). */
   frameSamples?: number;
   /** Jitter buffer, stream limits, tracing. */
   receiver?: Omit<ReceiverOptions, 'frameSamples'>;
@@ -60,7 +60,7 @@ export class Listener {
     private readonly source: AudioSource,
     private readonly opts: ListenerOptions,
   ) {
-    this.frameSamples = opts.frameSamples ?? 960;
+    this.frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
     this.receiver = new Receiver(opts.opus, { ...opts.receiver, frameSamples: this.frameSamples });
     this.volumes = opts.volumes ?? new UserVolumes();
     this.now = opts.clock?.now ?? (() => performance.now());

@@ -5,7 +5,7 @@ import { dominantFrequency, longestGapMs, rmsDbfs, toneInt16 } from '../audio/an
 import { mulberry32 } from './impair.js';
 import { Receiver } from './receiver.js';
 import { UserVolumes, userKey } from './user-volumes.js';
-import type { Member } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS, type Member } from '@parley/protocol';
 
 let opus: OpusModule;
 beforeAll(async () => {
@@ -14,8 +14,10 @@ beforeAll(async () => {
 
 function encode(freq: number, frames: number): Uint8Array[] {
   const enc = new OpusEncoder(opus);
-  const pcm = toneInt16(freq, (frames * 960) / 48000, 48000, -12);
-  const out = Array.from({ length: frames }, (_, f) => enc.encode(pcm.subarray(f * 960, f * 960 + 960)));
+  const pcm = toneInt16(freq, (frames * FRAME_SAMPLES) / SAMPLE_RATE, SAMPLE_RATE, -12);
+  const out = Array.from({ length: frames }, (_, f) =>
+    enc.encode(pcm.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES)),
+  );
   enc.destroy();
   return out;
 }
@@ -37,7 +39,7 @@ function play(
   }
   arrivals.sort((a, b) => a.at - b.at);
   const frames = streams[0]!.packets.length + 20;
-  const out = new Int16Array(frames * 960);
+  const out = new Int16Array(frames * FRAME_SAMPLES);
   let k = 0;
   for (let tick = 0; tick < frames; tick++) {
     const now = tick * 20;
@@ -46,12 +48,12 @@ function play(
       rx.push({
         ssrc: a.ssrc,
         extSeq: 1000 + a.seq,
-        timestamp: a.seq * 960,
+        timestamp: a.seq * FRAME_SAMPLES,
         payload: a.pkt,
         arrivalMs: a.at,
       });
     }
-    out.set(rx.pull(now), tick * 960);
+    out.set(rx.pull(now), tick * FRAME_SAMPLES);
   }
   return out;
 }
@@ -60,9 +62,9 @@ describe('Receiver', () => {
   it('plays a tone continuously through 5 % loss and reordering (FEC + concealment)', () => {
     const rx = new Receiver(opus);
     const out = play(rx, [{ ssrc: 7, packets: encode(1000, 250) }], 0.05);
-    const steady = out.subarray(48000 * 0.5, 48000 * 4.5);
-    expect(Math.abs(dominantFrequency(steady, 48000) - 1000)).toBeLessThan(10);
-    expect(longestGapMs(steady, 48000)).toBeLessThan(40);
+    const steady = out.subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 4.5);
+    expect(Math.abs(dominantFrequency(steady, SAMPLE_RATE) - 1000)).toBeLessThan(10);
+    expect(longestGapMs(steady, SAMPLE_RATE)).toBeLessThan(40);
     const s = rx.stats();
     expect(s.lost + s.late).toBeGreaterThan(3);
     expect(s.recoveredByFec + s.concealed).toBeGreaterThan(3);
@@ -78,13 +80,13 @@ describe('Receiver', () => {
         { ssrc: 2, packets: b },
       ],
       0,
-    ).subarray(48000 * 0.5, 48000 * 1.5);
+    ).subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 1.5);
     const energyAt = (x: Int16Array, f: number): number => {
       let re = 0;
       let im = 0;
       for (let i = 0; i < x.length; i++) {
-        re += x[i]! * Math.cos((2 * Math.PI * f * i) / 48000);
-        im += x[i]! * Math.sin((2 * Math.PI * f * i) / 48000);
+        re += x[i]! * Math.cos((2 * Math.PI * f * i) / SAMPLE_RATE);
+        im += x[i]! * Math.sin((2 * Math.PI * f * i) / SAMPLE_RATE);
       }
       return Math.hypot(re, im) / x.length;
     };
@@ -99,8 +101,8 @@ describe('Receiver', () => {
         { ssrc: 2, packets: b },
       ],
       0,
-    ).subarray(48000 * 0.5, 48000 * 1.5);
-    expect(Math.abs(dominantFrequency(onlyA, 48000) - 500)).toBeLessThan(5);
+    ).subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 1.5);
+    expect(Math.abs(dominantFrequency(onlyA, SAMPLE_RATE) - 500)).toBeLessThan(5);
     expect(energyAt(onlyA, 1500)).toBeLessThan(energyAt(both, 1500) / 100);
   });
 
@@ -127,7 +129,7 @@ describe('Receiver', () => {
       // The silence in between retired the stream.
       if (now === second - 20) expect(rx.stats().streams).toBe(0);
     });
-    expect(rmsDbfs(out.subarray(0, 48 * (second + 1500)))).toBe(-200);
+    expect(rmsDbfs(out.subarray(0, SAMPLES_PER_MS * (second + 1500)))).toBe(-200);
     expect(rx.volumeOf(2)).toBe(0);
     // The same stream at volume 1 is loud in both spurts: the mute is what silenced it.
     const loud = run(
@@ -135,7 +137,9 @@ describe('Receiver', () => {
       [...spurt(2, tone, 0, 0), ...spurt(2, tone, 50, second)],
       second + 1500,
     );
-    expect(rmsDbfs(loud.subarray(48 * (second + 200), 48 * (second + 900)))).toBeGreaterThan(-18);
+    expect(
+      rmsDbfs(loud.subarray(SAMPLES_PER_MS * (second + 200), SAMPLES_PER_MS * (second + 900))),
+    ).toBeGreaterThan(-18);
   });
 
   it('keeps a user’s volume when they come back with a new ssrc (UserVolumes)', () => {
@@ -152,7 +156,10 @@ describe('Receiver', () => {
       speaking: false,
     });
     const tone = encode(1000, 50);
-    const unity = run(new Receiver(opus), spurt(10, tone, 0, 0), 1500).subarray(48 * 200, 48 * 900);
+    const unity = run(new Receiver(opus), spurt(10, tone, 0, 0), 1500).subarray(
+      SAMPLES_PER_MS * 200,
+      SAMPLES_PER_MS * 900,
+    );
     const volumes = new UserVolumes();
     volumes.set(userKey(member(10)), 0.25); // −12 dB
     expect(volumes.get('user:7')).toBe(0.25);
@@ -162,11 +169,11 @@ describe('Receiver', () => {
     const out = run(rx, [...spurt(10, tone, 0, 0), ...spurt(11, tone, 0, back)], back + 1500, (now) => {
       if (now === back - 100) volumes.applyTo(rx, [member(11)]); // she left and came back as ssrc 11
     });
-    const first = out.subarray(48 * 200, 48 * 900);
-    const again = out.subarray(48 * (back + 200), 48 * (back + 900));
+    const first = out.subarray(SAMPLES_PER_MS * 200, SAMPLES_PER_MS * 900);
+    const again = out.subarray(SAMPLES_PER_MS * (back + 200), SAMPLES_PER_MS * (back + 900));
     expect(rmsDbfs(first) - rmsDbfs(unity)).toBeCloseTo(-12.04, 1);
     expect(rmsDbfs(again) - rmsDbfs(unity)).toBeCloseTo(-12.04, 1);
-    expect(Math.abs(dominantFrequency(again, 48000) - 1000)).toBeLessThan(5);
+    expect(Math.abs(dominantFrequency(again, SAMPLE_RATE) - 1000)).toBeLessThan(5);
     expect(volumes.gainOfSsrc(11, [member(11)])).toBe(0.25);
   });
 
@@ -179,6 +186,8 @@ describe('Receiver', () => {
     expect(volumes.size).toBe(2);
     expect(['user:1', 'user:2', 'guest:x'].map((k) => volumes.get(k))).toEqual([1, 0, 0]);
     expect(() => volumes.set('user:1', -1)).toThrow(RangeError);
+    expect(() => rx.setVolume(1, -1)).toThrow(RangeError);
+    expect(() => rx.setVolume(1, Number.NaN)).toThrow(RangeError);
   });
 });
 
@@ -198,16 +207,22 @@ function run(
 ): Int16Array {
   const sorted = [...arrivals].sort((a, b) => a.at - b.at);
   const ticks = Math.ceil(durationMs / 20);
-  const out = new Int16Array(ticks * 960);
+  const out = new Int16Array(ticks * FRAME_SAMPLES);
   let k = 0;
   for (let tick = 0; tick < ticks; tick++) {
     const now = tick * 20;
     while (k < sorted.length && sorted[k]!.at <= now) {
       const a = sorted[k++]!;
-      rx.push({ ssrc: a.ssrc, extSeq: a.seq, timestamp: a.seq * 960, payload: a.pkt, arrivalMs: a.at });
+      rx.push({
+        ssrc: a.ssrc,
+        extSeq: a.seq,
+        timestamp: a.seq * FRAME_SAMPLES,
+        payload: a.pkt,
+        arrivalMs: a.at,
+      });
     }
     onTick?.(now);
-    out.set(rx.pull(now), tick * 960);
+    out.set(rx.pull(now), tick * FRAME_SAMPLES);
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * FEC (from the next packet) or concealment for missing frames and silence
  * when nobody speaks. Pure apart from the decoder it owns.
  */
+import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import {
   emptyJitterStats,
   JitterBuffer,
@@ -75,7 +76,7 @@ export class Receiver {
     private readonly opus: OpusModule,
     private readonly opts: ReceiverOptions = {},
   ) {
-    this.frameSamples = opts.frameSamples ?? 960;
+    this.frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
     this.maxStreams = opts.maxStreams ?? 64;
     this.idleMs = opts.idleMs ?? 5000;
     this.retired = emptyStats();
@@ -94,7 +95,7 @@ export class Receiver {
         return;
       }
       s = {
-        jb: new JitterBuffer({ frameMs: (this.frameSamples / 48000) * 1000, ...this.opts.jitter }),
+        jb: new JitterBuffer({ frameMs: this.frameSamples / SAMPLES_PER_MS, ...this.opts.jitter }),
         decoder: new OpusDecoder(this.opus),
         lastArrival: arrivalMs,
       };

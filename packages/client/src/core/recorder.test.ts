@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FRAME_SAMPLES } from '@parley/protocol';
 import type { ClockDeps } from './clock.js';
 import { recordMix, recordMixToArray, type FramePuller } from './recorder.js';
 
@@ -31,7 +32,7 @@ function fastClock(): { deps: ClockDeps; drain: () => void } {
 }
 
 /** A puller whose frame k holds the value k everywhere, logging each pull. */
-function counting(log: string[], frameSamples = 960): FramePuller {
+function counting(log: string[], frameSamples = FRAME_SAMPLES): FramePuller {
   let k = 0;
   return {
     pull: () => {

@@ -1,4 +1,4 @@
-import { SAMPLE_RATE } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS } from '@parley/protocol';
 import { FrameClock, type ClockDeps } from './clock.js';
 
 /** Anything that yields one mixed 20 ms frame per call (the Receiver). */
@@ -36,13 +36,13 @@ export function recordMix(
   sink: FrameSink,
   opts: RecordOptions = {},
 ): Promise<number> {
-  const frameSamples = opts.frameSamples ?? 960;
+  const frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
   const total = Math.round(seconds * SAMPLE_RATE);
   const now = opts.now ?? (() => performance.now());
   let written = 0;
   return new Promise((resolve, reject) => {
     const clock = new FrameClock({
-      periodMs: (frameSamples / SAMPLE_RATE) * 1000,
+      periodMs: frameSamples / SAMPLES_PER_MS,
       onTick: () => {
         try {
           const frame = puller.pull(now());

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ErrorCode, SAMPLE_RATE } from '@parley/protocol';
+import { ErrorCode, frameSamples as samplesInFrame, SAMPLE_RATE } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
 import {
   parseWav,
@@ -151,9 +151,9 @@ async function joinOrExplain(client: VoiceClient, ref: string | number): Promise
   }
 }
 
-/** Samples per frame at 48 kHz: the channel's frame length from `joined.media.frameMs` (the server's runtime setting). */
+/** Samples per frame at SAMPLE_RATE: the channel's frame length from `joined.media.frameMs` (the server's runtime setting). */
 function frameSamplesOf(client: VoiceClient): number {
-  return (client.joined?.media.frameMs ?? 20) * 48;
+  return samplesInFrame(client.joined?.media.frameMs);
 }
 
 async function loadWav(file: string): Promise<Int16Array> {
@@ -223,7 +223,7 @@ async function writeTrace(
   frameSamples: number,
   err: NodeJS.WritableStream,
 ): Promise<void> {
-  await writeFile(file, tracer.toJsonLines({ role, transport, frameSamples, sampleRate: 48000 }));
+  await writeFile(file, tracer.toJsonLines({ role, transport, frameSamples, sampleRate: SAMPLE_RATE }));
   const over = tracer.dropped > 0 ? `, ${tracer.dropped} over the limit not kept` : '';
   err.write(`parley: trace of ${tracer.size} events to ${file}${over}\n`);
 }
