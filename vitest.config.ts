@@ -13,6 +13,7 @@ const PACKAGE_SOCKET_TESTS = [
   'packages/tools/src/netem/netem-proxy.test.ts',
   'packages/tools/src/netem/netem-cli.test.ts',
   'packages/server/src/media/plane.test.ts',
+  'packages/server/src/media/udp-shell.test.ts',
 ];
 
 /**

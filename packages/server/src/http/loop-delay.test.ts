@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resourceBaseline } from '../../../../test/helpers/leaks.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 
 const nextTimer = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -26,5 +27,17 @@ describe('LoopDelayMonitor', () => {
     } finally {
       m.stop();
     }
+  });
+
+  it("leaves no timer (its window timer is unref'd: tracked) and no histogram running after stop(); start and stop are idempotent", async () => {
+    const before = resourceBaseline({ timers: true });
+    const m = new LoopDelayMonitor();
+    m.start();
+    m.start();
+    expect(before.timers?.live()).toHaveLength(1);
+    await nextTimer(30);
+    m.stop();
+    m.stop();
+    await before.expectNothingLeft('LoopDelayMonitor.stop()');
   });
 });

@@ -18,12 +18,15 @@ export class LoopDelayMonitor {
   private last: LoopDelayFigures | null = null;
   private timer: NodeJS.Timeout | null = null;
 
+  /** Starts sampling and the window timer; idempotent (a second timer would never be stopped). */
   start(): void {
+    if (this.timer !== null) return;
     this.histogram.enable();
     this.timer = setInterval(() => this.rotate(), WINDOW_MS);
     this.timer.unref();
   }
 
+  /** Stops sampling and the window timer; idempotent. */
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
