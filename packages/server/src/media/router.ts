@@ -198,9 +198,10 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     }
   }
 
-  /** Removes every session; idempotent. */
+  /** Removes every session, then every listener (a closed router emits nothing more); idempotent. */
   close(): void {
     for (const s of [...this.table.all()]) this.removeSession(s);
+    this.removeAllListeners();
   }
 
   /**
