@@ -133,6 +133,20 @@ describe('SDK objects against a real server', () => {
     });
   });
 
+  it('VoiceClient.connect() refused at hello (a bad token): nothing is left behind', async () => {
+    const before = await settledResourceBaseline({ timers: true });
+    await expect(
+      VoiceClient.connect({
+        server: t.info.url,
+        token: 'not-a-token',
+        webSocket: nodeWebSocketFactory,
+        aead: createNodeAead,
+        udp: openUdpTransport,
+      }),
+    ).rejects.toMatchObject({ code: 'PARLEY_ERR_BAD_CREDENTIALS' });
+    await before.expectNothingLeft('a refused VoiceClient.connect()');
+  });
+
   for (const transport of ['udp', 'ws'] as const) {
     it(`VoiceClient joined with media over ${transport}: close() leaves nothing, on either side`, async () => {
       const before = await settledResourceBaseline({ timers: true });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { Direction, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
-import { activeResources, resourceBaseline } from '../../../../test/helpers/leaks.js';
+import { activeResources, settledResourceBaseline } from '../../../../test/helpers/leaks.js';
 import { clientOf } from '../../../../test/helpers/media-router.js';
 import { waitFor } from '../../../../test/helpers/wait.js';
 import { DEFAULT_CONFIG } from '../config.js';
@@ -142,7 +142,7 @@ describe('MediaPlane shell', () => {
   it('leaves no socket, no timer and no session after close(), which may be called again', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const baseline = resourceBaseline();
+      const baseline = await settledResourceBaseline();
       const udpBefore = activeResources().get('UDPWrap') ?? 0;
       const plane = new MediaPlane({ media: DEFAULT_CONFIG.media });
       await plane.listenUdp('127.0.0.1', 0);

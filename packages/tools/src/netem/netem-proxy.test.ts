@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quantileOf } from '@parley/protocol';
-import { resourceBaseline } from '../../../../test/helpers/leaks.js';
+import { settledResourceBaseline } from '../../../../test/helpers/leaks.js';
 import { waitFor, type WakeSource } from '../../../../test/helpers/wait.js';
 import { NetemProxy } from './netem-proxy.js';
 
@@ -157,7 +157,7 @@ describe('NetemProxy (UDP impairment proxy)', () => {
   it('leaves no socket or timer behind after close(), with packets still in its delay line', async () => {
     const server = await sink(false);
     const client = createSocket('udp4');
-    const before = resourceBaseline();
+    const before = await settledResourceBaseline();
     const proxy = await NetemProxy.open({
       target: { host: '127.0.0.1', port: server.port },
       up: { delayMs: 500 },
