@@ -22,7 +22,7 @@ import { waitFor } from '../helpers/wait.js';
 const CLICK_SECONDS = 3;
 const RECORD_SECONDS = 6;
 
-// The mouth-to-ear measurement of bench/latency.js, short: `parley send --trace`
+// The mouth-to-ear measurement of bench/latency.ts, short: `parley send --trace`
 // of a click train into `parley record --trace` over UDP (real processes, real
 // sockets, real Opus). The stages from the traces must be in order and add up
 // to the delay measured from the audio.

@@ -2,7 +2,7 @@
  * Mouth-to-ear latency from traces (tooling, not SDK): reads the JSON-lines
  * traces that `@parley/client`'s TraceRecorder writes, matches the two
  * sides' frames by (ssrc, seq) and gives each stage. Format:
- * docs/benchmarks.md "Mouth-to-ear latency". Pure; `bench/latency.js`
+ * docs/benchmarks.md "Mouth-to-ear latency". Pure; `bench/latency.ts`
  * drives it, with clicks.ts (the same delay from the audio) and report.ts.
  */
 import { quantile } from '@parley/protocol';

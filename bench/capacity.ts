@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Capacity: the largest number of clients this machine carries — channels of
 // 10, one speaker each — with loss < 0.1 % and the relay's forwarding time
 // p99 < 1 ms. The server runs in its own process, as `npm start` runs it;
@@ -6,15 +5,16 @@
 // here, on the same 2-core machine. Steps grow until a criterion fails, or
 // until the generator cannot offer the nominal load any more (then the
 // figure is a floor for the server, and the stop is said).
-// Usage: node bench/capacity.js [--steps 200,400,...] [--seconds S] [--pin]
+// Usage: node bench/dist/capacity.js [--steps 200,400,...] [--seconds S] [--pin]
 // (CAPACITY_PROF=DIR writes a CPU profile of the server.)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { runLoadTest } from '@parley/tools';
+import { SERVER_BIN } from './paths.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,11 +40,11 @@ if (PIN && availableParallelism() < 2) {
 if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
 /** Starts `parley-server` on free ports; resolves with its URL once it logs them. */
-function startServer(dataDir) {
+function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const serverArgs = [
     // CAPACITY_PROF=DIR: a CPU profile of the server, written when it exits.
     ...(process.env.CAPACITY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAPACITY_PROF] : []),
-    new URL('../packages/server/bin/parley-server.js', import.meta.url).pathname,
+    SERVER_BIN,
     '--http-port',
     '0',
     '--udp-port',
@@ -68,7 +68,7 @@ function startServer(dataDir) {
     }, 30_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
-        const rec = JSON.parse(line);
+        const rec = JSON.parse(line) as { httpPort?: unknown };
         if (typeof rec.httpPort === 'number') {
           clearTimeout(timer);
           resolve({ child, url: `http://127.0.0.1:${rec.httpPort}` });
@@ -79,7 +79,7 @@ function startServer(dataDir) {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}`));
+      reject(new Error(`the server exited with ${String(code)}`));
     });
   });
 }
@@ -92,7 +92,24 @@ console.log(
 console.log(
   `server and load generator on this machine, the server in its own process${PIN ? ' (server pinned to core 1, generator to core 0)' : ''}\n`,
 );
-const rows = [];
+/** One step of the ramp. */
+interface Row {
+  clients: number;
+  joined: number;
+  offeredPercent: number;
+  lossPercent: number;
+  forwardP50Us: number;
+  forwardP99Us: number;
+  packetsInPerSecond: number;
+  packetsOutPerSecond: number;
+  serverCpuPercent: number;
+  rssMB: number;
+  rttP99Ms: number;
+  generatorCpuPercent: number;
+  generatorLimited: boolean;
+  pass: boolean;
+}
+const rows: Row[] = [];
 let best = 0;
 try {
   for (const clients of STEPS) {
@@ -114,7 +131,7 @@ try {
     const generatorLimited = offeredPercent < MIN_OFFERED_PERCENT;
     const pass =
       !generatorLimited && r.participants.failed === 0 && r.loss.percent < MAX_LOSS && p99 < MAX_P99;
-    const row = {
+    const row: Row = {
       clients,
       joined: r.participants.joined,
       offeredPercent,

@@ -1,19 +1,27 @@
-#!/usr/bin/env node
 // Relay throughput: Parley's media plane (open, route, seal per listener)
 // against a bare Node `dgram` forwarder (no crypto, no routing), on the same
 // traffic in the same run. The relay runs in a child process; the sender and
 // the listeners run here. The figure that matters is the relay's CPU time
 // per delivered copy (robust on a shared machine): its inverse is the copies
 // per second one core can carry. Usage:
-// node bench/relay.js [--seconds S] [--repeat N] [--sizes 10,100] [--ciphers …] [--rate PPS]
-import { execFileSync, fork, spawn } from 'node:child_process';
+// node bench/dist/relay.js [--seconds S] [--repeat N] [--sizes 10,100] [--ciphers …] [--rate PPS]
+import { execFileSync, fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { Direction, FRAME_SAMPLES, median, OutboundStream, PacketType, sealPacket } from '@parley/protocol';
+import {
+  Direction,
+  FRAME_SAMPLES,
+  median,
+  OutboundStream,
+  PacketType,
+  sealPacket,
+  type Cipher,
+} from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
+import { benchFile } from './paths.js';
+import type { RelayCipher, RelayCommand, RelayMode, RelayReply } from './relay-ipc.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,12 +45,20 @@ const PIN = (() => {
 })();
 const PAYLOAD = new Uint8Array(60).fill(7); // a 20 ms Opus frame at ~24 kbps
 
-function rpc(child, msg, key) {
-  const p = new Promise((resolve) => {
-    const h = (m) => {
-      if (m[key]) {
+/** The reply that has `key` set to true. */
+type ReplyWith<K extends string> = Extract<RelayReply, Record<K, true>>;
+
+/** Sends a command to the relay; resolves with its reply (the one that has `key`). */
+function rpc<K extends 'ready' | 'started' | 'stopped'>(
+  child: ChildProcess,
+  msg: RelayCommand,
+  key: K,
+): Promise<ReplyWith<K>> {
+  const p = new Promise<ReplyWith<K>>((resolve) => {
+    const h = (m: RelayReply): void => {
+      if (key in m) {
         child.off('message', h);
-        resolve(m);
+        resolve(m as ReplyWith<K>);
       }
     };
     child.on('message', h);
@@ -51,8 +67,9 @@ function rpc(child, msg, key) {
   return p;
 }
 
-async function listeners(n) {
-  const socks = [];
+/** `n` UDP sockets on 127.0.0.1 that count what they receive. */
+async function listeners(n: number): Promise<{ socks: Socket[]; ports: number[]; count: () => number }> {
+  const socks: Socket[] = [];
   let received = 0;
   for (let i = 0; i < n; i++) {
     const s = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
@@ -65,21 +82,38 @@ async function listeners(n) {
 }
 
 /** Sends `packets` at `rate` per second, in 1 ms slices; resolves when done. */
-async function pace(sock, port, packets, rate) {
+async function pace(sock: Socket, port: number, packets: Uint8Array[], rate: number): Promise<number> {
   const t0 = performance.now();
   let i = 0;
   while (i < packets.length) {
     const due = Math.min(packets.length, Math.floor(((performance.now() - t0) / 1000) * rate));
-    for (; i < due; i++) sock.send(packets[i], port, '127.0.0.1');
+    for (; i < due; i++) {
+      const p = packets[i];
+      if (p !== undefined) sock.send(p, port, '127.0.0.1');
+    }
     await new Promise((r) => setImmediate(r));
   }
   return (performance.now() - t0) / 1000;
 }
 
-async function runOne(mode, size, rate, cipher) {
+/** One run's figures. */
+interface Run {
+  mode: RelayMode;
+  size: number;
+  rateIn: number;
+  seconds: number;
+  sent: number;
+  delivered: number;
+  expected: number;
+  cpuUsPerCopy: number;
+  systemShare: number;
+  relayOut: number;
+}
+
+async function runOne(mode: RelayMode, size: number, rate: number, cipher: RelayCipher): Promise<Run> {
   const execArgv = process.env.RELAY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAY_PROF] : [];
-  const script = fileURLToPath(new URL('./relay-child.js', import.meta.url));
-  const stdio = ['ignore', 'inherit', 'inherit', 'ipc'];
+  const script = benchFile('relay-child.js');
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
   // The relay gets a core of its own (the sender and listeners stay on the
   // other), which takes most of the run-to-run spread out of the figure.
   const child = PIN
@@ -91,8 +125,9 @@ async function runOne(mode, size, rate, cipher) {
   sender.bind(0, '127.0.0.1');
   await once(sender, 'listening');
   const count = Math.round(rate * SECONDS);
-  const packets = [];
+  const packets: Uint8Array[] = [];
   if (mode === 'parley') {
+    if (setup.speaker === undefined || cipher === 'none') throw new Error('relay: no speaker from the relay');
     const aead = createNodeAead(Buffer.from(setup.speaker.key, 'base64'), cipher);
     const ssrc = setup.speaker.ssrc;
     // Bind the speaker's UDP address with a sealed HELLO, as a client does.
@@ -156,39 +191,41 @@ async function runOne(mode, size, rate, cipher) {
 }
 
 const sizes = values.sizes.split(',').map(Number);
-const ciphers = values.ciphers.split(',');
+const ciphers = values.ciphers.split(',') as Cipher[];
 const REPEAT = Math.max(1, Number(values.repeat));
 console.log(
   `Relay throughput — ${SECONDS} s per run, ${REPEAT} interleaved runs per relay (medians), 60-byte Opus payloads, relay in its own process\n`,
 );
-const rows = [];
-const summary = [];
-const line = (r) =>
+type Row = Run & { label: string; cipher?: Cipher };
+const rows: Row[] = [];
+const summary: string[] = [];
+const line = (r: Row): string =>
   `${String(r.size).padStart(3)}-person channel  ${r.label.padEnd(28)}  in ${r.rateIn} pkt/s → out ${Math.round(r.delivered / r.seconds)} copies/s` +
   `  delivered ${((100 * r.delivered) / r.expected).toFixed(2)} %  relay CPU ${r.cpuUsPerCopy.toFixed(2)} µs/copy (kernel ${(100 * r.systemShare).toFixed(0)} %)` +
   `  ⇒ ${Math.round(1e6 / r.cpuUsPerCopy / 1000)} k copies/s per core`;
 for (const size of sizes) {
   // Offered load: about 90 k copies/s out, within what one core of either relay carries.
   const rate = Number(values.rate ?? Math.round(90_000 / (size - 1)));
-  const runs = { bare: [] };
-  for (const c of ciphers) runs[c] = [];
+  const bareRuns: Row[] = [];
+  const runs = new Map<Cipher, Row[]>(ciphers.map((c) => [c, []]));
   // Interleaved (bare, each cipher, bare, …) so that a slow spell of the
   // shared machine hits every relay alike; the medians are compared.
   for (let k = 0; k < REPEAT; k++) {
-    const bare = { ...(await runOne('bare', size, rate, 'none')), label: 'bare dgram forwarder' };
-    runs.bare.push(bare);
+    const bare: Row = { ...(await runOne('bare', size, rate, 'none')), label: 'bare dgram forwarder' };
+    bareRuns.push(bare);
     console.log(line(bare));
     for (const cipher of ciphers) {
-      const r = { ...(await runOne('parley', size, rate, cipher)), label: `Parley (${cipher})`, cipher };
-      runs[cipher].push(r);
+      const r: Row = { ...(await runOne('parley', size, rate, cipher)), label: `Parley (${cipher})`, cipher };
+      runs.get(cipher)?.push(r);
       console.log(line(r));
     }
   }
-  rows.push(...Object.values(runs).flat());
-  const bareUs = median(runs.bare.map((r) => r.cpuUsPerCopy));
+  rows.push(...bareRuns, ...[...runs.values()].flat());
+  const bareUs = median(bareRuns.map((r) => r.cpuUsPerCopy));
   for (const cipher of ciphers) {
-    const us = median(runs[cipher].map((r) => r.cpuUsPerCopy));
-    const perRun = runs[cipher].map((r, i) => runs.bare[i].cpuUsPerCopy / r.cpuUsPerCopy);
+    const cipherRuns = runs.get(cipher) ?? [];
+    const us = median(cipherRuns.map((r) => r.cpuUsPerCopy));
+    const perRun = cipherRuns.map((r, i) => (bareRuns[i]?.cpuUsPerCopy ?? NaN) / r.cpuUsPerCopy);
     const text =
       `${String(size).padStart(3)}-person channel  Parley (${cipher}) / bare forwarder = ${((100 * bareUs) / us).toFixed(0)} % of its copies per CPU-second` +
       `  (medians ${us.toFixed(2)} / ${bareUs.toFixed(2)} µs per copy; paired runs ${perRun.map((x) => (100 * x).toFixed(0)).join(', ')} %)`;

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Mouth-to-ear latency, CLI → server → CLI. Starts a server, runs
 // `parley record --trace` and `parley send --trace` with a generated click
 // train (10 ms 1 kHz bursts every 500 ms), then measures the delay of each
@@ -8,14 +7,14 @@
 // forwarding time from GET /api/v1/metrics), jitter buffer, decode, playout.
 // Format of the traces and results: docs/benchmarks.md "Mouth-to-ear latency".
 //
-// Usage: node bench/latency.js [--transport udp|ws|udp,ws] [--seconds S] [--keep]
+// Usage: node bench/dist/latency.js [--transport udp|ws|udp,ws] [--seconds S] [--keep]
 // (npm run build first: the CLI and the server run from dist/.)
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { OpusDecoder, OpusEncoder, encodeWav } from '@parley/client';
 import {
@@ -27,13 +26,14 @@ import {
   matchFrames,
   parseTrace,
   stageFigures,
+  type ClickLatency,
+  type LatencyReport,
+  type ServerTime,
+  type StageFigures,
 } from '@parley/tools';
 import { loadOpusNode } from '@parley/client/node';
 import { FRAME_SAMPLES, median, SAMPLE_RATE } from '@parley/protocol';
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CLI = join(ROOT, 'packages/tools/bin/parley.js');
-const SERVER = join(ROOT, 'packages/server/bin/parley-server.js');
+import { CLI_BIN as CLI, ROOT, SERVER_BIN as SERVER } from './paths.js';
 const FRAME = FRAME_SAMPLES;
 const RATE = SAMPLE_RATE;
 const FRAME_MS = (FRAME / RATE) * 1000;
@@ -47,11 +47,26 @@ const { values } = parseArgs({
 });
 const SECONDS = Number(values.seconds);
 const transports = values.transport.split(',');
-for (const t of transports)
-  if (t !== 'udp' && t !== 'ws') throw new Error(`--transport: udp or ws, not ${t}`);
+type Transport = 'udp' | 'ws';
+const isTransport = (t: string): t is Transport => t === 'udp' || t === 'ws';
+for (const t of transports) if (!isTransport(t)) throw new Error(`--transport: udp or ws, not ${t}`);
+
+/** How a script ended. */
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running script: its process, its end, and its output so far. */
+interface Running {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  done: Promise<Exit>;
+  out: () => string;
+}
 
 /** Runs a node script; resolves with its exit code and output. */
-function run(script, args, opts = {}) {
+function run(script: string, args: string[], opts: Pick<SpawnOptions, 'env'> = {}): Running {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,9 +74,9 @@ function run(script, args, opts = {}) {
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise((resolve, reject) => {
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Exit>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -69,7 +84,10 @@ function run(script, args, opts = {}) {
 }
 
 /** The real server binary on free ports; the ports are read from its log. */
-async function startServer(dataDir, adminPassword) {
+async function startServer(
+  dataDir: string,
+  adminPassword: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const p = run(
     SERVER,
     ['--http-port', '0', '--udp-port', '0', '--data-dir', dataDir, '--log-level', 'info'],
@@ -77,18 +95,18 @@ async function startServer(dataDir, adminPassword) {
       env: { ...process.env, PARLEY_ADMIN_PASSWORD: adminPassword },
     },
   );
-  const url = await new Promise((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start in 30 s')), 30_000);
     p.child.stdout.on('data', () => {
       for (const line of p.out().split('\n')) {
         if (!line.includes('"httpPort"')) continue;
-        const rec = JSON.parse(line);
+        const rec = JSON.parse(line) as { host: string; httpPort: number };
         clearTimeout(timer);
         resolve(`http://${rec.host}:${rec.httpPort}`);
         return;
       }
     });
-    p.done.then((r) => reject(new Error(`server exited with ${r.code}: ${r.stderr}`)));
+    void p.done.then((r) => reject(new Error(`server exited with ${String(r.code)}: ${r.stderr}`)));
   });
   return {
     url,
@@ -100,7 +118,7 @@ async function startServer(dataDir, adminPassword) {
 }
 
 /** Re-checks `cond` every 20 ms until true (bounded). */
-async function until(cond, what, timeoutMs = 15_000) {
+async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -108,29 +126,33 @@ async function until(cond, what, timeoutMs = 15_000) {
   }
 }
 
-async function membersOf(url, channel) {
+async function membersOf(url: string, channel: string): Promise<number> {
   const res = await fetch(`${url}/api/v1/channels`);
-  const body = await res.json();
+  const body = (await res.json()) as { items: { name: string; members: number }[] };
   return body.items.find((c) => c.name === channel)?.members ?? 0;
 }
 
 /** The relay's forwarding time (ms) from the admin-only metrics. */
-async function serverTime(url, password) {
+async function serverTime(url: string, password: string): Promise<ServerTime & { count: number }> {
   const login = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'admin', password }),
   });
   if (!login.ok) throw new Error(`admin login: ${login.status}`);
-  const { token } = await login.json();
+  const { token } = (await login.json()) as { token: string };
   const res = await fetch(`${url}/api/v1/metrics`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`metrics: ${res.status}`);
-  const h = (await res.json()).media.forwardUs;
+  const h = (
+    (await res.json()) as {
+      media: { forwardUs: { sumUs: number; count: number; p50Us: number; p95Us: number } };
+    }
+  ).media.forwardUs;
   return { mean: h.sumUs / h.count / 1000, p50: h.p50Us / 1000, p95: h.p95Us / 1000, count: h.count };
 }
 
 /** Samples of our own 48 kHz mono 16-bit WAV. */
-function readWav16(bytes) {
+function readWav16(bytes: Uint8Array): Int16Array {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let off = 12; off + 8 <= bytes.length;) {
     const id = String.fromCharCode(...bytes.subarray(off, off + 4));
@@ -141,7 +163,25 @@ function readWav16(bytes) {
   throw new Error('no data chunk');
 }
 
-async function measure(transport, dir, train, codecMs) {
+/** One transport's measurement. */
+interface Measured {
+  transport: Transport;
+  /** The transports the sender's and the recorder's traces say they used. */
+  kinds: [string, string];
+  report: LatencyReport;
+  clicks: ClickLatency[];
+  figures: StageFigures;
+  server: ServerTime & { count: number };
+  sent: string;
+  recorded: string;
+}
+
+async function measure(
+  transport: Transport,
+  dir: string,
+  train: { samples: Int16Array; onsets: number[] },
+  codecMs: number,
+): Promise<Measured> {
   const password = randomBytes(12).toString('base64url');
   const server = await startServer(join(dir, `data-${transport}`), password);
   try {
@@ -186,7 +226,7 @@ async function measure(transport, dir, train, codecMs) {
       codecDelayMs: codecMs,
       server: server_,
     });
-    const kinds = [s.meta[0]?.transport, r.meta[0]?.transport];
+    const kinds: [string, string] = [String(s.meta[0]?.transport), String(r.meta[0]?.transport)];
     return {
       transport,
       kinds,
@@ -202,9 +242,9 @@ async function measure(transport, dir, train, codecMs) {
   }
 }
 
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(x < 1 ? 3 : 1) : '–');
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 1 ? 3 : 1) : '–');
 
-function print(res) {
+function print(res: Measured & { nClicks: number }): void {
   const { report: rep, clicks } = res;
   console.log(
     `\n── ${res.transport.toUpperCase()} (send over ${res.kinds[0]}, record over ${res.kinds[1]}) ──`,
@@ -231,7 +271,7 @@ function print(res) {
     `per click, audio − (its frame's capture→played + framing + codec): median ${f1(rep.residual.p50)} ms, range ${f1(rep.residual.min)} … ${f1(rep.residual.max)} ms`,
   );
   const jb = res.figures.stages.find((s) => s.from === 'arrived');
-  const phase = median(jb.values.map((x) => x % FRAME_MS));
+  const phase = median((jb?.values ?? []).map((x) => x % FRAME_MS));
   console.log(
     `jitter buffer = whole frames held + the wait for the next 20 ms playout tick (this run's phase: median ${f1(phase)} ms)`,
   );
@@ -254,8 +294,8 @@ try {
   console.log(
     `${train.onsets.length} clicks (10 ms of 1 kHz, −6 dBFS) every 500 ms over ${SECONDS} s; Opus 32 kbps, 20 ms frames; codec delay measured offline ${codecMs.toFixed(2)} ms`,
   );
-  const results = [];
-  for (const t of transports) {
+  const results: Measured[] = [];
+  for (const t of transports.filter(isTransport)) {
     const res = { ...(await measure(t, dir, train, codecMs)), nClicks: train.onsets.length };
     results.push(res);
     print(res);

@@ -1,14 +1,23 @@
-#!/usr/bin/env node
 // The client AEADs inside Chromium (Debian's /usr/bin/chromium, headless):
 // seal + open of one 60-byte frame with libsodium's wasm ChaCha20-Poly1305
 // (what the SDK gives browsers) and with WebCrypto's AES-256-GCM (a promise
-// per packet). bench/client-aead.js is the same in Node. Needs `npm run build`.
+// per packet). bench/client-aead.ts is the same in Node. Needs `npm run build`.
+// Runs compiled: node bench/dist/browser-aead.js
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
+import { ROOT } from './paths.js';
+
+/** What the page's `runBench()` resolves with: µs per seal + open. */
+interface BrowserFigures {
+  wasm: number;
+  webcrypto: number;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-browser-'));
 writeFileSync(
@@ -47,7 +56,7 @@ await build({
   root: dir,
   resolve: {
     alias: {
-      '@parley/protocol': fileURLToPath(new URL('../packages/protocol/dist/index.js', import.meta.url)),
+      '@parley/protocol': join(ROOT, 'packages/protocol/dist/index.js'),
     },
   },
   build: { outDir: join(dir, 'dist'), minify: false, target: 'es2022' },
@@ -58,20 +67,22 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
-  const { createServer } = await import('node:http');
-  const { readFile } = await import('node:fs/promises');
   const server = createServer((req, res) => {
-    const f = join(dir, 'dist', req.url === '/' ? 'index.html' : req.url.split('?')[0]);
+    const path = req.url === undefined || req.url === '/' ? 'index.html' : (req.url.split('?')[0] ?? '');
+    const f = join(dir, 'dist', path);
     readFile(f).then(
       (b) =>
         res.writeHead(200, { 'content-type': f.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(b),
       () => res.writeHead(404).end(),
     );
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   await page.waitForFunction(() => 'runBench' in globalThis);
-  const r = await page.evaluate(() => globalThis.runBench());
+  // Runs in the page, where the entry module defined runBench.
+  const r = await page.evaluate(() =>
+    (globalThis as unknown as { runBench: () => Promise<BrowserFigures> }).runBench(),
+  );
   console.log('client AEAD in Chromium: seal + open of one 60-byte frame (median of 3 × 500 ms)');
   console.log(`  libsodium wasm ChaCha20-Poly1305 (sync)        ${r.wasm.toFixed(2).padStart(7)} µs`);
   console.log(`  WebCrypto AES-256-GCM (async)                  ${r.webcrypto.toFixed(2).padStart(7)} µs`);

@@ -1,36 +1,38 @@
-#!/usr/bin/env node
 // `npm run bench`: micro-benchmarks of the media hot path, printed next to the
 // figures the original (Rust) design claimed. Each case runs for ~0.5 s after
 // a warm-up, three times; the median is shown. Results: docs/benchmarks.md.
+// Runs compiled: node bench/dist/run.js [--only NAME] (BENCH_MS=… per run, BENCH_JSON=1).
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   Direction,
+  FRAME_SAMPLES,
   HEADER_SIZE,
   InboundStream,
   PacketType,
   parsePacket,
   readHeaderInto,
+  SAMPLE_RATE,
   sealPacket,
   sealPacketWithHeader,
   writeHeader,
+  type MediaHeader,
 } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { JitterBuffer, Mixer, OpusEncoder, OpusDecoder, resampleTo48k, toneInt16 } from '@parley/client';
 import { loadOpusNode } from '@parley/client/node';
 
 const RUN_MS = Number(process.env.BENCH_MS ?? 500);
-// `node bench/run.js --only resample` runs only the cases whose name contains "resample".
+// `node bench/dist/run.js --only resample` runs only the cases whose name contains "resample".
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
-const selected = (name) => ONLY === undefined || name.includes(ONLY);
+const selected = (name: string): boolean => ONLY === undefined || name.includes(ONLY);
 
-function measure(fn) {
-  // warm-up
-  let n = 0;
+/** Operations per second of `fn` (which returns how many it did): the median of three runs after a warm-up. */
+function measure(fn: () => number): number {
   const warm = performance.now();
-  while (performance.now() - warm < 100) n += fn();
-  const rates = [];
+  while (performance.now() - warm < 100) fn(); // warm-up
+  const rates: number[] = [];
   for (let r = 0; r < 3; r++) {
     let ops = 0;
     const t0 = performance.now();
@@ -42,18 +44,25 @@ function measure(fn) {
     rates.push((ops * 1000) / (t1 - t0));
   }
   rates.sort((a, b) => a - b);
-  return rates[1];
+  return rates[1] ?? NaN;
 }
 
-const fmt = (x) =>
+const fmt = (x: number): string =>
   x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k/s` : `${x.toFixed(0)} /s`;
 
-const results = [];
-function bench(name, fn, rust) {
+interface Result {
+  name: string;
+  /** Operations per second (for the resampler: seconds of audio per second). */
+  rate: number;
+  /** The original design's claim, where it made one. */
+  rust?: number;
+}
+const results: Result[] = [];
+function bench(name: string, fn: () => number, rust?: number): void {
   if (!selected(name)) return;
   const rate = measure(fn);
-  results.push({ name, rate, rust });
-  const cmp = rust ? `  (Rust claim ${fmt(rust)}: ${(rate / rust).toFixed(2)}×)` : '';
+  results.push(rust === undefined ? { name, rate } : { name, rate, rust });
+  const cmp = rust !== undefined ? `  (Rust claim ${fmt(rust)}: ${(rate / rust).toFixed(2)}×)` : '';
   console.log(`${name.padEnd(52)} ${fmt(rate).padStart(12)}${cmp}`);
 }
 
@@ -64,7 +73,7 @@ let sink = 0;
 const key = randomBytes(32);
 const aead = createNodeAead(key);
 const payload = randomBytes(60); // a typical 20 ms / 24 kbps Opus frame
-const hdr = { type: PacketType.Audio, flags: 0, seq: 1, timestamp: 960, ssrc: 42 };
+const hdr: MediaHeader = { type: PacketType.Audio, flags: 0, seq: 1, timestamp: FRAME_SAMPLES, ssrc: 42 };
 
 console.log(
   `Parley benchmarks — node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, ${new Date().toISOString()}`,
@@ -87,7 +96,7 @@ bench(
 );
 
 const sealed = sealPacket(aead, Direction.ClientToServer, hdr, 1, payload);
-const scratch = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
+const scratch: MediaHeader = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
 bench('header parse, zero-alloc (readHeaderInto)', () => {
   for (let i = 0; i < BATCH; i++) {
     sealed[3] = i & 0xff;
@@ -117,7 +126,7 @@ bench('re-seal for a listener (sealPacketWithHeader)', () => {
 });
 
 // Open: a fresh stream each batch so the replay window accepts the sequence.
-const packets = [];
+const packets: Uint8Array[] = [];
 for (let i = 0; i < 1000; i++) {
   packets.push(sealPacket(aead, Direction.ClientToServer, { ...hdr, seq: i }, i, payload));
 }
@@ -139,7 +148,7 @@ bench(
   'jitter buffer write (push)',
   () => {
     for (let i = 0; i < BATCH; i++) {
-      jb.push(seqW, seqW * 960, payload, seqW * 20);
+      jb.push(seqW, seqW * FRAME_SAMPLES, payload, seqW * 20);
       seqW++;
     }
     return BATCH;
@@ -153,7 +162,7 @@ bench(
   'jitter buffer write + read (push + pop)',
   () => {
     for (let i = 0; i < BATCH; i++) {
-      jbr.push(seqR, seqR * 960, payload, tR);
+      jbr.push(seqR, seqR * FRAME_SAMPLES, payload, tR);
       seqR++;
       tR += 20;
       jbr.pop(tR);
@@ -164,27 +173,33 @@ bench(
 );
 
 const opus = await loadOpusNode();
-const tone = toneInt16(440, 1, 48000, -12);
+const tone = toneInt16(440, 1, SAMPLE_RATE, -12);
+/** Frame k (mod 50) of the tone's second. */
+const toneFrame = (k: number): Int16Array =>
+  tone.subarray((k % 50) * FRAME_SAMPLES, (k % 50) * FRAME_SAMPLES + FRAME_SAMPLES);
 const enc = new OpusEncoder(opus);
 let fi = 0;
 bench('Opus encode, 20 ms mono 32 kbps (wasm)', () => {
   for (let i = 0; i < 10; i++) {
-    enc.encode(tone.subarray((fi % 50) * 960, (fi % 50) * 960 + 960));
+    enc.encode(toneFrame(fi));
     fi++;
   }
   return 10;
 });
-const frames = [];
-for (let i = 0; i < 50; i++) frames.push(enc.encode(tone.subarray(i * 960, i * 960 + 960)));
+const frames: Uint8Array[] = [];
+for (let i = 0; i < 50; i++) frames.push(enc.encode(toneFrame(i)));
 const dec = new OpusDecoder(opus);
 let di = 0;
 bench('Opus decode, 20 ms (wasm)', () => {
-  for (let i = 0; i < 10; i++) dec.decode(frames[di++ % 50]);
+  for (let i = 0; i < 10; i++) {
+    const f = frames[di++ % 50];
+    if (f !== undefined) dec.decode(f);
+  }
   return 10;
 });
 
 const mixer = new Mixer();
-const srcs = Array.from({ length: 10 }, (_, i) => ({ id: i, pcm: tone.subarray(0, 960) }));
+const srcs = Array.from({ length: 10 }, (_, i) => ({ id: i, pcm: tone.subarray(0, FRAME_SAMPLES) }));
 bench('mix 10 sources, one 20 ms frame', () => {
   for (let i = 0; i < 10; i++) mixer.mix(srcs);
   return 10;
@@ -200,7 +215,7 @@ for (const rate of [44100, 16000]) {
     (_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate),
   );
   const perSecond = measure(() => {
-    sink += resampleTo48k(second, rate)[1000];
+    sink += resampleTo48k(second, rate)[1000] ?? 0;
     return 1;
   });
   results.push({ name, rate: perSecond });

@@ -1,15 +1,23 @@
 // The relay under test, in its own process (its own core): either Parley's
 // media plane or a bare Node `dgram` forwarder (no crypto, no routing).
-// Driven over IPC by bench/relay.js; reports its own CPU time.
+// Driven over IPC by bench/relay.ts (bench/dist/relay-child.js, forked by
+// bench/dist/relay.js); reports its own CPU time.
 import { createSocket } from 'node:dgram';
 import { DEFAULT_CONFIG, MediaPlane, numericLookup } from '@parley/server';
+import type { RelayCipher, RelayCommand, RelayMode, RelayReply, RelayStats } from './relay-ipc.js';
 
-const mode = process.argv[2];
-const cipher = process.argv[3] ?? 'chacha20-poly1305';
+const mode = process.argv[2] as RelayMode;
+const cipher = (process.argv[3] ?? 'chacha20-poly1305') as RelayCipher;
 let cpuStart = process.cpuUsage();
-let onStop = () => ({});
+let onStop = (): Pick<RelayStats, 'packetsIn' | 'packetsOut' | 'drops'> => ({ packetsIn: 0, packetsOut: 0 });
 
-process.on('message', async (msg) => {
+function reply(m: RelayReply): void {
+  process.send?.(m);
+}
+
+process.on('message', (msg: RelayCommand) => void handle(msg));
+
+async function handle(msg: RelayCommand): Promise<void> {
   if (msg.cmd === 'setup') {
     if (mode === 'bare') {
       // The same socket set-up as the media plane's (synchronous numeric
@@ -30,10 +38,11 @@ process.on('message', async (msg) => {
           packetsOut++;
         }
       });
-      await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
       onStop = () => ({ packetsIn, packetsOut });
-      process.send({ ready: true, port: sock.address().port });
+      reply({ ready: true, port: sock.address().port });
     } else {
+      if (cipher === 'none') throw new Error('relay-child: Parley needs a cipher');
       const media = { ...DEFAULT_CONFIG.media, maxPacketsPerSecond: 10000, burstPackets: 10000 };
       // The server's wiring: the router inside its UDP shell (MediaPlane).
       const plane = new MediaPlane({ media });
@@ -53,7 +62,7 @@ process.on('message', async (msg) => {
         packetsOut: plane.stats.packetsOut,
         drops: plane.stats.dropped,
       });
-      process.send({
+      reply({
         ready: true,
         port,
         speaker: { ssrc: speaker.ssrc, key: Buffer.from(speaker.key).toString('base64') },
@@ -61,17 +70,17 @@ process.on('message', async (msg) => {
     }
   } else if (msg.cmd === 'start') {
     cpuStart = process.cpuUsage();
-    process.send({ started: true });
+    reply({ started: true });
   } else if (msg.cmd === 'stop') {
     const cpu = process.cpuUsage(cpuStart);
-    process.send({
+    reply({
       stopped: true,
       cpuUs: cpu.user + cpu.system,
       userUs: cpu.user,
       systemUs: cpu.system,
       ...onStop(),
     });
-  } else if (msg.cmd === 'exit') {
+  } else {
     process.exit(0);
   }
-});
+}
