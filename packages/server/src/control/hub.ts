@@ -197,7 +197,11 @@ export class Hub extends EventEmitter<HubEvents> {
     this.leave(peer);
     this.router.setChannel(peer.media, channel.id);
     this.applyMedia(peer);
-    this.broadcast(channel.id, { type: 'member_joined', channelId: channel.id, member: memberOf(peer) }, peer);
+    this.broadcast(
+      channel.id,
+      { type: 'member_joined', channelId: channel.id, member: memberOf(peer) },
+      peer,
+    );
   }
 
   /** Takes a peer out of its channel, if any; returns the channel id it left. */

@@ -59,6 +59,7 @@ export class MediaPlane {
     this.state = { status: 'running', sweepTimer };
   }
 
+  /** `running` until `close()`. */
   get status(): MediaPlaneState['status'] {
     return this.state.status;
   }
@@ -86,6 +87,7 @@ export class MediaPlane {
     this.router.removeSession(s);
   }
 
+  /** Sessions that exist (the router's count). */
   get sessionCount(): number {
     return this.router.sessionCount;
   }

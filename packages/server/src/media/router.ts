@@ -117,6 +117,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     return this.table.get(ssrc);
   }
 
+  /** Sessions that exist, in a channel or not. */
   get sessionCount(): number {
     return this.table.size;
   }
@@ -154,6 +155,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     return this.table.members(channelId);
   }
 
+  /** How many sessions are in a channel. */
   memberCount(channelId: number): number {
     return this.table.members(channelId).length;
   }

@@ -31,6 +31,7 @@ export class SessionTable {
     }
   }
 
+  /** Registers a new session under its ssrc. */
   add(s: MediaSession): void {
     this.sessions.set(s.ssrc, s);
   }
@@ -40,14 +41,17 @@ export class SessionTable {
     this.sessions.delete(s.ssrc);
   }
 
+  /** The session with this ssrc, if any. */
   get(ssrc: number): MediaSession | undefined {
     return this.sessions.get(ssrc);
   }
 
+  /** How many sessions there are. */
   get size(): number {
     return this.sessions.size;
   }
 
+  /** Every session (a live iterator: copy it before removing any). */
   all(): IterableIterator<MediaSession> {
     return this.sessions.values();
   }

@@ -97,6 +97,7 @@ export class MediaSession {
     return this.room === null ? null : this.room.id;
   }
 
+  /** Its UDP address is bound (copies for it go over UDP). */
   get udpBound(): boolean {
     return this.udp.kind === 'bound';
   }

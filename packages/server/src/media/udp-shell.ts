@@ -86,6 +86,7 @@ export class UdpShell {
     };
   }
 
+  /** `idle` before `listen`, `open` from then until `close()`. */
   get status(): UdpShellState['status'] {
     return this.state.status;
   }
