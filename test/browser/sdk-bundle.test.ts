@@ -27,7 +27,7 @@ const FIXTURE = join(import.meta.dirname, 'fixture', 'page.ts');
 const TONE_HZ = 440;
 const TONE_DBFS = -12;
 const TONE_SECONDS = 2;
-const RECORD_SECONDS = 5;
+const RECORD_SECONDS = 6;
 
 describe('@parley/client in Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-browser-'));
