@@ -18,9 +18,8 @@ import {
   type Bundle,
   type StaticServer,
 } from '../helpers/browser.js';
-import { CLI, runNode, spawnServer, type SpawnedServer } from '../helpers/processes.js';
+import { spawnServer, startRecording, type SpawnedServer } from '../helpers/processes.js';
 import { readMono16 } from '../helpers/wav.js';
-import { waitFor } from '../helpers/wait.js';
 import type { SpeakOptions, SpeakResult } from './fixture/page.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixture', 'page.ts');
@@ -88,23 +87,7 @@ describe('@parley/client in Chromium', () => {
 
   it('speaks a tone from the page over the WebSocket media path, and parley record hears it', async () => {
     const out = join(dir, 'heard.wav');
-    const recording = runNode(CLI, [
-      'record',
-      out,
-      '--server',
-      server.url,
-      '--channel',
-      'Lobby',
-      '--seconds',
-      String(RECORD_SECONDS),
-    ]);
-    let members = 0;
-    await waitFor(() => {
-      void fetch(`${server.url}/api/v1/channels`)
-        .then((r) => r.json() as Promise<{ items: { name: string; members: number }[] }>)
-        .then((b) => (members = b.items.find((c) => c.name === 'Lobby')?.members ?? 0));
-      return members >= 1;
-    }, 'the recorder to join Lobby');
+    const recording = (await startRecording(server.url, 'Lobby', out, RECORD_SECONDS)).done;
 
     const opts: SpeakOptions = {
       server: server.url,

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dominantFrequency, int16ToFloat, longestGapMs, rmsDbfs } from '@parley/client';
-import { CLI, runNode, spawnServer, type SpawnedServer } from '../helpers/processes.js';
+import { CLI, runNode, spawnServer, startRecording, type SpawnedServer } from '../helpers/processes.js';
 import { readMono16, sine, wav16 } from '../helpers/wav.js';
-import { waitFor } from '../helpers/wait.js';
 
 const TONE_SECONDS = 3;
 // 3 s of tone plus the sending CLI's start (process, Opus, join): a few seconds on a loaded 2-core machine.
@@ -44,25 +43,9 @@ describe('parley send → server → parley record (real processes, real Opus, r
     await server?.stop();
   });
 
-  async function membersOf(channel: string): Promise<number> {
-    const res = await fetch(`${server.url}/api/v1/channels`);
-    const body = (await res.json()) as { items: { name: string; members: number }[] };
-    return body.items.find((c) => c.name === channel)?.members ?? -1;
-  }
-
   async function sendWhileRecording(channel: string, extra: string[]): Promise<Float32Array> {
     const out = join(dir, `rec-${channel}-${extra.join('')}.wav`);
-    const recording = runNode(CLI, [
-      'record',
-      out,
-      '--server',
-      server.url,
-      '--channel',
-      channel,
-      '--seconds',
-      String(RECORD_SECONDS),
-    ]);
-    await waitFor(async () => (await membersOf(channel)) >= 1, 'the recorder to join');
+    const recording = (await startRecording(server.url, channel, out, RECORD_SECONDS)).done;
     const sent = await runNode(CLI, [
       'send',
       tone,

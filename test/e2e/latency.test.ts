@@ -15,9 +15,8 @@ import {
   stageFigures,
 } from '@parley/tools';
 import { loadOpusNode } from '@parley/client/node';
-import { CLI, runNode, spawnServer, type SpawnedServer } from '../helpers/processes.js';
+import { CLI, runNode, spawnServer, startRecording, type SpawnedServer } from '../helpers/processes.js';
 import { readMono16 } from '../helpers/wav.js';
-import { waitFor } from '../helpers/wait.js';
 
 const CLICK_SECONDS = 3;
 const RECORD_SECONDS = 6;
@@ -40,25 +39,14 @@ describe('mouth-to-ear trace: parley send --trace → server → parley record -
     await server?.stop();
   });
 
-  async function members(): Promise<number> {
-    const res = await fetch(`${server.url}/api/v1/channels`);
-    const body = (await res.json()) as { items: { name: string; members: number }[] };
-    return body.items.find((c) => c.name === 'Lobby')?.members ?? -1;
-  }
-
   it('traces every stage of each frame, in order, and the stages add up to the delay in the audio', async () => {
     const common = ['--server', server.url, '--channel', 'Lobby'];
     const rec = join(dir, 'rec.wav');
-    const recording = runNode(CLI, [
-      'record',
-      rec,
-      ...common,
-      '--seconds',
-      String(RECORD_SECONDS),
-      '--trace',
-      join(dir, 'rec.jsonl'),
-    ]);
-    await waitFor(async () => (await members()) >= 1, 'the recorder to join');
+    const recording = (
+      await startRecording(server.url, 'Lobby', rec, RECORD_SECONDS, {
+        extra: ['--trace', join(dir, 'rec.jsonl')],
+      })
+    ).done;
     const sent = await runNode(CLI, [
       'send',
       wav,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = `${ROOT}packages/tools/bin/parley.js`;
@@ -78,4 +79,43 @@ export function spawnServer(args: string[]): Promise<SpawnedServer> {
       }
     });
   });
+}
+
+/** Members of the channel named `channel` as `GET /api/v1/channels` counts them (−1 when there is no such channel). */
+export async function channelMembers(serverUrl: string, channel: string): Promise<number> {
+  const res = await fetch(`${serverUrl}/api/v1/channels`);
+  const body = (await res.json()) as { items: { name: string; members: number }[] };
+  return body.items.find((c) => c.name === channel)?.members ?? -1;
+}
+
+/**
+ * Starts `parley record OUT --seconds N` into `channel` and resolves once the
+ * recorder is in the channel (`others` members were there before it; `extra`
+ * are more CLI flags); the
+ * returned promise is the finished process.
+ */
+export async function startRecording(
+  serverUrl: string,
+  channel: string,
+  out: string,
+  seconds: number,
+  opts: { others?: number; extra?: string[] } = {},
+): Promise<{ done: Promise<RunResult> }> {
+  const { others = 0, extra = [] } = opts;
+  const done = runNode(CLI, [
+    'record',
+    out,
+    '--server',
+    serverUrl,
+    '--channel',
+    channel,
+    '--seconds',
+    String(seconds),
+    ...extra,
+  ]);
+  await waitFor(
+    async () => (await channelMembers(serverUrl, channel)) > others,
+    `the recorder to join ${channel}`,
+  );
+  return { done };
 }

@@ -49,3 +49,34 @@ export class BoundedMap<K, V> {
     return this.map.keys();
   }
 }
+
+/**
+ * Linear gains by key, bounded like BoundedMap: 1 (unchanged) is the
+ * default and is not stored; 0 is a local mute. Per-ssrc volumes in the
+ * Receiver, per-user volumes in UserVolumes.
+ */
+export class GainMap<K> {
+  private readonly gains: BoundedMap<K, number>;
+
+  constructor(maxSize: number) {
+    this.gains = new BoundedMap(maxSize);
+  }
+
+  /** Keys with a gain other than 1. */
+  get size(): number {
+    return this.gains.size;
+  }
+
+  /** Sets a gain (finite, ≥ 0; throws RangeError otherwise). */
+  set(key: K, gain: number): void {
+    if (!(gain >= 0) || !Number.isFinite(gain))
+      throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
+    if (gain === 1) this.gains.delete(key);
+    else this.gains.set(key, gain);
+  }
+
+  /** The gain of `key` (1 when never set). */
+  get(key: K): number {
+    return this.gains.get(key) ?? 1;
+  }
+}

@@ -9,12 +9,12 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Member, ServerMessage } from '@parley/protocol';
 import { loadOpusNode } from '../audio/opus-node.js';
 import { OpusEncoder, type OpusModule } from '../audio/opus.js';
 import { toneInt16 } from '../audio/analysis.js';
 import { Impairment } from './impair.js';
-import { Listener, type AudioSource } from './listener.js';
+import { FakeAudioSource } from '../../../../test/helpers/sdk.js';
+import { Listener } from './listener.js';
 import type { AudioPacketIn } from './media-path.js';
 import { Receiver } from './receiver.js';
 import { recordMix } from './recorder.js';
@@ -58,24 +58,6 @@ const audio = (ssrc: number, seq: number, arrivalMs: number): AudioPacketIn => (
   arrivalMs,
 });
 
-/** A client as the Listener sees it, counting the listeners it holds. */
-class FakeClient implements AudioSource {
-  readonly members = new Map<number, Member>();
-  readonly audio = new Set<(p: AudioPacketIn) => void>();
-  readonly events = new Set<(m: ServerMessage) => void>();
-  onAudio(fn: (p: AudioPacketIn) => void): () => void {
-    this.audio.add(fn);
-    return () => this.audio.delete(fn);
-  }
-  onEvent(fn: (m: ServerMessage) => void): () => void {
-    this.events.add(fn);
-    return () => this.events.delete(fn);
-  }
-  push(p: AudioPacketIn): void {
-    for (const fn of this.audio) fn(p);
-  }
-}
-
 describe('Receiver.close()', () => {
   it('frees every decoder, may be called again, and a packet after it allocates none', () => {
     const counted = countingOpus();
@@ -105,7 +87,7 @@ describe('Listener.close()', () => {
 
   it('playing: stops its clock, detaches from the client and frees the decoders; idempotent', () => {
     const counted = countingOpus();
-    const client = new FakeClient();
+    const client = new FakeAudioSource();
     const frames: number[] = [];
     const listener = new Listener(client, {
       opus: counted.module,
@@ -127,7 +109,7 @@ describe('Listener.close()', () => {
 
   it('recording: close() stops the recording clock too, and record() resolves with what was delivered', async () => {
     const counted = countingOpus();
-    const client = new FakeClient();
+    const client = new FakeAudioSource();
     const listener = new Listener(client, { opus: counted.module });
     let delivered = 0;
     const recorded = listener.record(60, (frame) => (delivered += frame.length));

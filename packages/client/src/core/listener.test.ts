@@ -1,33 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FRAME_SAMPLES, SAMPLE_RATE, type Member, type ServerMessage } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
+import { encodeTone, FakeAudioSource, member } from '../../../../test/helpers/sdk.js';
 import { loadOpusNode } from '../audio/opus-node.js';
-import { OpusEncoder, type OpusModule } from '../audio/opus.js';
-import { dominantFrequency, rmsDbfs, toneInt16 } from '../audio/analysis.js';
-import { Listener, type AudioSource } from './listener.js';
-import type { AudioPacketIn } from './media-path.js';
+import type { OpusModule } from '../audio/opus.js';
+import { dominantFrequency, rmsDbfs } from '../audio/analysis.js';
+import { Listener } from './listener.js';
 
 let opus: OpusModule;
 beforeAll(async () => {
   opus = await loadOpusNode();
 });
-
-/** A client as the Listener sees it: audio and events pushed by the test. */
-class FakeClient implements AudioSource {
-  readonly members = new Map<number, Member>();
-  readonly audio = new Set<(p: AudioPacketIn) => void>();
-  readonly events = new Set<(m: ServerMessage) => void>();
-  onAudio(fn: (p: AudioPacketIn) => void): () => void {
-    this.audio.add(fn);
-    return () => this.audio.delete(fn);
-  }
-  onEvent(fn: (m: ServerMessage) => void): () => void {
-    this.events.add(fn);
-    return () => this.events.delete(fn);
-  }
-  emit(m: ServerMessage): void {
-    for (const fn of this.events) fn(m);
-  }
-}
 
 /** Timers under the test's control: `advance(ms)` runs what is due, in order. */
 class ManualClock {
@@ -60,32 +42,9 @@ class ManualClock {
   }
 }
 
-const member = (ssrc: number, name: string, userId: number | null): Member => ({
-  ssrc,
-  userId,
-  name,
-  role: userId === null ? 'guest' : 'member',
-  muted: false,
-  deafened: false,
-  serverMuted: false,
-  serverDeafened: false,
-  prioritySpeaker: false,
-  speaking: false,
-});
-
-function frames(freq: number, n: number): Uint8Array[] {
-  const enc = new OpusEncoder(opus);
-  const pcm = toneInt16(freq, (n * FRAME_SAMPLES) / SAMPLE_RATE, SAMPLE_RATE, -12);
-  const out = Array.from({ length: n }, (_, f) =>
-    enc.encode(pcm.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES)),
-  );
-  enc.destroy();
-  return out;
-}
-
 /** Two speakers (440 Hz and 1 kHz), one packet each per 20 ms of the manual clock, into a Listener. */
-function run(setup: (l: Listener, c: FakeClient) => void, seconds = 2) {
-  const client = new FakeClient();
+function run(setup: (l: Listener, c: FakeAudioSource) => void, seconds = 2) {
+  const client = new FakeAudioSource();
   client.members.set(11, member(11, 'ana', 5));
   client.members.set(22, member(22, 'bob', null));
   const clock = new ManualClock();
@@ -97,8 +56,8 @@ function run(setup: (l: Listener, c: FakeClient) => void, seconds = 2) {
   });
   setup(listener, client);
   const n = seconds * 50;
-  const a = frames(440, n);
-  const b = frames(1000, n);
+  const a = encodeTone(opus, 440, n);
+  const b = encodeTone(opus, 1000, n);
   listener.start();
   for (let i = 0; i < n; i++) {
     for (const [ssrc, pkts] of [
@@ -155,7 +114,7 @@ describe('Listener (client + receiver + clock + output)', () => {
   });
 
   it('record(seconds, sink) delivers exactly that many samples of the mix, then stops its clock', async () => {
-    const client = new FakeClient();
+    const client = new FakeAudioSource();
     const clock = new ManualClock();
     const listener = new Listener(client, { opus, clock: clock.deps });
     expect(() => listener.start()).toThrow(RangeError); // no output to start into

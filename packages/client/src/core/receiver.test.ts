@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOpusNode } from '../audio/opus-node.js';
-import { OpusEncoder, type OpusModule } from '../audio/opus.js';
-import { dominantFrequency, longestGapMs, rmsDbfs, toneInt16 } from '../audio/analysis.js';
+import type { OpusModule } from '../audio/opus.js';
+import { encodeTone, member } from '../../../../test/helpers/sdk.js';
+import { dominantFrequency, longestGapMs, rmsDbfs } from '../audio/analysis.js';
 import { mulberry32 } from './impair.js';
 import { Receiver } from './receiver.js';
 import { UserVolumes, userKey } from './user-volumes.js';
@@ -11,16 +12,6 @@ let opus: OpusModule;
 beforeAll(async () => {
   opus = await loadOpusNode();
 });
-
-function encode(freq: number, frames: number): Uint8Array[] {
-  const enc = new OpusEncoder(opus);
-  const pcm = toneInt16(freq, (frames * FRAME_SAMPLES) / SAMPLE_RATE, SAMPLE_RATE, -12);
-  const out = Array.from({ length: frames }, (_, f) =>
-    enc.encode(pcm.subarray(f * FRAME_SAMPLES, (f + 1) * FRAME_SAMPLES)),
-  );
-  enc.destroy();
-  return out;
-}
 
 /** Delivers packets with loss/reordering in simulated time and pulls every 20 ms. */
 function play(
@@ -61,7 +52,7 @@ function play(
 describe('Receiver', () => {
   it('plays a tone continuously through 5 % loss and reordering (FEC + concealment)', () => {
     const rx = new Receiver(opus);
-    const out = play(rx, [{ ssrc: 7, packets: encode(1000, 250) }], 0.05);
+    const out = play(rx, [{ ssrc: 7, packets: encodeTone(opus, 1000, 250) }], 0.05);
     const steady = out.subarray(SAMPLE_RATE * 0.5, SAMPLE_RATE * 4.5);
     expect(Math.abs(dominantFrequency(steady, SAMPLE_RATE) - 1000)).toBeLessThan(10);
     expect(longestGapMs(steady, SAMPLE_RATE)).toBeLessThan(40);
@@ -71,8 +62,8 @@ describe('Receiver', () => {
   });
 
   it('mixes two speakers, and a volume of 0 removes one', () => {
-    const a = encode(500, 100);
-    const b = encode(1500, 100);
+    const a = encodeTone(opus, 500, 100);
+    const b = encodeTone(opus, 1500, 100);
     const both = play(
       new Receiver(opus),
       [
@@ -109,7 +100,7 @@ describe('Receiver', () => {
   it('is silent when nobody speaks, and bounds the number of streams', () => {
     const rx = new Receiver(opus, { maxStreams: 2 });
     expect(rx.pull(0).every((s) => s === 0)).toBe(true);
-    const pkt = encode(440, 1)[0]!;
+    const pkt = encodeTone(opus, 440, 1)[0]!;
     for (let ssrc = 1; ssrc <= 5; ssrc++)
       rx.push({ ssrc, extSeq: 0, timestamp: 0, payload: pkt, arrivalMs: 0 });
     expect(rx.stats()).toMatchObject({ streams: 2, ignoredStreams: 3 });
@@ -123,7 +114,7 @@ describe('Receiver', () => {
   it('keeps a speaker muted after the stream goes idle and is retired', () => {
     const rx = new Receiver(opus, { idleMs: 5000 });
     rx.setVolume(2, 0);
-    const tone = encode(1500, 50);
+    const tone = encodeTone(opus, 1500, 50);
     const second = 1000 + 6000; // after more than idleMs of silence
     const out = run(rx, [...spurt(2, tone, 0, 0), ...spurt(2, tone, 50, second)], second + 1500, (now) => {
       // The silence in between retired the stream.
@@ -143,38 +134,27 @@ describe('Receiver', () => {
   });
 
   it('keeps a user’s volume when they come back with a new ssrc (UserVolumes)', () => {
-    const member = (ssrc: number): Member => ({
-      ssrc,
-      userId: 7,
-      name: 'ann',
-      role: 'member',
-      muted: false,
-      deafened: false,
-      serverMuted: false,
-      serverDeafened: false,
-      prioritySpeaker: false,
-      speaking: false,
-    });
-    const tone = encode(1000, 50);
+    const ann = (ssrc: number): Member => member(ssrc, 'ann', 7);
+    const tone = encodeTone(opus, 1000, 50);
     const unity = run(new Receiver(opus), spurt(10, tone, 0, 0), 1500).subarray(
       SAMPLES_PER_MS * 200,
       SAMPLES_PER_MS * 900,
     );
     const volumes = new UserVolumes();
-    volumes.set(userKey(member(10)), 0.25); // −12 dB
+    volumes.set(userKey(ann(10)), 0.25); // −12 dB
     expect(volumes.get('user:7')).toBe(0.25);
     const rx = new Receiver(opus);
-    volumes.applyTo(rx, [member(10)]); // joined: ann is ssrc 10
+    volumes.applyTo(rx, [ann(10)]); // joined: ann is ssrc 10
     const back = 8000;
     const out = run(rx, [...spurt(10, tone, 0, 0), ...spurt(11, tone, 0, back)], back + 1500, (now) => {
-      if (now === back - 100) volumes.applyTo(rx, [member(11)]); // she left and came back as ssrc 11
+      if (now === back - 100) volumes.applyTo(rx, [ann(11)]); // she left and came back as ssrc 11
     });
     const first = out.subarray(SAMPLES_PER_MS * 200, SAMPLES_PER_MS * 900);
     const again = out.subarray(SAMPLES_PER_MS * (back + 200), SAMPLES_PER_MS * (back + 900));
     expect(rmsDbfs(first) - rmsDbfs(unity)).toBeCloseTo(-12.04, 1);
     expect(rmsDbfs(again) - rmsDbfs(unity)).toBeCloseTo(-12.04, 1);
     expect(Math.abs(dominantFrequency(again, SAMPLE_RATE) - 1000)).toBeLessThan(5);
-    expect(volumes.gainOfSsrc(11, [member(11)])).toBe(0.25);
+    expect(volumes.gainOfSsrc(11, [ann(11)])).toBe(0.25);
   });
 
   it('bounds the volumes it remembers: the oldest set go first', () => {

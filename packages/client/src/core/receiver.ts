@@ -14,7 +14,7 @@ import {
 } from '../audio/jitter-buffer.js';
 import { Mixer, type MixSource } from '../audio/mixer.js';
 import { OpusDecoder, type OpusModule } from '../audio/opus.js';
-import { BoundedMap } from './bounded-map.js';
+import { GainMap } from './bounded-map.js';
 import type { FrameTracer } from './trace.js';
 
 export interface ReceiverOptions {
@@ -61,7 +61,7 @@ export class Receiver {
    * silence comes back at the volume it had. See UserVolumes for volumes
    * that follow a user across ssrcs.
    */
-  private readonly volumes: BoundedMap<number, number>;
+  private readonly volumes: GainMap<number>;
   private readonly frameSamples: number;
   private readonly maxStreams: number;
   private readonly idleMs: number;
@@ -80,7 +80,7 @@ export class Receiver {
     this.maxStreams = opts.maxStreams ?? 64;
     this.idleMs = opts.idleMs ?? 5000;
     this.retired = emptyStats();
-    this.volumes = new BoundedMap(opts.maxVolumes ?? 1024);
+    this.volumes = new GainMap(opts.maxVolumes ?? 1024);
   }
 
   /** One decrypted audio packet as it arrives (`VoiceClient.onAudio` hands exactly this). */
@@ -123,15 +123,12 @@ export class Receiver {
    * back at the same volume.
    */
   setVolume(ssrc: number, gain: number): void {
-    if (!(gain >= 0) || !Number.isFinite(gain))
-      throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
-    if (gain === 1) this.volumes.delete(ssrc);
-    else this.volumes.set(ssrc, gain);
+    this.volumes.set(ssrc, gain);
   }
 
   /** A speaker's volume (1 unless set). */
   volumeOf(ssrc: number): number {
-    return this.volumes.get(ssrc) ?? 1;
+    return this.volumes.get(ssrc);
   }
 
   /** One mixed frame for this playout tick. */
@@ -159,7 +156,7 @@ export class Receiver {
         this.retire(ssrc, s);
         continue;
       }
-      if (pcm !== undefined) sources.push({ id: ssrc, pcm, gain: this.volumes.get(ssrc) ?? 1 });
+      if (pcm !== undefined) sources.push({ id: ssrc, pcm, gain: this.volumes.get(ssrc) });
     }
     return this.mixer.mix(sources, new Int16Array(this.frameSamples));
   }

@@ -5,7 +5,7 @@
  * going idle and the user leaving and coming back with a new ssrc.
  */
 import type { Member } from '@parley/protocol';
-import { BoundedMap } from './bounded-map.js';
+import { GainMap } from './bounded-map.js';
 
 /** Anything that takes a per-ssrc gain (the Receiver). */
 export interface VolumeTarget {
@@ -28,10 +28,10 @@ export interface UserVolumesOptions {
  * member's ssrc gets that user's gain.
  */
 export class UserVolumes {
-  private readonly gains: BoundedMap<string, number>;
+  private readonly gains: GainMap<string>;
 
   constructor(opts: UserVolumesOptions = {}) {
-    this.gains = new BoundedMap(opts.maxUsers ?? 1024);
+    this.gains = new GainMap(opts.maxUsers ?? 1024);
   }
 
   /** Users with a volume other than 1. */
@@ -41,15 +41,12 @@ export class UserVolumes {
 
   /** Sets a user's volume (linear gain ≥ 0; 1 = unchanged, 0 = local mute). */
   set(key: string, gain: number): void {
-    if (!(gain >= 0) || !Number.isFinite(gain))
-      throw new RangeError(`gain must be a finite number ≥ 0, got ${gain}`);
-    if (gain === 1) this.gains.delete(key);
-    else this.gains.set(key, gain);
+    this.gains.set(key, gain);
   }
 
   /** A user's volume (1 when never set). */
   get(key: string): number {
-    return this.gains.get(key) ?? 1;
+    return this.gains.get(key);
   }
 
   /** The volume of a channel member. */
