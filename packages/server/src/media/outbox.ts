@@ -2,12 +2,18 @@ import type { MediaSession } from './session.js';
 
 const NO_BYTES = new Uint8Array(0);
 
+/** Where a datagram goes: a session's bound address (UdpBinding), or the source of the one being answered. */
+export interface UdpAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
 /** A sealed copy to send as a UDP datagram. */
 export interface UdpCopy {
   /** Whom it is for: its counters and its UDP shell state. */
   session: MediaSession | null;
-  address: string;
-  port: number;
+  /** Valid until the outbox is cleared (it may be the shell's reused source object). */
+  to: UdpAddress;
   bytes: Uint8Array;
 }
 
@@ -31,16 +37,15 @@ export class Outbox {
   readonly ws: WsCopy[] = [];
   wsCount = 0;
 
-  /** Adds a UDP datagram to `address`:`port` for `session`. */
-  addUdp(session: MediaSession, address: string, port: number, bytes: Uint8Array): void {
+  /** Adds a UDP datagram to `to` for `session`. */
+  addUdp(session: MediaSession, to: UdpAddress, bytes: Uint8Array): void {
     const i = this.udpCount++;
     const e = this.udp[i];
     if (e === undefined) {
-      this.udp.push({ session, address, port, bytes });
+      this.udp.push({ session, to, bytes });
     } else {
       e.session = session;
-      e.address = address;
-      e.port = port;
+      e.to = to;
       e.bytes = bytes;
     }
   }

@@ -97,7 +97,7 @@ describe('UDP send failures', () => {
       await waitFor(() => counts[0] === 40, '40 copies to the good listener');
       // Send 16 is the first checked; it fails, and from then on every send to that session is checked.
       expect(plane.stats.sendFailures.udp_send_error).toBe(40 - 15);
-      expect(refused.udpCheck?.failing).toBe(true);
+      expect(refused.udpFailing).toBe(true);
       expect(counts[0]).toBe(40);
 
       // The path comes back: the next checked send succeeds, and checks are sparse again.
@@ -105,7 +105,7 @@ describe('UDP send failures', () => {
       await speak(20);
       await waitFor(() => counts[0] === 60 && counts[1] === 20, '20 more copies to each listener');
       expect(counts).toEqual([60, 20]);
-      expect(refused.udpCheck?.failing).toBe(false);
+      expect(refused.udpFailing).toBe(false);
       expect(plane.stats.sendFailures.udp_send_error).toBe(25);
     } finally {
       for (const s of sinks) s.close();

@@ -230,7 +230,7 @@ function run(ops: Op[]): void {
     if (!view.ok) throw new Error(`routed a packet the codec rejects: ${view.reason}`);
     const sender = peers.find((p) => p.s.ssrc === view.value.header.ssrc)!;
     const copies = [
-      ...outbox.udp.slice(0, outbox.udpCount).map((c) => ({ to: c.session!, bytes: c.bytes, udp: c })),
+      ...outbox.udp.slice(0, outbox.udpCount).map((c) => ({ to: c.session!, bytes: c.bytes, udp: c.to })),
       ...outbox.ws.slice(0, outbox.wsCount).map((c) => ({ to: c.session!, bytes: c.bytes, udp: null })),
     ];
     if (outcome === 'reply') {

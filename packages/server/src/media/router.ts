@@ -254,7 +254,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
         extSeq,
         payload,
       );
-      if (b.kind === 'bound') outbox.addUdp(m, b.address, b.port, out);
+      if (b.kind === 'bound') outbox.addUdp(m, b, out);
       else outbox.addWs(m, out);
     }
     return 'audio';
@@ -287,8 +287,8 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     );
     const b = s.udp;
     // A UDP request is answered where it came from; a WebSocket one the way the session's audio goes.
-    if (source.kind === 'udp') outbox.addUdp(s, source.address, source.port, out);
-    else if (b.kind === 'bound') outbox.addUdp(s, b.address, b.port, out);
+    if (source.kind === 'udp') outbox.addUdp(s, source, out);
+    else if (b.kind === 'bound') outbox.addUdp(s, b, out);
     else if (s.ws !== null) outbox.addWs(s, out);
     return 'reply';
   }

@@ -23,7 +23,7 @@ describe('MediaRouter routing', () => {
     expect(outbox.udpCount).toBe(1);
     expect(outbox.wsCount).toBe(1);
     const u = outbox.udp[0]!;
-    expect([u.session, u.address, u.port]).toEqual([viaUdp.s, viaUdp.from.address, viaUdp.from.port]);
+    expect([u.session, u.to.address, u.to.port]).toEqual([viaUdp.s, viaUdp.from.address, viaUdp.from.port]);
     expect(outbox.ws[0]!.session).toBe(viaWs.s);
     for (const [copy, to] of [
       [u.bytes, viaUdp],
@@ -48,7 +48,7 @@ describe('MediaRouter routing', () => {
     expect(w.route(a.c.hello(new Uint8Array([7, 7])), udp('192.0.2.1', 4000))).toBe('reply');
     expect(a.s.udp).toEqual({ kind: 'bound', address: '192.0.2.1', port: 4000 });
     const ack = w.outbox.udp[0]!;
-    expect([ack.session, ack.address, ack.port]).toEqual([a.s, '192.0.2.1', 4000]);
+    expect([ack.session, ack.to.address, ack.to.port]).toEqual([a.s, '192.0.2.1', 4000]);
     const view = parsePacket(ack.bytes);
     if (!view.ok) throw new Error(view.reason);
     expect(view.value.header.type).toBe(PacketType.HelloAck);
@@ -76,7 +76,7 @@ describe('MediaRouter routing', () => {
     expect(new DataView(p.buffer, p.byteOffset).getBigUint64(1)).toBe(1_700_000_000_000_000n);
     w.router.bindUdp(a.s, '192.0.2.9', 9);
     expect(w.route(a.c.ping(), a.s.viaWs)).toBe('reply');
-    expect([w.outbox.udpCount, w.outbox.udp[0]!.address]).toEqual([1, '192.0.2.9']);
+    expect([w.outbox.udpCount, w.outbox.udp[0]!.to.address]).toEqual([1, '192.0.2.9']);
   });
 
   it('clears the outbox of every packet and session', () => {

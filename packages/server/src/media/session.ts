@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { InboundStream, OutboundStream, KEY_SIZE, type Aead, type Cipher } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { TokenBucket } from './token-bucket.js';
-import type { SendCheck } from './udp-shell.js';
 import type { WsSink } from './ws-shell.js';
 
 /**
@@ -74,8 +73,16 @@ export class MediaSession {
   deafened = false;
   /** The sender's role may speak in its channel (set by the Hub from permissions). */
   canSpeak = false;
-  /** The UDP shell's failure sampling for sends to this session (UdpShell; null until its first send). */
-  udpCheck: SendCheck | null = null;
+  /**
+   * UdpShell's failure sampling of sends to this session (UdpShell.sendAll):
+   * sends since the last checked one, whether that one failed, and the
+   * send callback (made on the first checked send, never per packet).
+   * Fields of the session rather than an object of their own: the send
+   * loop touches nothing else per listener.
+   */
+  udpUnchecked = 0;
+  udpFailing = false;
+  udpSent: ((err: Error | null) => void) | null = null;
   speaking = false;
   lastVoiceAt = 0;
   packetsIn = 0;

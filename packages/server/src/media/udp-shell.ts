@@ -41,25 +41,8 @@ export function udpBufferShortfall(
   };
 }
 
-/** One UDP send in this many to a session is checked for failure (see UdpShell.send). */
+/** One UDP send in this many to a session is checked for failure (see UdpShell.sendAll). */
 export const SEND_CHECK_EVERY = 16;
-
-/** The failure sampling of UDP sends to one session (`MediaSession.udpCheck`). */
-export class SendCheck {
-  /** Sends since the last one checked. */
-  unchecked = 0;
-  /** The last checked send failed: every send is checked until one succeeds. */
-  failing = false;
-  /** The send callback: made once per session, never per packet. */
-  readonly done: (err: Error | null) => void;
-
-  constructor(onFailure: () => void) {
-    this.done = (err) => {
-      this.failing = err !== null;
-      if (err !== null) onFailure();
-    };
-  }
-}
 
 /** Called with each datagram received: the bytes, and the sender's address and port. */
 export type DatagramHandler = (msg: Uint8Array, address: string, port: number) => void;
@@ -132,16 +115,9 @@ export class UdpShell {
       : null;
   }
 
-  /** Sends every UDP copy in `outbox` (nothing when the socket is not open). */
-  sendAll(outbox: Outbox): void {
-    const copies = outbox.udp;
-    for (let i = 0, n = outbox.udpCount; i < n; i++) {
-      const c = copies[i]!;
-      this.send(c.bytes, c.address, c.port, c.session!);
-    }
-  }
-
   /**
+   * Sends every UDP copy in `outbox` (nothing when the socket is not open).
+   *
    * Node reports a failed `send` only to a callback given with it (without
    * one, the error is dropped silently), and a callback costs a
    * `process.nextTick` per send — ~4 % of the relay's CPU per copy. So one
@@ -149,19 +125,37 @@ export class UdpShell {
    * and every send does while its sends fail: `udp_send_error` counts every
    * failure of an episode except at most the first SEND_CHECK_EVERY − 1.
    */
-  send(bytes: Uint8Array, address: string, port: number, m: MediaSession): void {
-    const s = this.state;
-    if (s.status !== 'open') return;
-    const check = m.udpCheck ?? (m.udpCheck = new SendCheck(this.countFailure));
-    if (check.failing || ++check.unchecked >= SEND_CHECK_EVERY) {
-      check.unchecked = 0;
-      s.socket.send(bytes, port, address, check.done);
-    } else {
-      s.socket.send(bytes, port, address);
+  sendAll(outbox: Outbox): void {
+    const state = this.state;
+    if (state.status !== 'open') return;
+    const socket = state.socket;
+    const stats = this.stats;
+    const copies = outbox.udp;
+    for (let i = 0, n = outbox.udpCount; i < n; i++) {
+      const c = copies[i]!;
+      const m = c.session!;
+      const { bytes, to } = c;
+      if (m.udpFailing || ++m.udpUnchecked >= SEND_CHECK_EVERY) {
+        m.udpUnchecked = 0;
+        socket.send(bytes, to.port, to.address, m.udpSent ?? this.sentCallback(m));
+      } else {
+        socket.send(bytes, to.port, to.address);
+      }
+      m.packetsOut++;
+      stats.packetsOut++;
+      stats.bytesOut += bytes.length;
     }
-    m.packetsOut++;
-    this.stats.packetsOut++;
-    this.stats.bytesOut += bytes.length;
+  }
+
+  /** Makes `m`'s send callback: it counts a failure and keeps every send to `m` checked while they fail. */
+  private sentCallback(m: MediaSession): (err: Error | null) => void {
+    const countFailure = this.countFailure;
+    const done = (err: Error | null): void => {
+      m.udpFailing = err !== null;
+      if (err !== null) countFailure();
+    };
+    m.udpSent = done;
+    return done;
   }
 
   /** Closes the socket; idempotent. */
