@@ -22,7 +22,11 @@ const PACKAGE_SOCKET_TESTS = [
  * PostgreSQL cluster (test/global-setup.ts), and vitest runs a project's
  * global setup only when that project has a test file to run.
  */
-const DATABASE_TESTS = ['test/api/**/*.test.ts', 'packages/server/src/db/**/*.test.ts'];
+const DATABASE_TESTS = [
+  'test/api/**/*.test.ts',
+  'test/reliability/**/*.test.ts',
+  'packages/server/src/db/**/*.test.ts',
+];
 
 // Tests import workspace packages from their TypeScript sources, so `vitest`
 // does not depend on a previous build (the CLI end-to-end tests do: `npm test`

@@ -39,8 +39,8 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server binary on ports 0 and reads the bound ports from its log. */
-export function spawnServer(args: string[]): Promise<SpawnedServer> {
+/** Starts the real server binary on ports 0 (with `env` added to ours) and reads the bound ports from its log. */
+export function spawnServer(args: string[], env: Record<string, string> = {}): Promise<SpawnedServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -48,6 +48,7 @@ export function spawnServer(args: string[]): Promise<SpawnedServer> {
       {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
       },
     );
     let buf = '';
