@@ -59,6 +59,20 @@ export const ConfigSchema = Type.Object(
         ),
         /** Security headers (CSP, HSTS, nosniff, …) on every HTTP answer. */
         securityHeaders: Type.Boolean(),
+        /** Time a client has to send a request's headers (slow-loris); 0 = none. */
+        headersTimeoutMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+        /** Time a client has to send a whole request, body included; 0 = none. */
+        requestTimeoutMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+        /** An idle keep-alive connection is closed after this long. */
+        keepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+        /** How often the server looks for connections past those timeouts. */
+        timeoutCheckMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+        /** Open TCP connections (HTTP and WebSocket) at most, server-wide. */
+        maxConnections: Type.Integer({ minimum: 1 }),
+        /** Open TCP connections at most from one client address (the socket's peer). */
+        maxConnectionsPerAddress: Type.Integer({ minimum: 1 }),
+        /** Addresses / CIDRs the per-address cap does not apply to (a local reverse proxy, local bots). */
+        connectionCapExempt: Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 }),
       },
       { additionalProperties: false },
     ),
@@ -146,6 +160,13 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     maxSessions: 5000,
     helloTimeoutMs: 10_000,
     controlMessagesPerSecond: 20,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5_000,
+    timeoutCheckMs: 1_000,
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: 64,
+    connectionCapExempt: ['127.0.0.1', '::1'],
   },
 };
 
@@ -255,6 +276,15 @@ function isOrigin(s: string): boolean {
 
 function intFrom(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
+  const { headersTimeoutMs, requestTimeoutMs } = c.http;
+  if (requestTimeoutMs > 0 && (headersTimeoutMs === 0 || headersTimeoutMs > requestTimeoutMs)) {
+    throw bad('http.headersTimeoutMs', 'must be between 1 and http.requestTimeoutMs when that is not 0');
+  }
+  for (const a of c.http.connectionCapExempt) {
+    if (!isProxyAddress(a) || /[a-z]$/.test(a)) {
+      throw bad('http.connectionCapExempt', `"${a}" is not an IP address or a CIDR (10.0.0.0/8)`);
+    }
+  }
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return Number(raw);
 }

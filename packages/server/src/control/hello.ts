@@ -1,4 +1,5 @@
 import { ErrorCode, type HelloMessage } from '@parley/protocol';
+import { tokenHash } from '../auth/secrets.js';
 import { actorOf } from '../services/auth.js';
 import type { Actor } from '../services/actor.js';
 import { fail } from '../services/errors.js';
@@ -22,7 +23,7 @@ export async function authenticate(msg: HelloMessage, ip: string, services: Serv
     const user = await services.auth.userForToken(msg.token);
     if (user === undefined) fail(ErrorCode.BadCredentials, 'the token is not valid (expired or revoked)');
     await services.auth.assertNotBanned(user.id, ip);
-    return actorOf(user, ip);
+    return actorOf(user, ip, tokenHash(msg.token));
   }
   const name = msg.name ?? DEFAULT_GUEST_NAME;
   if (msg.resume === undefined) {

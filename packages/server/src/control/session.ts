@@ -136,6 +136,8 @@ export class ControlSession implements HubPeer {
     if (s.status === 'detached') clearTimeout(s.graceTimer);
     else s.link.end(CloseCode.Replaced, 'session resumed on another connection');
     this.actor.ip = who.ip;
+    // Logout of the token that resumed it ends it.
+    if (who.tokenHash !== undefined) this.actor.tokenHash = who.tokenHash;
     this.state = { status: 'attached', link };
     this.sendWelcome(link, true, ref);
     for (const text of missed) link.sendText(text);

@@ -11,6 +11,12 @@ export interface Actor {
   role: ActorRole;
   /** Client address (after trusted-proxy resolution), for bans and the audit log. */
   ip: string | null;
+  /**
+   * SHA-256 of the bearer token this actor came with (REST request or
+   * WebSocket `hello`), so that revoking that one token (logout) can end the
+   * live sessions it opened.
+   */
+  tokenHash?: string;
 }
 
 export const ANONYMOUS = (ip: string | null): Actor => ({

@@ -19,8 +19,10 @@ export const SessionCloseCode = {
   Revoked: 4005,
 } as const;
 
-export function actorOf(user: User, ip: string | null): Actor {
-  return { userId: user.id, name: user.name, role: user.role, ip };
+export function actorOf(user: User, ip: string | null, hashOfToken?: string): Actor {
+  const actor: Actor = { userId: user.id, name: user.name, role: user.role, ip };
+  if (hashOfToken !== undefined) actor.tokenHash = hashOfToken;
+  return actor;
 }
 
 /** Accounts, logins and tokens (docs/control-plane.md "Identity"). */
@@ -101,8 +103,10 @@ export class AuthService {
     return this.issueToken(cred.user);
   }
 
+  /** Revokes one token; the live WebSocket sessions opened with it close at once (4005). */
   async logout(hash: string): Promise<void> {
     await this.ctx.stores.users.revokeSession(hash);
+    this.disconnectToken(hash, 'you logged out');
   }
 
   /** The account behind a bearer token, if valid. */
@@ -193,6 +197,14 @@ export class AuthService {
     );
     if (admins.items.length === 1 && admins.items[0]?.id === id) {
       fail(ErrorCode.Forbidden, 'the last admin cannot be removed or demoted');
+    }
+  }
+
+  /** Ends the live WebSocket sessions (attached or awaiting resume) opened with one token. */
+  disconnectToken(hash: string, reason: string): void {
+    for (const p of this.ctx.hub.allPeers()) {
+      if (p.actor.tokenHash === hash)
+        p.disconnect(ErrorCode.AuthRequired, reason, SessionCloseCode.Revoked);
     }
   }
 
