@@ -16,6 +16,7 @@ import { installProblemHandlers } from './http/problem.js';
 import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
 import { registerRoutes } from './http/routes.js';
+import { ConnectionLimiter, httpServerTimeouts, type EdgeCounters } from './http/connections.js';
 import { MediaPlane } from './media/plane.js';
 import { udpBufferShortfall } from './media/udp-shell.js';
 
@@ -37,6 +38,8 @@ export interface ParleyServer {
   readonly services: Services;
   readonly config: ParleyConfig;
   /** Binds HTTP/WebSocket and UDP; resolves with the ports actually bound. */
+  /** Open TCP connections and what the edge refused (http.* limits). */
+  readonly edge: Readonly<EdgeCounters>;
   listen(): Promise<ListenInfo>;
   /** Closes sockets, sessions and the database; idempotent. */
   close(): Promise<void>;
@@ -69,12 +72,20 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   await hub.refreshChannels();
 
   const app = Fastify({
+  // Slow clients (slow-loris headers or bodies, idle keep-alives) are timed out by Node's HTTP server.
+  const timeouts = httpServerTimeouts(config.http);
     logger: opts.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     bodyLimit: 64 * 1024,
-    ...tls,
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    http: timeouts.http,
+    ...(tls.https === undefined ? {} : { https: { ...tls.https, ...timeouts.http } }),
     trustProxy: config.trustProxy,
   });
   const services = new Services({
+  app.server.headersTimeout = timeouts.http.headersTimeout;
+  const edge = new ConnectionLimiter(config.http);
+  edge.attach(app.server);
     db,
     stores,
     hub,
@@ -148,6 +159,7 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     async listen() {
       udpPort = await plane.listenUdp(config.host, config.udpPort);
       const shortfall = udpBufferShortfall(plane.udpBufferBytes());
+    edge: edge.counters,
       if (shortfall !== null) app.log.warn(shortfall.details, shortfall.message);
       await app.listen({ host: config.host, port: config.httpPort });
       const addr = app.server.address();

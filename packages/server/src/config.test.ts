@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_CONFIG, finalizeConfig, loadConfig } from './config.js';
 
 describe('config layering: defaults ← file ← env ← flags', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
@@ -60,7 +60,7 @@ describe('config: TLS, trusted proxies, CORS, security headers', () => {
     const { config } = loadConfig([], {}, dir);
     expect(config.tls).toEqual({});
     expect(config.trustProxy).toBe(false);
-    expect(config.http).toEqual({ cors: { origins: [] }, securityHeaders: true });
+    expect(config.http).toEqual({ ...DEFAULT_CONFIG.http, cors: { origins: [] }, securityHeaders: true });
     expect(Object.isFrozen(config.http.cors.origins)).toBe(true);
   });
 
@@ -131,10 +131,29 @@ describe('config: TLS, trusted proxies, CORS, security headers', () => {
     writeFileSync(file, JSON.stringify({ http: { securityHeaders: false } }));
     const merged = loadConfig(['--config', file], env, dir).config;
     expect(merged.http).toEqual({
+      ...DEFAULT_CONFIG.http,
       cors: { origins: ['https://app.example', 'http://localhost:5173'] },
       securityHeaders: false,
     });
     expect(loadConfig([], { PARLEY_CORS_ORIGINS: '*' }, dir).config.http.cors.origins).toEqual(['*']);
+  });
+
+  it('checks the HTTP edge options: headers timeout within the request timeout, exempt addresses', () => {
+    expect(finalizeConfig().http).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 10_000,
+      maxConnectionsPerAddress: 64,
+      connectionCapExempt: ['127.0.0.1', '::1'],
+    });
+    expect(() => finalizeConfig({ http: { headersTimeoutMs: 40_000 } })).toThrow(/http\.headersTimeoutMs/);
+    expect(() => finalizeConfig({ http: { connectionCapExempt: ['loopback'] } })).toThrow(
+      /http\.connectionCapExempt/,
+    );
+    expect(
+      finalizeConfig({ http: { connectionCapExempt: ['10.0.0.0/8'] } }).http.connectionCapExempt,
+    ).toEqual(['10.0.0.0/8']);
   });
 
   it('refuses a CORS origin with a path, another scheme or no scheme', () => {
