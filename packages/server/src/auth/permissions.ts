@@ -66,6 +66,16 @@ export function atLeast(role: ActorRole, min: ActorRole): boolean {
   return RANK[role] >= RANK[min];
 }
 
+/**
+ * Who passes a channel's password (and its user limit) without giving it:
+ * moderators and admins, and whoever may manage the channel. The one rule
+ * behind entering a channel and reading or writing its chat
+ * (ChannelService.assertAccess).
+ */
+export function passesChannelLock(role: ActorRole, chain: readonly (readonly Override[])[]): boolean {
+  return atLeast(role, 'moderator') || may(role, Perm.ManageChannel, chain);
+}
+
 /** Parses permission names into a bit mask; unknown names are an error. */
 export function permMask(names: readonly string[]): number {
   let m = 0;

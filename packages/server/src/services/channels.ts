@@ -1,5 +1,5 @@
 import { ErrorCode } from '@parley/protocol';
-import { atLeast, Perm, type ActorRole } from '../auth/permissions.js';
+import { passesChannelLock, Perm, type ActorRole } from '../auth/permissions.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import type { ChannelRow } from '../db/channels.js';
 import { toChannelInfo, type HubPeer } from '../control/hub.js';
@@ -201,7 +201,8 @@ export class ChannelService {
 
   /**
    * May `actor` enter `channel` with `password`? Fails with a code when not.
-   * Those who may manage the channel pass a password and the user limit.
+   * Those who pass the channel's lock (passesChannelLock) pass its password
+   * and the user limit.
    */
   async checkEntry(
     actor: Actor,
@@ -209,16 +210,43 @@ export class ChannelService {
     password: string | undefined,
     alreadyInside: boolean,
   ): Promise<void> {
-    const hub = this.ctx.hub;
-    if (!hub.may(actor, Perm.Enter, channel.id))
+    if (!this.ctx.hub.may(actor, Perm.Enter, channel.id))
       fail(ErrorCode.Forbidden, `you may not enter ${channel.name}`);
-    if (this.privileged(actor, channel) || alreadyInside) return;
     this.assertRoom(actor, channel, alreadyInside);
-    if (channel.passwordHash !== null) {
-      if (password === undefined || !(await verifyPassword(channel.passwordHash, password))) {
-        fail(ErrorCode.ChannelPassword, `${channel.name} needs the right password`);
-      }
+    await this.assertAccess(actor, channel, Perm.Enter, password, alreadyInside);
+  }
+
+  /**
+   * The one rule for a channel's door — entering it, reading its chat,
+   * writing in it: `perm` there (Enter; Enter and Text to write), then its
+   * password, unless the actor passes the channel's lock (moderators and up,
+   * ManageChannel there) or is already inside (`inside`: entered, or moved
+   * in by a moderator). Fails with PARLEY_ERR_FORBIDDEN or
+   * PARLEY_ERR_CHANNEL_PASSWORD.
+   */
+  async assertAccess(
+    actor: Actor,
+    channel: ChannelRow,
+    perm: number,
+    password: string | undefined,
+    inside: boolean,
+  ): Promise<void> {
+    if (!this.ctx.hub.may(actor, perm, channel.id))
+      fail(ErrorCode.Forbidden, `you may not ${perm & Perm.Text ? 'write in' : 'enter'} ${channel.name}`);
+    if (channel.passwordHash === null || inside || this.privileged(actor, channel)) return;
+    if (password === undefined || !(await verifyPassword(channel.passwordHash, password))) {
+      fail(ErrorCode.ChannelPassword, `${channel.name} needs the right password`);
     }
+  }
+
+  /**
+   * Is `actor` in `channel` now, through any of its live sessions (the same
+   * account, or the very guest session)? Inside counts as having passed the door.
+   */
+  isInside(actor: Actor, channelId: number): boolean {
+    return this.ctx.hub
+      .peersIn(channelId)
+      .some((p) => p.actor === actor || (actor.userId !== null && p.actor.userId === actor.userId));
   }
 
   /**
@@ -235,7 +263,7 @@ export class ChannelService {
 
   /** Moderators and whoever may manage the channel pass its password and its user limit. */
   private privileged(actor: Actor, channel: ChannelRow): boolean {
-    return atLeast(actor.role, 'moderator') || this.ctx.hub.may(actor, Perm.ManageChannel, channel.id);
+    return actor.role === 'admin' || passesChannelLock(actor.role, this.ctx.hub.chain(channel.id));
   }
 }
 

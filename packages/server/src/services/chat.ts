@@ -15,11 +15,28 @@ export class ChatService {
     private readonly channels: ChannelService,
   ) {}
 
-  /** Posts and delivers live; `except` (the WebSocket poster, answered with its own copy) is skipped. */
-  async post(actor: Actor, channelId: number, text: string, except?: HubPeer): Promise<ChatMessage> {
-    this.channels.get(channelId);
-    if (!this.ctx.hub.may(actor, Perm.Text, channelId))
-      fail(ErrorCode.Forbidden, 'you may not write in this channel');
+  /**
+   * Posts and delivers live; `except` (the WebSocket poster, answered with
+   * its own copy) is skipped. Writing follows the channel's door
+   * (ChannelService.assertAccess with Enter and Text): a channel with a
+   * password needs it (`password`), unless the author is inside it or
+   * passes its lock.
+   */
+  async post(
+    actor: Actor,
+    channelId: number,
+    text: string,
+    except?: HubPeer,
+    password?: string,
+  ): Promise<ChatMessage> {
+    const channel = this.channels.get(channelId);
+    await this.channels.assertAccess(
+      actor,
+      channel,
+      Perm.Enter | Perm.Text,
+      password,
+      this.channels.isInside(actor, channelId),
+    );
     const trimmed = text.trim();
     if (trimmed.length === 0) fail(ErrorCode.Validation, 'a message needs some text');
     const m = await this.ctx.stores.chat.post({
@@ -32,15 +49,22 @@ export class ChatService {
     return m;
   }
 
+  /** A channel's history, for whoever may enter it (its password, unless inside or past its lock). */
   async history(
     actor: Actor,
     channelId: number,
     filter: ChatFilter,
     page: PageRequest,
+    password?: string,
   ): Promise<Page<ChatMessage>> {
-    this.channels.get(channelId);
-    if (!this.ctx.hub.may(actor, Perm.Enter, channelId))
-      fail(ErrorCode.Forbidden, 'you may not read this channel');
+    const channel = this.channels.get(channelId);
+    await this.channels.assertAccess(
+      actor,
+      channel,
+      Perm.Enter,
+      password,
+      this.channels.isInside(actor, channelId),
+    );
     return this.ctx.stores.chat.list(channelId, filter, page);
   }
 }
