@@ -4,10 +4,11 @@
  * TypeScript types come from it. Unknown fields are rejected.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import { MAX_CONTROL_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, SAMPLE_RATE } from './constants.js';
 import { ErrorCode } from './errors.js';
 import type { Result } from './result.js';
+import { FreeText, MessageText, NameString, PATTERN_ERROR } from './text.js';
 
 const strict = { additionalProperties: false } as const;
 const Ref = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
@@ -20,7 +21,7 @@ const Role = Type.Union([
   Type.Literal('member'),
   Type.Literal('guest'),
 ]);
-const Nick = Type.String({ minLength: 1, maxLength: 32, pattern: '^[^\\u0000-\\u001f]+$' });
+const Nick = NameString(32);
 /** Sequence number of a server → client message, for resume (docs/control-plane.md). */
 const Seq = Type.Optional(Type.Integer({ minimum: 1 }));
 
@@ -106,7 +107,7 @@ export const HelloSchema = Type.Object(
   },
   strict,
 );
-const ChannelRefIn = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), ChannelId]);
+const ChannelRefIn = Type.Union([NameString(64), ChannelId]);
 export const JoinSchema = Type.Object(
   {
     type: Type.Literal('join'),
@@ -117,19 +118,19 @@ export const JoinSchema = Type.Object(
   strict,
 );
 export const ChatSchema = Type.Object(
-  { type: Type.Literal('chat'), text: Type.String({ minLength: 1, maxLength: 2000 }), ref: Ref },
+  { type: Type.Literal('chat'), text: MessageText({ minLength: 1, maxLength: 2000 }), ref: Ref },
   strict,
 );
 export const CreateTempSchema = Type.Object(
   {
     type: Type.Literal('create_temp'),
-    name: Type.String({ minLength: 1, maxLength: 64 }),
+    name: NameString(64),
     parent: Type.Optional(ChannelId),
     ref: Ref,
   },
   strict,
 );
-const Reason = Type.Optional(Type.String({ maxLength: 500 }));
+const Reason = Type.Optional(FreeText({ maxLength: 500 }));
 export const KickSchema = Type.Object(
   { type: Type.Literal('kick'), ssrc: Ssrc, reason: Reason, ref: Ref },
   strict,
@@ -389,7 +390,11 @@ function parseWith<T>(
   if (!validator.Check(value)) {
     const first = validator.Errors(value).First();
     const path = first?.path === '' || first === undefined ? '(message)' : first.path;
-    return fail(`${String(obj.type)}: ${path}: ${first?.message ?? 'invalid'}`);
+    // A broken text rule (text.ts) says which, rather than printing the regular expression.
+    const custom = first === undefined ? undefined : (first.schema as Record<string, unknown>)[PATTERN_ERROR];
+    const why =
+      typeof custom === 'string' && first?.type === ValueErrorType.StringPattern ? custom : first?.message;
+    return fail(`${String(obj.type)}: ${path}: ${why ?? 'invalid'}`);
   }
   return { ok: true, value: value as T };
 }

@@ -14,6 +14,7 @@ export * from './media-crypto.js';
 export { allocPacket } from './pool.js';
 export * from './errors.js';
 export * from './control.js';
+export * from './text.js';
 export * from './histogram.js';
 export * from './stats.js';
 export * from './jitter.js';

@@ -1,6 +1,7 @@
 /** /channels/:id/messages: chat history (Enter) and posting (an account with Text); a channel's password guards both, as it guards entering. */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { MessageText } from '@parley/protocol';
 import { CHAT_SORTS } from '../db/chat.js';
 import { requireUser } from './actor.js';
 import { Id, listQuery, pageRequest, PageOf, Text } from './list.js';
@@ -30,7 +31,13 @@ const MessageQuery = listQuery(Object.keys(CHAT_SORTS), {
 });
 
 const MessageBody = Type.Object(
-  { text: Text({ minLength: 1, maxLength: 2000, description: '1–2,000 characters' }) },
+  {
+    text: MessageText({
+      minLength: 1,
+      maxLength: 2000,
+      description: '1–2,000 characters; no control character but tab and line breaks',
+    }),
+  },
   { additionalProperties: false },
 );
 

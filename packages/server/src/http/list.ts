@@ -5,7 +5,7 @@
  * (live sessions) with the same cursors as the database lists.
  */
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
-import { ErrorCode } from '@parley/protocol';
+import { ErrorCode, FreeText, NameString } from '@parley/protocol';
 import { BadCursorError, decodeCursor, encodeCursor, type Page, type PageRequest } from '../db/paginate.js';
 import { fail } from '../services/errors.js';
 import { PATTERN_ERROR } from './validation.js';
@@ -17,19 +17,15 @@ export const MAX_DB_INT = 2_147_483_647;
 
 /** A database row id in a path or a filter. */
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_DB_INT });
-/** Free text that may be stored or compared in the database (no NUL: PostgreSQL rejects it). */
-export const Text = (opts: { minLength?: number; maxLength: number; description?: string }) =>
-  Type.String({ ...opts, pattern: '^[^\\u0000]*$', [PATTERN_ERROR]: 'must not contain NUL characters' });
+/**
+ * Free text that may be stored or compared in the database: @parley/protocol's
+ * rule (no NUL, which PostgreSQL rejects; no lone surrogate), as on the WebSocket.
+ */
+export const Text = (opts: { minLength?: number; maxLength: number; description?: string }) => FreeText(opts);
 
-/** A name: no control characters. */
+/** A name: no control characters (@parley/protocol's rule, as on the WebSocket); services normalize it. */
 export const NameText = (maxLength: number, description?: string) =>
-  Type.String({
-    minLength: 1,
-    maxLength,
-    pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-    [PATTERN_ERROR]: 'must not contain control characters',
-    ...(description === undefined ? {} : { description }),
-  });
+  NameString(maxLength, description === undefined ? {} : { description });
 
 const ISO_DATE = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
 

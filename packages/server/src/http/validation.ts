@@ -13,11 +13,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type ValueError } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 
-/**
- * Schema option: the message of a failed `pattern` check, instead of the
- * regular expression (an `x-` key, so the OpenAPI document stays valid).
- */
-export const PATTERN_ERROR = 'x-pattern-error';
+/** Schema option: the message of a failed `pattern` check (shared with the WebSocket's schemas). */
+export { PATTERN_ERROR } from '@parley/protocol';
+import { PATTERN_ERROR } from '@parley/protocol';
 
 interface JsonSchema {
   type?: string | string[];
