@@ -36,8 +36,11 @@ export interface Fixture {
   freshChannel(): Promise<number>;
   /** A fresh live guest session in the Lobby. */
   freshGuest(): Promise<LiveSession>;
-  /** A fresh ban of an address. */
-  freshBan(): Promise<number>;
+  /**
+   * A fresh ban of an address, placed by `by` when it may ban (a ban is lifted
+   * by its author or someone who outranks it), else by the server.
+   */
+  freshBan(by?: Account): Promise<number>;
 }
 
 export interface Prepared {
@@ -229,7 +232,7 @@ export const ROUTES: readonly RouteCase[] = [
     method: 'DELETE',
     path: '/bans/:id',
     expect: who(401, 403, 204, 204),
-    prepare: async (f) => ({ params: { id: await f.freshBan() } }),
+    prepare: async (f) => ({ params: { id: await f.freshBan(f.caller) } }),
     missing: { params: { id: NO_ID } },
   },
   // ── audit, config, system ──
@@ -281,8 +284,12 @@ export async function baseFixture(t: TestServer, sessions: LiveSession[]): Promi
       const c = await server.services.channels.create(SYSTEM, { name: uniqueName('tmp') });
       return c.id;
     },
-    async freshBan() {
-      const b = await server.services.moderation.ban(SYSTEM, { ip: nextBanIp(), reason: 'to lift' });
+    async freshBan(by?: Account) {
+      const author =
+        by !== undefined && (by.role === 'moderator' || by.role === 'admin')
+          ? { userId: by.id, name: by.name, role: by.role, ip: null }
+          : SYSTEM;
+      const b = await server.services.moderation.ban(author, { ip: nextBanIp(), reason: 'to lift' });
       return b.id;
     },
   };

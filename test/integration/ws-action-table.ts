@@ -588,7 +588,7 @@ export const ACTIONS: readonly ActionCase[] = [
     },
   },
   unknownSsrc('server_mute'),
-  // ── priority (MuteOthers; no rank rule) ──
+  // ── priority (MuteOthers, and the rank rule: nobody sets an equal's or a higher rank's) ──
   {
     type: 'priority',
     name: 'a guest',
@@ -598,7 +598,7 @@ export const ACTIONS: readonly ActionCase[] = [
   {
     type: 'priority',
     name: 'a moderator',
-    expect: who(F, F, 'ok', 'ok'),
+    expect: who(F, F, F, 'ok'),
     prepare: async (c) => priorityCase(c, await c.target('moderator')),
   },
   unknownSsrc('priority'),

@@ -67,6 +67,15 @@ export function atLeast(role: ActorRole, min: ActorRole): boolean {
 }
 
 /**
+ * May someone of role `actor` act on someone of role `target` (kick, move,
+ * mute, priority, ban, lift a ban)? Admins act on anyone; everyone else only
+ * on lower ranks: you cannot moderate your equals (Mumble's rule).
+ */
+export function outranks(actor: ActorRole, target: ActorRole): boolean {
+  return actor === 'admin' || RANK[actor] > RANK[target];
+}
+
+/**
  * Who passes a channel's password (and its user limit) without giving it:
  * moderators and admins, and whoever may manage the channel. The one rule
  * behind entering a channel and reading or writing its chat

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
 import { paginate, type Page, type PageRequest } from './paginate.js';
-import type { BanTable } from './schema.js';
+import type { BanTable, Role } from './schema.js';
 import { likePattern } from './users.js';
 
 export interface Ban {
@@ -80,21 +80,43 @@ export class BanStore {
     return Number(r.numDeletedRows) > 0;
   }
 
-  /** The active ban that matches an account or an address, if any. */
+  /**
+   * The active ban that matches an account or an address, if any. With
+   * `role` (the account's), an address ban matches only when whoever placed
+   * it outranks that role (auth/permissions.ts `outranks`): a moderator's
+   * address ban never locks out a moderator or an admin, an admin's reaches
+   * everyone; a ban whose author's account is gone reaches members and
+   * guests only.
+   */
   async activeFor(
-    who: { userId?: number | null; ip?: string | null },
+    who: { userId?: number | null; ip?: string | null; role?: Role },
     now = new Date(),
   ): Promise<Ban | undefined> {
     const userId = who.userId ?? null;
     const ip = who.ip ?? null;
     if (userId === null && ip === null) return undefined;
+    const shielded = who.role === 'moderator' || who.role === 'admin';
     const r = await this.db
       .selectFrom('bans')
       .selectAll()
       .where((eb) => {
         const ors = [];
         if (userId !== null) ors.push(eb('user_id', '=', userId));
-        if (ip !== null) ors.push(eb('ip', '=', ip));
+        if (ip !== null) {
+          const byIp = eb('ip', '=', ip);
+          ors.push(
+            shielded
+              ? eb.and([
+                  byIp,
+                  eb(
+                    'created_by',
+                    'in',
+                    eb.selectFrom('users').select('users.id').where('users.role', '=', 'admin'),
+                  ),
+                ])
+              : byIp,
+          );
+        }
         return eb.or(ors);
       })
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))

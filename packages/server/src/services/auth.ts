@@ -55,9 +55,18 @@ export class AuthService {
     return { user, token, expiresAt: new Date(Date.now() + ttl).toISOString() };
   }
 
-  /** Refuses a banned account or address. */
-  async assertNotBanned(userId: number | null, ip: string | null): Promise<void> {
-    const ban = await this.ctx.stores.bans.activeFor({ userId, ip });
+  /**
+   * Refuses a banned account or address. An address ban reaches an account
+   * only when its author outranks the account (BanStore.activeFor): a
+   * moderator cannot lock an admin or another moderator out by address.
+   */
+  async assertNotBanned(userId: number | null, ip: string | null, role?: Role): Promise<void> {
+    const known = role ?? (userId === null ? undefined : (await this.ctx.stores.users.byId(userId))?.role);
+    const ban = await this.ctx.stores.bans.activeFor({
+      userId,
+      ip,
+      ...(known === undefined ? {} : { role: known }),
+    });
     if (ban !== undefined) {
       const until = ban.expiresAt === null ? 'permanently' : `until ${ban.expiresAt}`;
       fail(ErrorCode.Banned, `banned ${until}${ban.reason ? `: ${ban.reason}` : ''}`);
@@ -91,7 +100,7 @@ export class AuthService {
     const ok = await verifyPassword(cred?.passwordHash ?? DUMMY_HASH, password);
     if (cred === undefined || !ok) fail(ErrorCode.BadCredentials, 'wrong name or password');
     try {
-      await this.assertNotBanned(cred.user.id, ip);
+      await this.assertNotBanned(cred.user.id, ip, cred.user.role);
     } catch (err) {
       if (err instanceof ServiceError) {
         await this.ctx.stores.audit.record(
@@ -203,8 +212,7 @@ export class AuthService {
   /** Ends the live WebSocket sessions (attached or awaiting resume) opened with one token. */
   disconnectToken(hash: string, reason: string): void {
     for (const p of this.ctx.hub.allPeers()) {
-      if (p.actor.tokenHash === hash)
-        p.disconnect(ErrorCode.AuthRequired, reason, SessionCloseCode.Revoked);
+      if (p.actor.tokenHash === hash) p.disconnect(ErrorCode.AuthRequired, reason, SessionCloseCode.Revoked);
     }
   }
 

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@parley/protocol';
-import { atLeast, Perm, type ActorRole } from '../auth/permissions.js';
+import { atLeast, outranks, Perm } from '../auth/permissions.js';
 import type { Ban } from '../db/bans.js';
 import type { HubPeer } from '../control/hub.js';
 import type { Actor } from './actor.js';
@@ -7,8 +7,6 @@ import { SessionCloseCode } from './auth.js';
 import type { ChannelService } from './channels.js';
 import { audit, inTransaction, type ServiceContext } from './context.js';
 import { fail } from './errors.js';
-
-const RANK: Readonly<Record<ActorRole, number>> = { guest: 0, member: 1, moderator: 2, admin: 3 };
 
 export interface BanRequest {
   userId?: number | null;
@@ -36,8 +34,21 @@ export class ModerationService {
   private assertOver(actor: Actor, target: HubPeer, perm: number, what: string): void {
     if (!this.ctx.hub.may(actor, perm, target.media.channelId))
       fail(ErrorCode.Forbidden, `you may not ${what} here`);
-    if (actor.role !== 'admin' && RANK[actor.role] <= RANK[target.actor.role]) {
+    if (!outranks(actor.role, target.actor.role)) {
       fail(ErrorCode.Forbidden, `you may not ${what} a ${target.actor.role}`);
+    }
+  }
+
+  /**
+   * An address ban may not cover anyone the actor does not outrank: refused
+   * while such a session is connected from the address (the actor's own
+   * included). Whoever connects from it later is shielded by BanStore.activeFor.
+   */
+  private assertAddressBelow(actor: Actor, ip: string): void {
+    for (const p of this.ctx.hub.allPeers()) {
+      if (p.actor.ip === ip && !outranks(actor.role, p.actor.role)) {
+        fail(ErrorCode.Forbidden, `a ${p.actor.role} is connected from ${ip}: you may not ban this address`);
+      }
     }
   }
 
@@ -86,8 +97,7 @@ export class ModerationService {
 
   async priority(actor: Actor, ssrc: number, on: boolean): Promise<void> {
     const t = this.target(ssrc);
-    if (!this.ctx.hub.may(actor, Perm.MuteOthers, t.media.channelId))
-      fail(ErrorCode.Forbidden, 'you may not set priority speakers here');
+    this.assertOver(actor, t, Perm.MuteOthers, 'set the priority of');
     await this.ctx.stores.audit.record(
       audit(actor, 'session.priority', 'session', ssrc, { name: t.actor.name, on }),
     );
@@ -107,11 +117,11 @@ export class ModerationService {
     if (userId !== null) {
       const u = await this.ctx.stores.users.byId(userId);
       if (u === undefined) fail(ErrorCode.UnknownUser, `no user ${userId}`);
-      if (actor.role !== 'admin' && RANK[actor.role] <= RANK[u.role])
-        fail(ErrorCode.Forbidden, `you may not ban a ${u.role}`);
+      if (!outranks(actor.role, u.role)) fail(ErrorCode.Forbidden, `you may not ban a ${u.role}`);
       if (u.id === actor.userId) fail(ErrorCode.Forbidden, 'you may not ban yourself');
       userName = u.name;
     }
+    if (ip !== null) this.assertAddressBelow(actor, ip);
     const ban = await inTransaction(this.ctx, async (s) => {
       const b = await s.bans.create({
         userId,
@@ -136,7 +146,8 @@ export class ModerationService {
     const reason = req.reason || 'banned';
     for (const p of this.ctx.hub.allPeers()) {
       if ((userId !== null && p.actor.userId === userId) || (ip !== null && p.actor.ip === ip)) {
-        if (p.actor.role === 'admin' && actor.role !== 'admin') continue;
+        // Someone of equal or higher rank who came in meanwhile is not covered (BanStore.activeFor).
+        if (!outranks(actor.role, p.actor.role)) continue;
         p.disconnect(ErrorCode.Banned, reason, SessionCloseCode.Banned, actor.name);
       }
     }
@@ -158,11 +169,28 @@ export class ModerationService {
     return this.ban(actor, { userId: t.actor.userId, ip, reason, expiresAt });
   }
 
+  /**
+   * Lifts a ban. A ban is lifted by whoever placed it or outranks its author,
+   * and only when its account (if any) is below the actor: a moderator lifts
+   * neither an admin's ban nor another moderator's, nor one on a moderator.
+   * A ban whose author's account is gone is lifted by admins.
+   */
   async liftBan(actor: Actor, id: number): Promise<void> {
     if (!atLeast(actor.role, 'moderator')) fail(ErrorCode.Forbidden, 'needs the moderator role');
     const existed = await inTransaction(this.ctx, async (s) => {
       const b = await s.bans.byId(id);
       if (b === undefined) return false;
+      if (actor.role !== 'admin') {
+        const author = b.createdBy === null ? undefined : await s.users.byId(b.createdBy);
+        if (b.createdBy !== actor.userId && (author === undefined || !outranks(actor.role, author.role)))
+          fail(
+            ErrorCode.Forbidden,
+            `you may not lift a ban placed by ${author ? `a ${author.role}` : 'an admin'}`,
+          );
+        const target = b.userId === null ? undefined : await s.users.byId(b.userId);
+        if (target !== undefined && !outranks(actor.role, target.role))
+          fail(ErrorCode.Forbidden, `you may not lift a ban on a ${target.role}`);
+      }
       await s.bans.remove(id);
       await s.audit.record(audit(actor, 'ban.delete', 'ban', id, { userId: b.userId, ip: b.ip }));
       return true;
