@@ -100,6 +100,17 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          // Soak (test/soak): minutes of participants joining, talking and leaving,
+          // memory sampled after a full GC. Skipped unless PARLEY_SOAK_SECONDS is
+          // set: `npm run soak` (30 min), `.ci/run` (2 min).
+          name: 'soak',
+          include: ['test/soak/**/*.test.ts'],
+          execArgv: ['--expose-gc'],
+        },
+      },
     ],
   },
 });

@@ -93,7 +93,9 @@ function callerFrame(): string {
 
 /** Wraps the global `setTimeout` and `setInterval` to see every timer created from now on. */
 export function trackTimers(): TimerTracker {
-  const tracked: { timer: NodeTimeout; info: Omit<TrackedTimer, 'ref'> }[] = [];
+  let tracked: { timer: NodeTimeout; info: Omit<TrackedTimer, 'ref'> }[] = [];
+  /** Spent timers are dropped now and then, so a long test (the soak) holds only the live ones. */
+  let pruneAt = 1024;
   const g = globalThis as unknown as Record<'setTimeout' | 'setInterval', (...a: unknown[]) => unknown>;
   const originals = { setTimeout: g.setTimeout, setInterval: g.setInterval };
   for (const kind of ['setTimeout', 'setInterval'] as const) {
@@ -101,6 +103,10 @@ export function trackTimers(): TimerTracker {
     const wrapped = (...args: unknown[]): unknown => {
       const timer = original.apply(globalThis, args) as NodeTimeout;
       tracked.push({ timer, info: { kind, ms: Number(args[1] ?? 0), at: callerFrame() } });
+      if (tracked.length >= pruneAt) {
+        tracked = tracked.filter((t) => t.timer._destroyed === false);
+        pruneAt = Math.max(1024, 2 * tracked.length);
+      }
       return timer;
     };
     // setTimeout[util.promisify.custom] and the like stay reachable.
