@@ -4,7 +4,15 @@
  * as plain values, a client side that seals packets with a session's key,
  * and an outbox read directly.
  */
-import { Direction, OutboundStream, PacketType, sealPacket, type Aead } from '@parley/protocol';
+import {
+  Direction,
+  HELLO_NONCE_SIZE,
+  HELLO_PAYLOAD_SIZE,
+  OutboundStream,
+  PacketType,
+  sealPacket,
+  type Aead,
+} from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
 import { DEFAULT_CONFIG } from '../../packages/server/src/config.js';
 import { Outbox } from '../../packages/server/src/media/outbox.js';
@@ -38,10 +46,19 @@ export interface FakeClient {
   audio(payload?: Uint8Array, flags?: number): Uint8Array;
   /** An AUDIO packet with this extended sequence number. */
   audioAt(extSeq: number): Uint8Array;
+  /** A HELLO; by default its payload is `helloPayload()`: nonce 1…8, an empty cookie. */
   hello(payload?: Uint8Array): Uint8Array;
   /** A PING with payload [9]. */
   ping(): Uint8Array;
   seal(type: PacketType, extSeq: number, payload: Uint8Array, ssrc?: number, flags?: number): Uint8Array;
+}
+
+/** A HELLO payload: nonce 1, 2, … 8, then `cookie` (default: zeros). */
+export function helloPayload(cookie?: Uint8Array): Uint8Array {
+  const p = new Uint8Array(HELLO_PAYLOAD_SIZE);
+  p.set([1, 2, 3, 4, 5, 6, 7, 8]);
+  if (cookie !== undefined) p.set(cookie, HELLO_NONCE_SIZE);
+  return p;
 }
 
 export function clientOf(s: MediaSession): FakeClient {
@@ -67,7 +84,7 @@ export function clientOf(s: MediaSession): FakeClient {
     audio: (payload = VOICE, flags = 0) =>
       seal(PacketType.Audio, audio.next().extSeq, payload, s.ssrc, flags),
     audioAt: (extSeq) => seal(PacketType.Audio, extSeq, VOICE),
-    hello: (payload = new Uint8Array([1, 2, 3])) => seal(PacketType.Hello, control.next().extSeq, payload),
+    hello: (payload = helloPayload()) => seal(PacketType.Hello, control.next().extSeq, payload),
     ping: () => seal(PacketType.Ping, control.next().extSeq, new Uint8Array([9])),
     seal,
   };

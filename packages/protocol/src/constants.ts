@@ -34,6 +34,22 @@ export const FRAME_SAMPLES = FRAME_MS * SAMPLES_PER_MS;
 export const PacketType = { Audio: 1, Hello: 2, HelloAck: 3, Ping: 4, Pong: 5 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
+/**
+ * HELLO payload (docs/protocol.md, "Address validation"): an 8-byte nonce,
+ * then a 16-byte cookie field — zeros until the server has sent a cookie
+ * for the address the HELLO comes from. 24 bytes: a HELLO is 52 bytes on
+ * the wire, as large as the HELLO_ACK that may answer it from a new address.
+ */
+export const HELLO_NONCE_SIZE = 8;
+export const HELLO_COOKIE_SIZE = 16;
+export const HELLO_PAYLOAD_SIZE = HELLO_NONCE_SIZE + HELLO_COOKIE_SIZE;
+/**
+ * HELLO_ACK flag: the HELLO came from an address the server has not
+ * validated; the payload is the nonce then a cookie for that address, to
+ * be echoed in the next HELLO. Without it, the address is bound.
+ */
+export const HELLO_ACK_VALIDATE = 0x01;
+
 /** Flag bits of AUDIO packets. */
 export const AudioFlag = { TalkStart: 0x20, TalkEnd: 0x10 } as const;
 export const CODEC_MASK = 0xc0;

@@ -14,6 +14,7 @@ function body(): ServerMetrics {
     dropped: 2,
     drops: { replayed: 1, muted: 1 },
     sendFailures: { udp_send_error: 0 },
+    validation: { challenges: 1, validated: 1 },
     forwardUs: h.snapshot(),
   };
   return {

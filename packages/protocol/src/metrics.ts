@@ -41,6 +41,9 @@ export const MediaCountersSchema = Type.Object({
   dropped: Count,
   drops: Counters('packets dropped, by reason (docs/errors.md, "Media drop reasons")'),
   sendFailures: Counters('copies that could not be sent, by cause'),
+  validation: Counters(
+    'UDP address validation (docs/protocol.md): challenges sent to unvalidated addresses, addresses validated',
+  ),
 });
 
 /** The media counters and the forwarding-time histogram. */
@@ -56,8 +59,9 @@ export const MediaMetricsSchema = Type.Object({
  */
 export type MediaMetrics<Drop extends string = string, Failure extends string = string> = Omit<
   Static<typeof MediaMetricsSchema>,
-  'drops' | 'sendFailures'
+  'drops' | 'sendFailures' | 'validation'
 > & {
+  validation: Record<string, number>;
   drops: Record<Drop, number>;
   sendFailures: Record<Failure, number>;
 };

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HELLO_ACK_VALIDATE } from '@parley/protocol';
 import { ClientErrorCode, ParleyClientError } from './control.js';
 import { HelloHandshake } from './hello.js';
 
@@ -23,7 +24,8 @@ describe('HelloHandshake', () => {
     expect(sent).toHaveLength(1);
     vi.advanceTimersByTime(450);
     expect(sent).toHaveLength(3);
-    expect(sent.every((n) => n === h.nonce)).toBe(true);
+    expect(sent.every((n) => n === h.payload)).toBe(true);
+    expect([...h.payload]).toEqual([...bytes(8), ...new Array<number>(16).fill(0)]);
     h.ack(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9)); // someone else's nonce
     h.ack(bytes(7)); // too short
     let done = false;
@@ -34,6 +36,32 @@ describe('HelloHandshake', () => {
     await h.done;
     vi.advanceTimersByTime(5000);
     expect(sent).toHaveLength(3); // no more HELLOs after the ack
+  });
+
+  it('echoes the cookie of a challenge at once and in every retry, and completes only on an ack without the flag', async () => {
+    const sent: number[][] = [];
+    const h = new HelloHandshake({
+      send: (p) => sent.push([...p]),
+      retryMs: 200,
+      deadlineMs: 3000,
+      randomBytes: bytes,
+    });
+    const cookie = Array.from({ length: 16 }, (_, i) => 100 + i);
+    h.ack(Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9, ...cookie]), HELLO_ACK_VALIDATE); // not our nonce
+    h.ack(Uint8Array.from([...bytes(8), 1, 2]), HELLO_ACK_VALIDATE); // too short for a cookie
+    expect(sent).toHaveLength(1);
+    h.ack(Uint8Array.from([...bytes(8), ...cookie]), HELLO_ACK_VALIDATE);
+    expect([sent.length, h.challenges]).toEqual([2, 1]);
+    expect(sent[1]).toEqual([...bytes(8), ...cookie]);
+    vi.advanceTimersByTime(200);
+    expect(sent[2]).toEqual([...bytes(8), ...cookie]);
+    let done = false;
+    void h.done.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(false);
+    h.ack(Uint8Array.from([...bytes(8), ...cookie]), 0);
+    await h.done;
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('fails with PARLEY_ERR_UDP_HANDSHAKE at the deadline, and stops sending', async () => {

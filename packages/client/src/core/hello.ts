@@ -1,30 +1,43 @@
+import { HELLO_ACK_VALIDATE, HELLO_NONCE_SIZE, HELLO_PAYLOAD_SIZE } from '@parley/protocol';
 import { ClientErrorCode, ParleyClientError } from './control.js';
 
 /**
- * The UDP HELLO handshake (docs/protocol.md): a sealed HELLO carrying a
- * random nonce goes out at once and every `retryMs` until a HELLO_ACK
- * echoes the nonce (`done` resolves), or `deadlineMs` passes (`done`
- * rejects with PARLEY_ERR_UDP_HANDSHAKE), or `cancel()` is called (`done`
- * rejects with PARLEY_ERR_CONNECTION_CLOSED). The caller seals and sends in
- * `send(nonce)` and hands every opened HELLO_ACK payload to `ack`.
+ * The UDP HELLO handshake with address validation (docs/protocol.md,
+ * "Address validation"). A sealed HELLO whose payload is a random 8-byte
+ * nonce and a 16-byte cookie field (zeros at first) goes out at once and
+ * every `retryMs`. A HELLO_ACK that echoes the nonce with the VALIDATE flag
+ * carries a cookie: it is copied into the payload, and the HELLO goes out
+ * again at once. A HELLO_ACK that echoes the nonce without the flag means
+ * the address is bound: `done` resolves. `deadlineMs` passing rejects
+ * `done` with PARLEY_ERR_UDP_HANDSHAKE, `cancel()` with
+ * PARLEY_ERR_CONNECTION_CLOSED. The caller seals and sends in
+ * `send(payload)` (the same buffer each time: seal it at once) and hands
+ * every opened HELLO_ACK payload, with its header flags, to `ack`.
  * Shared by the SDK's MediaPath and the load generator's participants.
  */
 export class HelloHandshake {
+  /** The HELLO payload: nonce, then the cookie field. */
+  readonly payload = new Uint8Array(HELLO_PAYLOAD_SIZE);
+  /** The nonce (a view of the payload's first 8 bytes). */
   readonly nonce: Uint8Array;
   readonly done: Promise<void>;
+  /** Challenges received (HELLO_ACKs with a cookie). */
+  challenges = 0;
+  private readonly send: (payload: Uint8Array) => void;
   private retry: ReturnType<typeof setInterval> | undefined;
   private deadline: ReturnType<typeof setTimeout> | undefined;
   private settle: ((err?: Error) => void) | null = null;
 
   constructor(opts: {
-    send: (nonce: Uint8Array) => void;
+    send: (payload: Uint8Array) => void;
     retryMs: number;
     deadlineMs: number;
     randomBytes?: (n: number) => Uint8Array;
   }) {
     const random = opts.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
-    const nonce = random(8);
-    this.nonce = nonce;
+    this.payload.set(random(HELLO_NONCE_SIZE).subarray(0, HELLO_NONCE_SIZE), 0);
+    this.nonce = this.payload.subarray(0, HELLO_NONCE_SIZE);
+    this.send = opts.send;
     this.done = new Promise((resolve, reject) => {
       this.settle = (err) => {
         this.stop();
@@ -34,17 +47,30 @@ export class HelloHandshake {
     });
     // A cancelled handshake nobody awaits is not an unhandled rejection.
     this.done.catch(() => undefined);
-    this.retry = setInterval(() => opts.send(nonce), opts.retryMs);
+    const payload = this.payload;
+    this.retry = setInterval(() => opts.send(payload), opts.retryMs);
     this.deadline = setTimeout(
       () => this.settle?.(new ParleyClientError(ClientErrorCode.UdpHandshake, 'no answer to UDP hello')),
       opts.deadlineMs,
     );
-    opts.send(nonce);
+    opts.send(payload);
   }
 
-  /** An opened HELLO_ACK payload: completes the handshake when it echoes our nonce. */
-  ack(payload: Uint8Array): void {
-    if (this.settle !== null && bytesEqual(payload, this.nonce)) this.settle();
+  /**
+   * An opened HELLO_ACK payload and its header flags: a challenge that
+   * echoes our nonce makes us echo its cookie at once; an acknowledgement
+   * without the flag completes the handshake. Anything else is ignored.
+   */
+  ack(payload: Uint8Array, flags = 0): void {
+    if (this.settle === null || !startsWith(payload, this.nonce)) return;
+    if ((flags & HELLO_ACK_VALIDATE) === 0) {
+      this.settle();
+      return;
+    }
+    if (payload.length < HELLO_PAYLOAD_SIZE) return;
+    this.challenges++;
+    this.payload.set(payload.subarray(HELLO_NONCE_SIZE, HELLO_PAYLOAD_SIZE), HELLO_NONCE_SIZE);
+    this.send(this.payload);
   }
 
   /** Stops sending and releases both timers; `done` rejects with PARLEY_ERR_CONNECTION_CLOSED if still pending. Idempotent. */
@@ -63,8 +89,8 @@ export class HelloHandshake {
   }
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
+  if (a.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
   return true;
 }

@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import {
   Direction,
+  HELLO_ACK_VALIDATE,
+  HELLO_NONCE_SIZE,
+  HELLO_PAYLOAD_SIZE,
   InboundStream,
   OutboundStream,
   PacketType,
@@ -36,19 +39,35 @@ class FakeUdp implements MediaTransport {
   }
 }
 
-/** The server's side of the handshake: opens a HELLO and seals the HELLO_ACK echoing its nonce. */
-function ackFor(hello: Uint8Array, replies = new OutboundStream(0)): Uint8Array {
+/** The HELLO's opened payload. */
+function helloPayloadOf(hello: Uint8Array): Uint8Array {
   const v = parsePacket(hello);
   if (!v.ok) throw new Error('not a packet');
   const opened = new InboundStream().open(createNodeAead(key, CIPHER), Direction.ClientToServer, v.value);
   if (!opened.ok) throw new Error(`hello did not open: ${opened.reason}`);
+  return opened.value.payload;
+}
+
+/**
+ * The server's side of the handshake: opens a HELLO and seals the HELLO_ACK
+ * echoing it — or, with `cookie`, a challenge: its nonce, then the cookie.
+ */
+function ackFor(hello: Uint8Array, replies = new OutboundStream(0), cookie?: Uint8Array): Uint8Array {
+  const payload = helloPayloadOf(hello);
+  if (cookie !== undefined) payload.set(cookie, HELLO_NONCE_SIZE);
   const { seq16, extSeq } = replies.next();
   return sealPacket(
     createNodeAead(key, CIPHER),
     Direction.ServerToClient,
-    { type: PacketType.HelloAck, flags: 0, seq: seq16, timestamp: 0, ssrc: SSRC },
+    {
+      type: PacketType.HelloAck,
+      flags: cookie === undefined ? 0 : HELLO_ACK_VALIDATE,
+      seq: seq16,
+      timestamp: 0,
+      ssrc: SSRC,
+    },
     extSeq,
-    opened.value.payload,
+    payload,
   );
 }
 
@@ -99,6 +118,24 @@ describe('MediaPath (idle | handshaking | open | closed)', () => {
     expect(udp.sent).toHaveLength(2);
     path.close();
     expect(udp.closed).toBe(true);
+  });
+
+  it('completes the address validation: a challenge, the cookie echoed at once, then the ack', async () => {
+    const udp = new FakeUdp();
+    const { path } = newPath(() => Promise.resolve(udp));
+    const entered = path.enter(keyB64, SSRC, 9, CIPHER);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(helloPayloadOf(udp.sent[0]!)).toHaveLength(HELLO_PAYLOAD_SIZE);
+    const replies = new OutboundStream(0);
+    const cookie = new Uint8Array(HELLO_PAYLOAD_SIZE - HELLO_NONCE_SIZE).fill(0xc0);
+    udp.receive(ackFor(udp.sent[0]!, replies, cookie));
+    expect(path.state).toBe('handshaking');
+    expect(udp.sent).toHaveLength(2);
+    expect(helloPayloadOf(udp.sent[1]!).subarray(HELLO_NONCE_SIZE)).toEqual(cookie);
+    udp.receive(ackFor(udp.sent[1]!, replies));
+    await entered;
+    expect([path.state, path.kind]).toEqual(['open', 'udp']);
+    path.close();
   });
 
   it('close() during the handshake rejects enter, stops every timer and closes the socket', async () => {

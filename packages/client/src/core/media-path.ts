@@ -38,7 +38,9 @@ export interface MediaPathOptions {
 /**
  * The media path's life:
  * - `idle`: no key yet (not in a channel);
- * - `handshaking`: a key, and a UDP HELLO handshake under way (the socket
+ * - `handshaking`: a key, and a UDP HELLO handshake under way — HELLO,
+ *   a challenge with a cookie for our address, HELLO echoing it, the
+ *   acknowledgement (HelloHandshake; docs/protocol.md) — (the socket
  *   may still be opening: `udp` null). Nothing is sent meanwhile;
  * - `open`: packets go over `transport` (UDP, or the WebSocket);
  * - `closed`: for good; every later call is a no-op or rejects.
@@ -58,7 +60,7 @@ const closedError = (): ParleyClientError =>
 
 /**
  * A session's media on the client: the MediaCore (key, streams, sealing,
- * opening) and the transport — UDP after a sealed HELLO is acknowledged,
+ * opening) and the transport — UDP once the HELLO handshake validated our address,
  * else the control WebSocket. Knows nothing of the control protocol beyond
  * the key and ssrc it is given. `close()` cancels a handshake in progress
  * (its `enter` rejects with PARLEY_ERR_CONNECTION_CLOSED), its timers and
@@ -162,7 +164,7 @@ export class MediaPath {
       };
       for (const fn of this.listeners) fn(p);
     } else if (r.kind === 'hello_ack') {
-      if (this.st.kind === 'handshaking') this.st.hello?.ack(r.payload);
+      if (this.st.kind === 'handshaking') this.st.hello?.ack(r.payload, r.header.flags);
     }
   }
 
@@ -210,8 +212,8 @@ export class MediaPath {
       retryMs: 200,
       deadlineMs: this.opts.udpHandshakeMs ?? 3000,
       ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
-      send: (nonce) => {
-        const packet = this.core.sealControl(PacketType.Hello, nonce);
+      send: (payload) => {
+        const packet = this.core.sealControl(PacketType.Hello, payload);
         if (packet !== null) udp.send(packet);
       },
     });

@@ -6,13 +6,19 @@
  * the router did not throw, its outcome was counted under exactly that
  * reason, and every copy in the outbox opens with its recipient's key,
  * carries a payload a session really sealed, and goes to a listening
- * member of the sender's channel (a reply: to the sender itself).
+ * member of the sender's channel (a reply: to the sender itself). Address
+ * validation: audio goes over UDP only to an address that proved it
+ * receives (it echoed a cookie, or the test bound it), and a HELLO is never
+ * answered with more bytes than it had.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Aead,
   Direction,
+  HELLO_ACK_VALIDATE,
+  HELLO_NONCE_SIZE,
+  HELLO_PAYLOAD_SIZE,
   InboundStream,
   OutboundStream,
   PacketType,
@@ -78,9 +84,13 @@ const arbOp = fc.oneof(
       op: fc.constant('control' as const),
       i: fc.nat(SESSIONS - 1),
       hello: fc.boolean(),
+      /** Echo the cookie last received for this source (if any). */
+      echo: rarely.map((no) => !no),
+      /** A HELLO too short to carry a cookie. */
+      short: rarely,
       from: arbFrom,
     }),
-    weight: 2,
+    weight: 4,
   },
   fc.record({ op: fc.constant('move' as const), i: fc.nat(SESSIONS - 1), to: fc.constantFrom(1, 2, null) }),
   fc.record({
@@ -102,6 +112,8 @@ interface Peer {
   addr: UdpSource;
   /** Client-side receive streams: per sender ssrc for audio, and its own replies. */
   inbound: Map<number, InboundStream>;
+  /** The last cookie received for each source address (`address:port`). */
+  cookies: Map<string, Uint8Array>;
 }
 
 type Op = typeof arbOp extends fc.Arbitrary<infer T> ? T : never;
@@ -122,11 +134,16 @@ function run(ops: Op[]): void {
       control: new OutboundStream(),
       addr: { kind: 'udp' as const, address: `10.0.0.${i}`, port: 4000 + i },
       inbound: new Map<number, InboundStream>(),
+      cookies: new Map<string, Uint8Array>(),
     };
     peers.push(peer);
     // Sessions 0–2 bind over UDP; 3–5 use the WebSocket only (3 and 5 have none: nothing reaches them).
     if (i < 3) router.bindUdp(s, peer.addr.address, peer.addr.port);
   }
+  /** Addresses that proved they receive, by `ssrc|address:port`: bound by the test, or a cookie echoed. */
+  const validated = new Set<string>(
+    peers.slice(0, 3).map((p) => `${p.s.ssrc}|${p.addr.address}:${p.addr.port}`),
+  );
   /** Payloads really sealed by a session, by `ssrc:extSeq` (audio) — what a forwarded copy may carry. */
   const sealed = new Map<string, Uint8Array>();
   const history: Uint8Array[] = [];
@@ -137,7 +154,7 @@ function run(ops: Op[]): void {
   const sourceOf = (i: number, from: From): PacketSource => {
     const p = from.kind === 'other' ? peer(from.i) : peer(i);
     if (from.kind === 'stranger') return stranger;
-    return p.s.udp.kind === 'bound' || p.s.ws === null ? p.addr : p.s.viaWs;
+    return p.s.udpTarget !== null || p.s.ws === null ? p.addr : p.s.viaWs;
   };
   const sealAudio = (p: Peer, len: number): Uint8Array => {
     const { seq16, extSeq } = p.audio.next();
@@ -194,6 +211,12 @@ function run(ops: Op[]): void {
       }
       case 'control': {
         const p = peer(o.i);
+        source = sourceOf(o.i, o.from);
+        let payload = new Uint8Array(HELLO_PAYLOAD_SIZE);
+        payload[0] = p.control.peek() & 0xff;
+        const cookie = source.kind === 'udp' ? p.cookies.get(`${source.address}:${source.port}`) : undefined;
+        if (o.echo && cookie !== undefined) payload.set(cookie, HELLO_NONCE_SIZE);
+        if (o.short) payload = payload.subarray(0, HELLO_NONCE_SIZE);
         const { seq16, extSeq } = p.control.next();
         const h = {
           type: o.hello ? PacketType.Hello : PacketType.Ping,
@@ -202,8 +225,13 @@ function run(ops: Op[]): void {
           timestamp: 0,
           ssrc: p.s.ssrc,
         };
-        packet = sealPacket(p.aead, Direction.ClientToServer, h, extSeq, new Uint8Array([extSeq & 0xff]));
-        source = sourceOf(o.i, o.from);
+        packet = sealPacket(
+          p.aead,
+          Direction.ClientToServer,
+          h,
+          extSeq,
+          o.hello ? payload : payload.subarray(0, 1),
+        );
         break;
       }
     }
@@ -235,11 +263,12 @@ function run(ops: Op[]): void {
     ];
     if (outcome === 'reply') {
       // To the sender: where a UDP request came from, else the way its audio goes.
-      expect(copies).toHaveLength(sender.s.udpBound || sender.s.ws !== null || source.kind === 'udp' ? 1 : 0);
+      expect(copies).toHaveLength(
+        sender.s.udpTarget !== null || sender.s.ws !== null || source.kind === 'udp' ? 1 : 0,
+      );
       for (const c of copies) {
         expect(c.to).toBe(sender.s);
-        const b = sender.s.udp;
-        const want = source.kind === 'udp' ? source : b.kind === 'bound' ? b : null;
+        const want = source.kind === 'udp' ? source : sender.s.udpTarget;
         expect(c.udp === null ? null : [c.udp.address, c.udp.port]).toEqual(
           want === null ? null : [want.address, want.port],
         );
@@ -247,7 +276,7 @@ function run(ops: Op[]): void {
     } else {
       const room = sender.s.room!;
       const listeners = room.members.filter(
-        (m) => m !== sender.s && !m.deafened && (m.udpBound || m.ws !== null),
+        (m) => m !== sender.s && !m.deafened && (m.udpTarget !== null || m.ws !== null),
       );
       expect(copies.map((c) => c.to).sort((a, b) => a.ssrc - b.ssrc)).toEqual(
         listeners.sort((a, b) => a.ssrc - b.ssrc),
@@ -258,9 +287,12 @@ function run(ops: Op[]): void {
       // Another channel's listener never appears; UDP copies go to the bound address, WebSocket ones to the unbound.
       if (outcome === 'audio') {
         expect(to.s.room).toBe(sender.s.room);
-        const b = to.s.udp;
-        if (c.udp === null) expect(b.kind).toBe('unbound');
-        else expect(b.kind === 'bound' && [b.address, b.port]).toEqual([c.udp.address, c.udp.port]);
+        const t = to.s.udpTarget;
+        if (c.udp === null) expect(t).toBeNull();
+        else {
+          expect(t && [t.address, t.port]).toEqual([c.udp.address, c.udp.port]);
+          expect(validated.has(`${to.s.ssrc}|${c.udp.address}:${c.udp.port}`)).toBe(true);
+        }
       }
       const cv = parsePacket(c.bytes);
       if (!cv.ok) throw new Error(cv.reason);
@@ -271,6 +303,17 @@ function run(ops: Op[]): void {
       if (!opened.ok) throw new Error(`a copy did not open with its recipient's key: ${opened.reason}`);
       if (outcome === 'audio') {
         expect(opened.value.payload).toEqual(sealed.get(`${sender.s.ssrc}:${opened.value.extSeq}`));
+      } else if (cv.value.header.type === PacketType.HelloAck) {
+        // No amplification: never more bytes back than the HELLO had.
+        expect(c.bytes.length).toBeLessThanOrEqual(packet.length);
+        if (c.udp !== null && source.kind === 'udp') {
+          const where = `${c.udp.address}:${c.udp.port}`;
+          if ((cv.value.header.flags & HELLO_ACK_VALIDATE) !== 0) {
+            to.cookies.set(where, opened.value.payload.slice(HELLO_NONCE_SIZE));
+          } else {
+            validated.add(`${to.s.ssrc}|${where}`);
+          }
+        }
       }
     }
   }
@@ -278,7 +321,13 @@ function run(ops: Op[]): void {
   const st = router.stats;
   expect(st.packetsIn).toBe(routed);
   expect(st.dropped + st.audioIn + answered).toBe(routed);
+  totals.challenges += st.validation.challenges;
+  totals.validated += st.validation.validated;
+  totals.sourceLimited += st.drops.source_rate_limited + st.drops.bad_hello;
 }
+
+/** Over every run: the address validation and the per-source limit were exercised. */
+const totals = { challenges: 0, validated: 0, sourceLimited: 0 };
 
 describe('MediaRouter fuzz', () => {
   it('never throws, counts every drop by reason, and forwards only authenticated audio to listening members of the channel', () => {
@@ -286,5 +335,8 @@ describe('MediaRouter fuzz', () => {
       fc.property(fc.array(arbOp, { minLength: 10, maxLength: 100 }), (ops) => run(ops)),
       { seed: 0x5eed_0009, numRuns: 200 },
     );
+    expect(totals.challenges).toBeGreaterThan(50);
+    expect(totals.validated).toBeGreaterThan(3);
+    expect(totals.sourceLimited).toBeGreaterThan(0);
   });
 });

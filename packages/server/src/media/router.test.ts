@@ -4,10 +4,17 @@
  * test checks that no reason lacks a case.
  */
 import { describe, expect, it } from 'vitest';
-import { PacketType } from '@parley/protocol';
-import { routerWorld, udp, VOICE, type RouterWorld } from '../../../../test/helpers/media-router.js';
+import { HELLO_NONCE_SIZE, PacketType } from '@parley/protocol';
+import {
+  helloPayload,
+  routerWorld,
+  udp,
+  VOICE,
+  type RouterWorld,
+} from '../../../../test/helpers/media-router.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import type { PacketSource } from './router.js';
+import { SOURCE_LIMITS } from './source-limiter.js';
 import { DROP_REASONS, type DropReason } from './stats.js';
 
 /** Every drop reason with a packet that must be dropped for it, and nothing else. */
@@ -53,6 +60,16 @@ const CASES: Record<DropReason, (w: RouterWorld) => { packet: Uint8Array; from: 
     const a = w.join(1);
     const b = w.join(1);
     return { packet: a.c.audio(), from: b.s.viaWs };
+  },
+  source_rate_limited: (w) => {
+    const a = w.join(1);
+    const from = udp('10.9.9.9', 9);
+    for (let i = 0; i < SOURCE_LIMITS.burst; i++) expect(w.route(a.c.hello(), from)).toBe('reply');
+    return { packet: a.c.hello(), from };
+  },
+  bad_hello: (w) => {
+    const a = w.join(1);
+    return { packet: a.c.hello(new Uint8Array(HELLO_NONCE_SIZE)), from: udp('10.9.9.9', 9) };
   },
   rate_limited: (w) => {
     const a = w.join(1);
@@ -112,5 +129,30 @@ describe('MediaRouter drops', () => {
 
   it('has a case for every reason in stats.ts and docs/errors.md', () => {
     expect(Object.keys(CASES).sort()).toEqual([...DROP_REASONS].sort());
+  });
+});
+
+describe('MediaRouter charges a session only for what authenticates', () => {
+  it('forged HELLOs with its ssrc from many addresses, and replays from its own, leave its whole allowance', () => {
+    const w = routerWorld();
+    const a = w.join(1);
+    const b = w.join(1);
+    const first = a.c.audio();
+    expect(w.route(first, a.from)).toBe('audio');
+    const outcomes = new Map<string, number>();
+    const count = (o: string): void => void outcomes.set(o, (outcomes.get(o) ?? 0) + 1);
+    for (let i = 0; i < 2000; i++) {
+      // sealed with b's key under a's ssrc: authentic to nobody
+      count(w.route(b.c.seal(PacketType.Hello, i, helloPayload(), a.s.ssrc), udp(`198.51.100.${i % 20}`, 7)));
+      count(w.route(first, a.from));
+    }
+    expect(outcomes.get('replayed')).toBe(2000);
+    expect(outcomes.get('source_rate_limited')).toBe(2000 - 20 * SOURCE_LIMITS.burst);
+    expect(outcomes.get('auth_failed')).toBe(20 * SOURCE_LIMITS.burst);
+    // The whole burst is still there for a's own packets.
+    for (let i = 1; i < DEFAULT_CONFIG.media.burstPackets; i++)
+      expect(w.route(a.c.audio(), a.from)).toBe('audio');
+    expect(w.route(a.c.audio(), a.from)).toBe('rate_limited');
+    expect(w.router.stats.drops.rate_limited).toBe(1);
   });
 });

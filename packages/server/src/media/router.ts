@@ -4,7 +4,11 @@ import {
   type Cipher,
   Direction,
   HEADER_SIZE,
+  HELLO_ACK_VALIDATE,
+  HELLO_NONCE_SIZE,
+  HELLO_PAYLOAD_SIZE,
   PacketType,
+  TAG_SIZE,
   readHeaderInto,
   sealPacket,
   sealPacketWithHeader,
@@ -12,8 +16,10 @@ import {
   type MediaPacketView,
 } from '@parley/protocol';
 import type { ParleyConfig } from '../config.js';
+import { CookieJar } from './cookie.js';
 import type { Outbox } from './outbox.js';
-import { MediaSession, type WsSource } from './session.js';
+import { type BoundAddress, MediaSession, type WsSource } from './session.js';
+import { SOURCE_LIMITS, SourceLimiter, type SourceLimits } from './source-limiter.js';
 import type { WsSink } from './ws-shell.js';
 import { type DropReason, MediaStats } from './stats.js';
 import { SessionTable } from './session-table.js';
@@ -39,7 +45,7 @@ export type RouteOutcome = 'audio' | 'reply' | DropReason;
 export interface MediaRouterEvents {
   /** A session started or stopped speaking in `channelId` (edge-triggered). */
   speaking: [session: MediaSession, speaking: boolean, channelId: number];
-  /** A session proved its key over UDP and its address is now bound (or moved). */
+  /** A session's UDP address is now bound (or moved): it proved its key and that it receives there. */
   bound: [session: MediaSession];
 }
 
@@ -55,7 +61,14 @@ export interface MediaRouterOptions {
   wallClock?: () => number;
   /** The first ssrc handed out (default: random); later ones count up from it. */
   firstSsrc?: number;
+  /** The limit on packets from sources that are not their session's validated address (default SOURCE_LIMITS). */
+  sourceLimits?: Readonly<SourceLimits>;
+  /** The address-validation cookies' secret (default: 32 random bytes). */
+  cookieSecret?: Uint8Array;
 }
+
+/** How often idle sources are forgotten (`sweep`). */
+const SOURCE_SWEEP_MS = 1000;
 
 /** Audio payloads at most this long are Opus DTX/comfort frames, not speech. */
 const DTX_MAX_BYTES = 2;
@@ -81,12 +94,17 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
   /** Reused parse target: the hot path allocates no header objects. */
   private readonly hdr: MediaHeader = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
   private readonly view: MediaPacketView;
+  private readonly sources: SourceLimiter;
+  private readonly cookies: CookieJar;
+  private sourcesSweptAt = 0;
 
   constructor(opts: MediaRouterOptions) {
     super();
     this.media = opts.media;
     this.wallClock = opts.wallClock ?? Date.now;
     this.table = new SessionTable(opts.firstSsrc);
+    this.sources = new SourceLimiter(opts.sourceLimits ?? SOURCE_LIMITS);
+    this.cookies = new CookieJar(opts.cookieSecret);
     this.view = { header: this.hdr, headerBytes: new Uint8Array(0), sealed: new Uint8Array(0) };
   }
 
@@ -141,7 +159,11 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     if (muted && room !== null) this.setSpeaking(s, false, room.id);
   }
 
-  /** Binds a session's UDP address (as a HELLO from there does); false when it was already bound there. */
+  /**
+   * Binds a session's UDP address without a handshake (as a validated
+   * HELLO from there does: for tests and benchmarks); false when it was
+   * already bound there.
+   */
   bindUdp(s: MediaSession, address: string, port: number): boolean {
     const b = s.udp;
     if (b.kind === 'bound' && b.address === address && b.port === port) return false;
@@ -174,9 +196,18 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     if (rejection !== undefined) return this.drop(rejection);
     const s = this.table.get(hdr.ssrc);
     if (s === undefined) return this.drop('unknown_session');
-    const refused = this.checkSource(s, source);
-    if (refused !== undefined) return this.drop(refused);
-    if (!s.bucket.take(now)) return this.drop('rate_limited');
+    if (source.kind === 'ws') {
+      if (source.session !== s) return this.drop('spoofed_session');
+    } else {
+      const b = s.udp;
+      const to = b.kind === 'bound' ? b : b.kind === 'validating' ? b.via : null;
+      if (to === null || to.port !== source.port || to.address !== source.address) {
+        const refused = this.checkNewSource(to, packet.length, source, now);
+        if (refused !== undefined) return this.drop(refused);
+      }
+    }
+    // Checked before the opening, spent only after it: forged or replayed packets cost the session nothing.
+    if (!s.bucket.ready(now)) return this.drop('rate_limited');
     const view = this.view;
     view.headerBytes = packet.subarray(0, HEADER_SIZE);
     view.sealed = packet.subarray(HEADER_SIZE);
@@ -185,7 +216,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
         return this.routeAudio(s, now, outbox);
       case PacketType.Hello:
       case PacketType.Ping:
-        return this.answer(s, source, outbox);
+        return this.answer(s, source, now, outbox);
       default:
         return this.drop('unexpected_type');
     }
@@ -193,6 +224,10 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
 
   /** Ends the speaking of every session silent for longer than `speakingHoldMs`; the caller's timer calls it. */
   sweep(now: number): void {
+    if (now - this.sourcesSweptAt >= SOURCE_SWEEP_MS) {
+      this.sourcesSweptAt = now;
+      this.sources.forgetIdle(now);
+    }
     const hold = this.media.speakingHoldMs;
     for (const s of this.table.all()) {
       const room = s.room;
@@ -207,18 +242,21 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
   }
 
   /**
-   * A WebSocket packet must be of the socket's own session. A UDP datagram
-   * must come from the session's bound address, but a HELLO may come from
-   * anywhere (it proves the key, then binds). A per-source limit for
-   * unbound and unknown sources, before any cryptography, belongs here and
-   * at `unknown_session`, keyed by the source address.
+   * A UDP datagram from an address that is not its session's validated one
+   * (`to`): only a HELLO may come from there, one large enough to carry a
+   * cookie (its answer must not be larger than itself: `bad_hello`), and
+   * within its source address's own limit, before any cryptography
+   * (`source_rate_limited`). Nothing here is charged to the session.
    */
-  private checkSource(s: MediaSession, source: PacketSource): DropReason | undefined {
-    if (source.kind === 'ws') return source.session === s ? undefined : 'spoofed_session';
-    if (this.hdr.type === PacketType.Hello) return undefined;
-    const b = s.udp;
-    if (b.kind === 'unbound') return 'not_bound';
-    if (b.port !== source.port || b.address !== source.address) return 'spoofed_address';
+  private checkNewSource(
+    to: BoundAddress | null,
+    length: number,
+    source: UdpSource,
+    now: number,
+  ): DropReason | undefined {
+    if (this.hdr.type !== PacketType.Hello) return to === null ? 'not_bound' : 'spoofed_address';
+    if (length - HEADER_SIZE - TAG_SIZE < HELLO_PAYLOAD_SIZE) return 'bad_hello';
+    if (!this.sources.take(source.address, now)) return 'source_rate_limited';
     return undefined;
   }
 
@@ -226,6 +264,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
   private routeAudio(s: MediaSession, now: number, outbox: Outbox): RouteOutcome {
     const opened = s.audioIn.open(s.aead, Direction.ClientToServer, this.view);
     if (!opened.ok) return this.drop(opened.reason);
+    s.bucket.spend();
     s.packetsIn++;
     const room = s.room;
     if (room === null) return this.drop('not_in_channel');
@@ -244,7 +283,8 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
       const m = members[i]!;
       if (m === s || m.deafened) continue;
       const b = m.udp;
-      if (b.kind === 'unbound' && m.ws === null) continue; // nowhere to send it
+      const to = b.kind === 'bound' ? b : b.kind === 'validating' ? b.via : null;
+      if (to === null && m.ws === null) continue; // nowhere to send it
       const out = sealPacketWithHeader(
         m.aead,
         Direction.ServerToClient,
@@ -254,23 +294,33 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
         extSeq,
         payload,
       );
-      if (b.kind === 'bound') outbox.addUdp(m, b, out);
+      if (to !== null) outbox.addUdp(m, to, out);
       else outbox.addWs(m, out);
     }
     return 'audio';
   }
 
-  /** HELLO over UDP binds the source address; HELLO and PING get a sealed HELLO_ACK / PONG. */
-  private answer(s: MediaSession, source: PacketSource, outbox: Outbox): RouteOutcome {
+  /**
+   * HELLO and PING get a sealed HELLO_ACK / PONG. A HELLO over UDP from the
+   * session's validated address binds it there; from another address it
+   * binds only with a valid cookie, else it is answered with a challenge
+   * (docs/protocol.md, "Address validation").
+   */
+  private answer(s: MediaSession, source: PacketSource, now: number, outbox: Outbox): RouteOutcome {
     const opened = s.controlIn.open(s.aead, Direction.ClientToServer, this.view);
     if (!opened.ok) return this.drop(opened.reason);
+    s.bucket.spend();
     s.packetsIn++;
     const isHello = this.hdr.type === PacketType.Hello;
-    if (isHello && source.kind === 'udp') this.bindUdp(s, source.address, source.port);
     const { payload } = opened.value;
     let reply: Uint8Array;
+    let flags = 0;
     if (isHello) {
       reply = payload;
+      if (source.kind === 'udp' && !this.helloFrom(s, source, payload, now)) {
+        reply = this.challenge(s, source, payload, now);
+        flags = HELLO_ACK_VALIDATE;
+      }
     } else {
       reply = new Uint8Array(payload.length + 8);
       reply.set(payload, 0);
@@ -281,16 +331,47 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     const out = sealPacket(
       s.aead,
       Direction.ServerToClient,
-      { type, flags: 0, seq: seq16, timestamp: 0, ssrc: s.ssrc },
+      { type, flags, seq: seq16, timestamp: 0, ssrc: s.ssrc },
       extSeq,
       reply,
     );
-    const b = s.udp;
     // A UDP request is answered where it came from; a WebSocket one the way the session's audio goes.
+    const to = s.udpTarget;
     if (source.kind === 'udp') outbox.addUdp(s, source, out);
-    else if (b.kind === 'bound') outbox.addUdp(s, b, out);
+    else if (to !== null) outbox.addUdp(s, to, out);
     else if (s.ws !== null) outbox.addWs(s, out);
     return 'reply';
+  }
+
+  /**
+   * An authenticated HELLO over UDP: binds the session to its source when
+   * that is the validated address (a `validating` session goes back to it)
+   * or the HELLO echoes a valid cookie for it. False: it needs a challenge.
+   */
+  private helloFrom(s: MediaSession, source: UdpSource, payload: Uint8Array, now: number): boolean {
+    const to = s.udpTarget;
+    if (to !== null && to.port === source.port && to.address === source.address) {
+      if (s.udp !== to) s.udp = to;
+      return true;
+    }
+    const cookie = payload.subarray(HELLO_NONCE_SIZE, HELLO_PAYLOAD_SIZE);
+    if (this.cookies.check(cookie, s.ssrc, source.address, source.port, now)) {
+      this.stats.validation.validated++;
+      this.bindUdp(s, source.address, source.port);
+      return true;
+    }
+    if (cookie.some((x) => x !== 0)) this.stats.validation.bad_cookies++;
+    return false;
+  }
+
+  /** The session waits for `source` to echo a cookie; the payload of its HELLO_ACK: our nonce, then the cookie. */
+  private challenge(s: MediaSession, source: UdpSource, payload: Uint8Array, now: number): Uint8Array {
+    s.udp = { kind: 'validating', address: source.address, port: source.port, via: s.udpTarget };
+    this.stats.validation.challenges++;
+    const reply = new Uint8Array(HELLO_PAYLOAD_SIZE);
+    reply.set(payload.subarray(0, HELLO_NONCE_SIZE), 0);
+    reply.set(this.cookies.make(s.ssrc, source.address, source.port, now), HELLO_NONCE_SIZE);
+    return reply;
   }
 
   private drop(reason: DropReason): DropReason {

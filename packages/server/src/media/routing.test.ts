@@ -3,8 +3,15 @@
  * the WebSocket shell, without sockets (test/helpers/media-router.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { Direction, InboundStream, PacketType, parsePacket } from '@parley/protocol';
-import { routerWorld, udp, VOICE, type FakeWs } from '../../../../test/helpers/media-router.js';
+import {
+  Direction,
+  HELLO_ACK_VALIDATE,
+  HELLO_NONCE_SIZE,
+  InboundStream,
+  PacketType,
+  parsePacket,
+} from '@parley/protocol';
+import { helloPayload, routerWorld, udp, VOICE, type FakeWs } from '../../../../test/helpers/media-router.js';
 import { WsShell } from './ws-shell.js';
 
 describe('MediaRouter routing', () => {
@@ -39,26 +46,80 @@ describe('MediaRouter routing', () => {
     expect(w.router.stats.audioIn).toBe(1);
   });
 
-  it('binds the address of a HELLO, answers it there with HELLO_ACK, and rebinds on a HELLO from elsewhere', () => {
+  it('answers a HELLO from a new address with a challenge no larger than itself, binds only when the cookie comes back, and keeps media on the validated address meanwhile', () => {
     const w = routerWorld();
     const a = w.join(1, { bound: false });
+    const b = w.join(1);
+    const replies = new InboundStream();
+    const reply = (i = 0): { to: string; flags: number; payload: Uint8Array; size: number } => {
+      const c = w.outbox.udp[i]!;
+      expect(c.session).toBe(a.s);
+      const view = parsePacket(c.bytes);
+      if (!view.ok) throw new Error(view.reason);
+      expect(view.value.header.type).toBe(PacketType.HelloAck);
+      const opened = replies.open(a.c.aead, Direction.ServerToClient, view.value);
+      if (!opened.ok) throw new Error(opened.reason);
+      return {
+        to: `${c.to.address}:${c.to.port}`,
+        flags: view.value.header.flags,
+        payload: opened.value.payload,
+        size: c.bytes.length,
+      };
+    };
     const bound: number[] = [];
     w.router.on('bound', (s) => bound.push(s.ssrc));
-    expect(w.route(a.c.audio(), udp('192.0.2.1', 4000))).toBe('not_bound');
-    expect(w.route(a.c.hello(new Uint8Array([7, 7])), udp('192.0.2.1', 4000))).toBe('reply');
+    const X = udp('192.0.2.1', 4000);
+    const Y = udp('192.0.2.2', 4001);
+    const v = w.router.stats.validation;
+
+    // Unbound: a HELLO from X gets a challenge there, as large as the HELLO, and nothing is bound.
+    expect(w.route(a.c.audio(), X)).toBe('not_bound');
+    const hello = a.c.hello();
+    expect(w.route(hello, X)).toBe('reply');
+    const ch = reply();
+    expect([ch.to, ch.flags, ch.size]).toEqual(['192.0.2.1:4000', HELLO_ACK_VALIDATE, hello.length]);
+    expect(ch.payload.subarray(0, HELLO_NONCE_SIZE)).toEqual(helloPayload().subarray(0, HELLO_NONCE_SIZE));
+    expect(a.s.udp).toEqual({ kind: 'validating', address: '192.0.2.1', port: 4000, via: null });
+    expect(w.route(a.c.audio(), X)).toBe('not_bound');
+    expect(w.route(b.c.audio(), b.from)).toBe('audio');
+    expect([w.outbox.udpCount, w.outbox.ws[0]?.session]).toEqual([0, a.s]); // a's copy: its WebSocket
+    const cookieX = ch.payload.slice(HELLO_NONCE_SIZE);
+
+    // The cookie echoed from X binds X; the ack has no flag.
+    expect(w.route(a.c.hello(helloPayload(cookieX)), X)).toBe('reply');
+    expect(reply().flags).toBe(0);
     expect(a.s.udp).toEqual({ kind: 'bound', address: '192.0.2.1', port: 4000 });
-    const ack = w.outbox.udp[0]!;
-    expect([ack.session, ack.to.address, ack.to.port]).toEqual([a.s, '192.0.2.1', 4000]);
-    const view = parsePacket(ack.bytes);
-    if (!view.ok) throw new Error(view.reason);
-    expect(view.value.header.type).toBe(PacketType.HelloAck);
-    const opened = new InboundStream().open(a.c.aead, Direction.ServerToClient, view.value);
-    expect(opened.ok && [...opened.value.payload]).toEqual([7, 7]);
-    expect(w.route(a.c.audio(), udp('192.0.2.1', 4000))).toBe('audio');
-    expect(w.route(a.c.hello(), udp('192.0.2.1', 4000))).toBe('reply');
-    expect(w.route(a.c.hello(), udp('192.0.2.2', 4001))).toBe('reply');
-    expect(w.route(a.c.audio(), udp('192.0.2.1', 4000))).toBe('spoofed_address');
+    expect(bound).toEqual([a.s.ssrc]);
+    expect(w.route(a.c.audio(), X)).toBe('audio');
+
+    // X's cookie presented from Y is refused (a fresh challenge); audio keeps going to X.
+    expect(w.route(a.c.hello(helloPayload(cookieX)), Y)).toBe('reply');
+    const chY = reply();
+    expect([chY.to, chY.flags]).toEqual(['192.0.2.2:4001', HELLO_ACK_VALIDATE]);
+    expect(a.s.udp).toMatchObject({
+      kind: 'validating',
+      address: '192.0.2.2',
+      via: { address: '192.0.2.1' },
+    });
+    expect(w.route(b.c.audio(), b.from)).toBe('audio');
+    expect(w.outbox.udp[0]!.to).toMatchObject({ address: '192.0.2.1', port: 4000 });
+    expect(w.route(a.c.audio(), X)).toBe('audio');
+    expect(w.route(a.c.audio(), Y)).toBe('spoofed_address');
+
+    // A HELLO from X again: back to bound at X. Y's cookie, in time, moves the binding to Y.
+    expect(w.route(a.c.hello(), X)).toBe('reply');
+    expect([reply().flags, a.s.udp.kind]).toEqual([0, 'bound']);
+    expect(w.route(a.c.hello(helloPayload(chY.payload.slice(HELLO_NONCE_SIZE))), Y, 12_000)).toBe('reply');
+    expect(a.s.udp).toEqual({ kind: 'bound', address: '192.0.2.2', port: 4001 });
+    expect(w.route(a.c.audio(), X, 12_000)).toBe('spoofed_address');
     expect(bound).toEqual([a.s.ssrc, a.s.ssrc]);
+
+    // An expired cookie (two slots later) gets a new challenge; a HELLO too short for a cookie, nothing.
+    expect(w.route(a.c.hello(helloPayload(cookieX)), X, 25_000)).toBe('reply');
+    expect(reply().flags).toBe(HELLO_ACK_VALIDATE);
+    expect(w.route(a.c.hello(new Uint8Array(8)), udp('192.0.2.3', 1), 25_000)).toBe('bad_hello');
+    expect(w.route(a.c.hello(new Uint8Array(8)), Y, 25_000)).toBe('reply'); // from the validated address: any size
+    expect(v).toEqual({ challenges: 3, validated: 2, bad_cookies: 2 });
   });
 
   it('answers a PING over the WebSocket with a PONG carrying the server time, or over UDP once bound', () => {

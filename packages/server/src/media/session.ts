@@ -4,17 +4,33 @@ import { createNodeAead } from '@parley/protocol/node';
 import { TokenBucket } from './token-bucket.js';
 import type { WsSink } from './ws-shell.js';
 
+/** A validated UDP address of a session: media for it goes there. */
+export interface BoundAddress {
+  readonly kind: 'bound';
+  readonly address: string;
+  readonly port: number;
+}
+
 /**
- * A session's UDP address. `unbound` until a HELLO sealed with the
- * session's key arrives over UDP; `bound` to that datagram's source from
- * then on (a later HELLO from elsewhere moves it: NAT rebinding).
- *
- * Room to grow: address validation by a server cookie would add a state
- * between the two (`{ kind: 'validating', address, port, cookie }`) in
- * which nothing but the HELLO_ACK goes to the new address.
+ * A session's UDP address (docs/protocol.md, "Address validation"):
+ * - `unbound`: no validated address; its media goes over its WebSocket;
+ * - `validating`: an authenticated HELLO came from `address:port`, which
+ *   has not proved it receives: it got a challenge (a cookie) and nothing
+ *   else. Media keeps going to `via`, the address validated before (or over
+ *   the WebSocket when null). The server keeps no other state for it: the
+ *   cookie is stateless, so a second candidate simply replaces the first;
+ * - `bound`: validated (it echoed a cookie, or it is where the session's
+ *   packets already came from); media goes there.
  */
 export type UdpBinding =
-  { readonly kind: 'unbound' } | { readonly kind: 'bound'; readonly address: string; readonly port: number };
+  | { readonly kind: 'unbound' }
+  | {
+      readonly kind: 'validating';
+      readonly address: string;
+      readonly port: number;
+      readonly via: BoundAddress | null;
+    }
+  | BoundAddress;
 
 /** The one `unbound` value (bindings are immutable: rebinding replaces the object). */
 export const UNBOUND: UdpBinding = Object.freeze({ kind: 'unbound' });
@@ -107,5 +123,11 @@ export class MediaSession {
   /** Its UDP address is bound (copies for it go over UDP). */
   get udpBound(): boolean {
     return this.udp.kind === 'bound';
+  }
+
+  /** Where its UDP copies go: the bound address, the one validated before a move, or null (the WebSocket). */
+  get udpTarget(): BoundAddress | null {
+    const b = this.udp;
+    return b.kind === 'bound' ? b : b.kind === 'validating' ? b.via : null;
   }
 }

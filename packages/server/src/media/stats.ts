@@ -17,6 +17,8 @@ export const DROP_REASONS = [
   'not_bound',
   'spoofed_address',
   'spoofed_session',
+  'source_rate_limited',
+  'bad_hello',
   'rate_limited',
   'unexpected_type',
   // crypto
@@ -34,6 +36,10 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export const SEND_FAILURES = ['ws_backpressure', 'udp_send_error'] as const;
 export type SendFailure = (typeof SEND_FAILURES)[number];
 
+/** Address validation counters (docs/protocol.md, "Address validation"). */
+export const VALIDATION_COUNTERS = ['challenges', 'validated', 'bad_cookies'] as const;
+export type ValidationCounter = (typeof VALIDATION_COUNTERS)[number];
+
 export class MediaStats {
   /** Time from a packet's arrival in the relay to its last copy handed to the kernel, µs (routed audio). */
   readonly forwardUs = new LatencyHistogram();
@@ -46,6 +52,13 @@ export class MediaStats {
   bytesOut = 0;
   readonly drops: Record<DropReason, number>;
   readonly sendFailures: Record<SendFailure, number>;
+  /**
+   * `challenges`: HELLO_ACKs with a cookie sent to an unvalidated address;
+   * `validated`: addresses bound (a cookie echoed, or the one the session
+   * already used); `bad_cookies`: HELLOs whose non-zero cookie did not check
+   * (expired, or for another address), answered with a fresh challenge.
+   */
+  readonly validation: Record<ValidationCounter, number> = { challenges: 0, validated: 0, bad_cookies: 0 };
 
   constructor() {
     this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
@@ -68,6 +81,7 @@ export class MediaStats {
       dropped: this.dropped,
       drops: { ...this.drops },
       sendFailures: { ...this.sendFailures },
+      validation: { ...this.validation },
       forwardUs: this.forwardUs.snapshot(),
     };
   }

@@ -1,6 +1,8 @@
 /**
  * Token bucket rate limiter with an injected clock (milliseconds). One per
- * session; `take()` is O(1) and allocates nothing.
+ * session, charged only for packets that authenticate: `ready(now)` before
+ * the opening (a session over its rate costs no cryptography), `spend()`
+ * after it. O(1), allocates nothing.
  */
 export class TokenBucket {
   private tokens: number;
@@ -15,14 +17,24 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(now: number): boolean {
+  /** Refills up to `now`; true when a token is there to spend. */
+  ready(now: number): boolean {
     const elapsed = now - this.last;
     if (elapsed > 0) {
       this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.ratePerSecond) / 1000);
       this.last = now;
     }
-    if (this.tokens < 1) return false;
+    return this.tokens >= 1;
+  }
+
+  /** Spends the token `ready` found (an authenticated packet). */
+  spend(): void {
+    this.tokens -= 1;
+  }
+
+  /** `ready` and `spend` in one: false when the bucket is empty. */
+  take(now: number): boolean {
+    if (!this.ready(now)) return false;
     this.tokens -= 1;
     return true;
   }

@@ -6,7 +6,8 @@
  *   ChaCha20-Poly1305 then AES-256-GCM, `create_temp` or `join`; answers
  *   matched by `ref`, every other event ignored (no schema validation, no
  *   presence bookkeeping, no resume).
- * - Media: UDP after a sealed HELLO is acknowledged (one connected socket
+ * - Media: UDP after the sealed HELLO handshake, two round trips with address
+ *   validation (HelloHandshake, docs/protocol.md) (one connected socket
  *   per participant: the server binds each session to its address), or
  *   binary WebSocket messages. Audio is sealed with the session key; the
  *   Opus bytes are pre-encoded and shared by every speaker.
@@ -275,12 +276,13 @@ export class Participant {
       });
     });
     if (this.closed) throw new ParleyClientError(ClientErrorCode.ConnectionClosed, 'closed');
-    // Sealed HELLOs every 250 ms until one is acknowledged (binds our address to our ssrc).
+    // Sealed HELLOs every 250 ms until one is acknowledged: the first answer is a
+    // challenge (a cookie for our address), echoed at once; the next binds our address to our ssrc.
     this.hello = new HelloHandshake({
       retryMs: 250,
       deadlineMs: this.cfg.handshakeMs,
-      send: (nonce) => {
-        const packet = this.core.sealControl(PacketType.Hello, nonce);
+      send: (payload) => {
+        const packet = this.core.sealControl(PacketType.Hello, payload);
         if (packet !== null && !this.closed) sock.send(packet);
       },
     });
@@ -298,7 +300,7 @@ export class Participant {
         return this.onAudio(r, arrivalMs);
       case 'hello_ack':
         t.helloAcksReceived++;
-        this.hello?.ack(r.payload);
+        this.hello?.ack(r.payload, r.header.flags);
         return;
       case 'pong':
         return this.onPong(r.payload, arrivalMs);
