@@ -3,6 +3,7 @@ import { tokenHash } from '../auth/secrets.js';
 import { actorOf } from '../services/auth.js';
 import type { Actor } from '../services/actor.js';
 import { fail } from '../services/errors.js';
+import { acceptName, MAX_USER_NAME } from '../services/names.js';
 import type { Services } from '../services/index.js';
 
 /** Nickname of a guest whose hello names none. */
@@ -25,12 +26,19 @@ export async function authenticate(msg: HelloMessage, ip: string, services: Serv
     await services.auth.assertNotBanned(user.id, ip);
     return actorOf(user, ip, tokenHash(msg.token));
   }
-  const name = msg.name ?? DEFAULT_GUEST_NAME;
+  const name = acceptName(msg.name ?? DEFAULT_GUEST_NAME, MAX_USER_NAME, 'name');
   if (msg.resume === undefined) {
     const { settings, stores } = services.ctx;
     if (!settings.get().allowGuests) fail(ErrorCode.GuestsDisabled, 'this server needs an account: log in');
-    if ((await stores.users.credentials(name)) !== undefined)
-      fail(ErrorCode.NameTaken, `${name} is a registered account: log in, or choose another nickname`);
+    // Not an account's name, nor one that looks like it (auth/names.ts).
+    const account = await stores.users.lookingLike(name);
+    if (account !== undefined)
+      fail(
+        ErrorCode.NameTaken,
+        account.name === name
+          ? `${name} is a registered account: log in, or choose another nickname`
+          : `${name} looks like the registered account ${account.name}: choose another nickname`,
+      );
   }
   await services.auth.assertNotBanned(null, ip);
   return { userId: null, name, role: 'guest', ip };

@@ -5,6 +5,12 @@ import {
   type Migration,
   type MigrationProvider,
 } from 'kysely';
+import { confusableKeys } from '../auth/names.js';
+
+/** What 0002 reads and writes of `users`. */
+interface UsersKeys {
+  users: { id: number; name: string; confusable_key: string; confusable_key_cased: string };
+}
 
 /** The SQL databases Parley runs on. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -127,6 +133,34 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
           'channels',
         ]) {
           await db.schema.dropTable(t).execute();
+        }
+      },
+    },
+    // Look-alike account names (auth/names.ts): two keys per account, filled in for existing ones.
+    '0002_name_confusable_keys': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        for (const col of ['confusable_key', 'confusable_key_cased']) {
+          await db.schema
+            .alterTable('users')
+            .addColumn(col, 'text', (c) => c.notNull().defaultTo(''))
+            .execute();
+          await db.schema.createIndex(`users_${col}`).on('users').column(col).execute();
+        }
+        const k = db as unknown as Kysely<UsersKeys>;
+        const rows = await k.selectFrom('users').select(['id', 'name']).execute();
+        for (const r of rows) {
+          const [folded, cased] = confusableKeys(r.name);
+          await k
+            .updateTable('users')
+            .set({ confusable_key: folded, confusable_key_cased: cased })
+            .where('id', '=', r.id)
+            .execute();
+        }
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const col of ['confusable_key', 'confusable_key_cased']) {
+          await db.schema.dropIndex(`users_${col}`).execute();
+          await db.schema.alterTable('users').dropColumn(col).execute();
         }
       },
     },

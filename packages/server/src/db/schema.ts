@@ -31,6 +31,9 @@ export interface UserTable {
   name: string;
   /** Lower-cased name: unique, for case-insensitive login and search. */
   name_key: string;
+  /** auth/names.ts `confusableKeys`: an account whose name shares one with another's looks alike. */
+  confusable_key: string;
+  confusable_key_cased: string;
   password_hash: string;
   role: Role;
   created_at: string;

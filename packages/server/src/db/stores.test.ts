@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { migrationsFor } from './migrations.js';
 import { describeEachDatabase } from '../../../../test/helpers/postgres.js';
 import { waitFor } from '../../../../test/helpers/wait.js';
 import { openDatabase, type Db, type DatabaseOptions } from './database.js';
@@ -48,7 +49,7 @@ describeEachDatabase('stores', (target) => {
       const applied = await sql<{
         name: string;
       }>`select name from kysely_migration order by name`.execute(first.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001_initial']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_name_confusable_keys']);
       const users = new UserStore(first.db);
       await users.create('Keeper', 'h', 'admin', T0);
       await first.db.destroy();
@@ -56,10 +57,29 @@ describeEachDatabase('stores', (target) => {
       // Re-open the same database: nothing to migrate, the data is still there.
       const again = await openDatabase(fresh);
       const reapplied = await sql<{ name: string }>`select name from kysely_migration`.execute(again.db);
-      expect(reapplied.rows).toHaveLength(1);
+      expect(reapplied.rows).toHaveLength(2);
       expect(await new UserStore(again.db).count()).toBe(1);
       expect((await new UserStore(again.db).credentials('keeper'))?.user.name).toBe('Keeper');
       await again.db.destroy();
+    });
+  });
+
+  describe('migration 0002 (confusable name keys)', () => {
+    it('fills in the keys of the accounts that exist, so look-alikes of old names are refused too', async () => {
+      const fresh = await target.makeOptions();
+      const { db: d, dialect } = await openDatabase(fresh);
+      try {
+        const m = migrationsFor(dialect)['0002_name_confusable_keys']!;
+        await m.down(d);
+        await sql`insert into users (name, name_key, password_hash, role, created_at)
+                  values ('Olga', 'olga', 'h', 'member', ${T0.toISOString()})`.execute(d);
+        await m.up(d);
+        const users = new UserStore(d);
+        expect((await users.lookingLike('Оlga'))?.name).toBe('Olga'); // Cyrillic О
+        await expect(users.create('0lga', 'h', 'member')).rejects.toThrow(NameTakenError);
+      } finally {
+        await d.destroy();
+      }
     });
   });
 

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
+import { confusableKeys } from '../auth/names.js';
 import { paginate, type Page, type PageRequest } from './paginate.js';
 import type { Role, UserTable } from './schema.js';
 
@@ -49,12 +50,18 @@ export class UserStore {
       .where('name_key', '=', name.toLowerCase())
       .executeTakeFirst();
     if (exists) throw new NameTakenError(`the name ${name} is taken`);
+    const alike = await this.lookingLike(name);
+    if (alike !== undefined)
+      throw new NameTakenError(`the name ${name} looks like the existing account ${alike.name}`);
+    const [folded, cased] = confusableKeys(name);
     try {
       const row = await this.db
         .insertInto('users')
         .values({
           name,
           name_key: name.toLowerCase(),
+          confusable_key: folded,
+          confusable_key_cased: cased,
           password_hash: passwordHash,
           role,
           created_at: now.toISOString(),
@@ -69,6 +76,24 @@ export class UserStore {
         throw new NameTakenError(`the name ${name} is taken`);
       throw err;
     }
+  }
+
+  /** An account whose name looks like `name` (the same name, case aside, included), if any. */
+  async lookingLike(name: string): Promise<User | undefined> {
+    const [folded, cased] = confusableKeys(name);
+    const r = await this.db
+      .selectFrom('users')
+      .select(['id', 'name', 'role', 'created_at'])
+      .where((eb) =>
+        eb.or([
+          eb('name_key', '=', name.toLowerCase()),
+          eb('confusable_key', '=', folded),
+          eb('confusable_key_cased', '=', cased),
+        ]),
+      )
+      .orderBy('id')
+      .executeTakeFirst();
+    return r && toUser(r);
   }
 
   async byId(id: number): Promise<User | undefined> {

@@ -5,6 +5,8 @@ import type { Role } from '../db/schema.js';
 import type { Actor } from './actor.js';
 import { audit, inTransaction, SYSTEM, type ServiceContext } from './context.js';
 import { fail, ServiceError } from './errors.js';
+import { lookupName } from '../auth/names.js';
+import { acceptName, MAX_USER_NAME } from './names.js';
 
 export interface LoginResult {
   user: User;
@@ -73,7 +75,8 @@ export class AuthService {
     }
   }
 
-  async register(name: string, password: string, ip: string | null): Promise<LoginResult> {
+  async register(rawName: string, password: string, ip: string | null): Promise<LoginResult> {
+    const name = acceptName(rawName, MAX_USER_NAME, 'name');
     if (!this.ctx.settings.get().allowRegistration) {
       fail(ErrorCode.RegistrationClosed, 'registration is closed on this server');
     }
@@ -89,13 +92,13 @@ export class AuthService {
         return this.issueToken(user, s);
       });
     } catch (err) {
-      if (err instanceof NameTakenError) fail(ErrorCode.NameTaken, `the name ${name} is taken`);
+      if (err instanceof NameTakenError) fail(ErrorCode.NameTaken, err.message);
       throw err;
     }
   }
 
   async login(name: string, password: string, ip: string | null): Promise<LoginResult> {
-    const cred = await this.ctx.stores.users.credentials(name);
+    const cred = await this.ctx.stores.users.credentials(lookupName(name));
     // Verify even when the account does not exist, so timing does not tell which names exist.
     const ok = await verifyPassword(cred?.passwordHash ?? DUMMY_HASH, password);
     if (cred === undefined || !ok) fail(ErrorCode.BadCredentials, 'wrong name or password');
@@ -144,7 +147,8 @@ export class AuthService {
   }
 
   /** Admin: creates an account. */
-  async createUser(actor: Actor, name: string, password: string, role: Role): Promise<User> {
+  async createUser(actor: Actor, rawName: string, password: string, role: Role): Promise<User> {
+    const name = acceptName(rawName, MAX_USER_NAME, 'name');
     const hash = await hashPassword(password);
     try {
       return await inTransaction(this.ctx, async (s) => {
@@ -153,7 +157,7 @@ export class AuthService {
         return u;
       });
     } catch (err) {
-      if (err instanceof NameTakenError) fail(ErrorCode.NameTaken, `the name ${name} is taken`);
+      if (err instanceof NameTakenError) fail(ErrorCode.NameTaken, err.message);
       throw err;
     }
   }

@@ -6,6 +6,7 @@ import { toChannelInfo, type HubPeer } from '../control/hub.js';
 import type { Actor } from './actor.js';
 import { audit, inTransaction, SYSTEM, type ServiceContext } from './context.js';
 import { fail } from './errors.js';
+import { acceptName, MAX_CHANNEL_NAME } from './names.js';
 
 export interface ChannelCreate {
   name: string;
@@ -62,9 +63,10 @@ export class ChannelService {
 
   async create(
     actor: Actor,
-    input: ChannelCreate,
+    given: ChannelCreate,
     opts: { allowTempByMembers?: boolean } = {},
   ): Promise<ChannelRow> {
+    const input = { ...given, name: acceptName(given.name, MAX_CHANNEL_NAME, 'name') };
     const parentId = input.parentId ?? null;
     if (parentId !== null) this.get(parentId);
     // WebSocket create_temp: the creator is placed in the new channel, which inherits the
@@ -102,7 +104,9 @@ export class ChannelService {
     return row;
   }
 
-  async update(actor: Actor, id: number, patch: ChannelPatch): Promise<ChannelRow> {
+  async update(actor: Actor, id: number, given: ChannelPatch): Promise<ChannelRow> {
+    const patch =
+      given.name === undefined ? given : { ...given, name: acceptName(given.name, MAX_CHANNEL_NAME, 'name') };
     const before = this.get(id);
     this.assertManage(actor, id);
     // The default channel is known by its name: renamed, it would lose its protection.
