@@ -7,14 +7,12 @@
 // figure is a floor for the server, and the stop is said).
 // Usage: node bench/dist/capacity.js [--steps 200,400,...] [--seconds S] [--pin]
 // (CAPACITY_PROF=DIR writes a CPU profile of the server.)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runLoadTest } from '@parley/tools';
-import { SERVER_BIN } from './paths.js';
+import { startBenchServer } from './server.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,53 +37,11 @@ if (PIN && availableParallelism() < 2) {
 }
 if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
-/** Starts `parley-server` on free ports; resolves with its URL once it logs them. */
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const serverArgs = [
-    // CAPACITY_PROF=DIR: a CPU profile of the server, written when it exits.
-    ...(process.env.CAPACITY_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAPACITY_PROF] : []),
-    SERVER_BIN,
-    '--http-port',
-    '0',
-    '--udp-port',
-    '0',
-    '--data-dir',
-    dataDir,
-  ];
-  // --pin: the server on core 1, this process (the generator) on core 0.
-  const child = spawn(
-    PIN ? 'taskset' : process.execPath,
-    PIN ? ['-c', '1', process.execPath, ...serverArgs] : serverArgs,
-    {
-      env: { ...process.env, PARLEY_ADMIN_PASSWORD: ADMIN_PASSWORD, PARLEY_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error('the server did not start in 30 s'));
-    }, 30_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const rec = JSON.parse(line) as { httpPort?: unknown };
-        if (typeof rec.httpPort === 'number') {
-          clearTimeout(timer);
-          resolve({ child, url: `http://127.0.0.1:${rec.httpPort}` });
-        }
-      } catch {
-        // not a log line of ours
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited with ${String(code)}`));
-    });
-  });
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), 'parley-capacity-'));
-const { child, url } = await startServer(dataDir);
+const { child, url, dataDir } = await startBenchServer({
+  adminPassword: ADMIN_PASSWORD,
+  ...(PIN ? { core: 1 } : {}),
+  ...(process.env.CAPACITY_PROF ? { cpuProfDir: process.env.CAPACITY_PROF } : {}),
+});
 console.log(
   `Capacity — channels of 10, one speaker each, ${SECONDS} s per step; pass: loss < ${MAX_LOSS} %, forwarding p99 < ${MAX_P99} µs`,
 );
