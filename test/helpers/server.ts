@@ -1,4 +1,5 @@
 import {
+  type BuildOptions,
   buildServer,
   finalizeConfig,
   type ConfigOverrides,
@@ -16,7 +17,10 @@ export interface TestServer {
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
 
 /** A real server on 127.0.0.1 with ports 0 and an in-memory database (pass `databaseUrl` for PostgreSQL). */
-export async function startServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
+export async function startServer(
+  overrides: ConfigOverrides = {},
+  build: Omit<BuildOptions, 'logger'> = {},
+): Promise<TestServer> {
   const config = finalizeConfig(
     {
       host: '127.0.0.1',
@@ -29,7 +33,7 @@ export async function startServer(overrides: ConfigOverrides = {}): Promise<Test
     },
     overrides,
   );
-  const server = await buildServer(config, { logger: false });
+  const server = await buildServer(config, { ...build, logger: false });
   const info = await server.listen();
   return { server, info, close: () => server.close() };
 }

@@ -32,6 +32,10 @@ export const ErrorCode = {
   BadCursor: 'PARLEY_ERR_BAD_CURSOR',
   ResumeFailed: 'PARLEY_ERR_RESUME_FAILED',
   Kicked: 'PARLEY_ERR_KICKED',
+  /** Too many channel password attempts from this address, or wrong ones on this channel. */
+  TooManyAttempts: 'PARLEY_ERR_TOO_MANY_ATTEMPTS',
+  /** The server's password-hashing queue is full: retry in a moment. */
+  Busy: 'PARLEY_ERR_BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -6,6 +6,7 @@ import type { ParleyConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { SettingsStore } from './db/settings.js';
 import { Services } from './services/index.js';
+import { ARGON2, PasswordWork, type PasswordHashing } from './services/password-work.js';
 import { storesFor } from './services/context.js';
 import { Hub } from './control/hub.js';
 import { CloseCode } from './control/close-codes.js';
@@ -49,6 +50,8 @@ export interface BuildOptions {
   /** Pino logger options or false; defaults to the config's log level. */
   logger?: boolean | { level: string };
   now?: () => number;
+  /** The password hash function (argon2id by default); tests inject one that counts. */
+  passwordHashing?: PasswordHashing;
 }
 
 /** Builds a Parley server from a validated config; `listen()` starts it. */
@@ -92,6 +95,10 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     settings,
     config,
     log: app.log,
+    passwords: new PasswordWork(opts.passwordHashing ?? ARGON2, {
+      concurrency: config.auth.passwordHashConcurrency,
+      queue: config.auth.passwordHashQueue,
+    }),
     defaultChannel: DEFAULT_CHANNEL,
   });
   const boot = await services.auth.bootstrap();

@@ -107,6 +107,16 @@ export const ConfigSchema = Type.Object(
         loginPerMinute: Type.Integer({ minimum: 1 }),
         /** How long a disconnected WebSocket session may be resumed, with the events it missed. */
         resumeGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+        /** Channel password checks per minute per client address (IPv6: per /64). */
+        channelPasswordPerMinute: Type.Integer({ minimum: 1 }),
+        /** Wrong channel passwords per minute per channel, from all addresses together. */
+        channelPasswordFailuresPerMinute: Type.Integer({ minimum: 1 }),
+        /** Addresses (and channels) whose attempts are tracked at most; the oldest are forgotten first. */
+        attemptTrackedKeys: Type.Integer({ minimum: 100, maximum: 1_000_000 }),
+        /** Password hashes / verifications (argon2id) running at once, server-wide. */
+        passwordHashConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+        /** Password checks waiting for a slot at most (per lane: accounts, channels); beyond, PARLEY_ERR_BUSY. */
+        passwordHashQueue: Type.Integer({ minimum: 0, maximum: 10_000 }),
       },
       { additionalProperties: false },
     ),
@@ -155,6 +165,11 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     tokenTtlHours: 24 * 30,
     loginPerMinute: 10,
     resumeGraceMs: 30_000,
+    channelPasswordPerMinute: 10,
+    channelPasswordFailuresPerMinute: 30,
+    attemptTrackedKeys: 10_000,
+    passwordHashConcurrency: 2,
+    passwordHashQueue: 32,
   },
   limits: {
     maxSessions: 5000,

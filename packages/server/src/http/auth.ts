@@ -43,7 +43,7 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
         summary: 'Create an account (when the runtime setting allowRegistration is on) and log in',
         security: SECURITY.none,
         body: Registration,
-        response: { 201: LoginSchema, ...problems(...BODY_ERRORS, 403, 409, 429) },
+        response: { 201: LoginSchema, ...problems(...BODY_ERRORS, 403, 409, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -61,7 +61,7 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
         summary: 'Log in: returns a bearer token',
         security: SECURITY.none,
         body: Credentials,
-        response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401, 403, 429) },
+        response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401, 403, 429, 503) },
       },
     },
     (req) => services.auth.login(req.body.name, req.body.password, req.ip),
@@ -110,7 +110,7 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
         summary: 'Change your password: every token of the account ends; the answer carries a new one',
         security: SECURITY.user,
         body: PasswordChange,
-        response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401) },
+        response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401, 503) },
       },
     },
     (req) => {

@@ -63,7 +63,7 @@ export function chatRoutes(app: FastifyInstance, deps: RouteDeps): void {
         params: IdParams,
         headers: PasswordHeader,
         querystring: MessageQuery,
-        response: { 200: PageOf(MessageSchema, 'MessagePage'), ...problems(400, 403, 404) },
+        response: { 200: PageOf(MessageSchema, 'MessagePage'), ...problems(400, 403, 404, 429, 503) },
       },
     },
     (req) => {
@@ -96,7 +96,7 @@ export function chatRoutes(app: FastifyInstance, deps: RouteDeps): void {
         params: IdParams,
         headers: PasswordHeader,
         body: MessageBody,
-        response: { 201: MessageSchema, ...problems(...BODY_ERRORS, 401, 403, 404) },
+        response: { 201: MessageSchema, ...problems(...BODY_ERRORS, 401, 403, 404, 429, 503) },
       },
     },
     async (req, reply) => {

@@ -138,7 +138,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   409: 'Conflicts with the current state (e.g. the name is taken)',
   413: 'Body over 64 KiB',
   415: 'Body is not application/json',
-  429: 'Too many requests: see Retry-After',
+  429: 'Too many requests: see Retry-After (or the detail)',
+  503: 'Busy (password checks queued to their bound): retry in a moment',
 };
 
 /** Error answers of a route, documented as problem+json (docs/errors.md). */

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@parley/protocol';
-import { generatePassword, hashPassword, newToken, tokenHash, verifyPassword } from '../auth/secrets.js';
+import { generatePassword, newToken, tokenHash } from '../auth/secrets.js';
 import { NameTakenError, type User } from '../db/users.js';
 import type { Role } from '../db/schema.js';
 import type { Actor } from './actor.js';
@@ -38,7 +38,7 @@ export class AuthService {
     const given = this.ctx.config.auth.adminPassword;
     const password = given ?? generatePassword();
     await inTransaction(this.ctx, async (s) => {
-      const u = await s.users.create('admin', await hashPassword(password), 'admin');
+      const u = await s.users.create('admin', await this.ctx.passwords.hash(password), 'admin');
       await s.audit.record(
         audit(SYSTEM, 'user.create', 'user', u.id, { name: u.name, role: u.role, bootstrap: true }),
       );
@@ -81,7 +81,7 @@ export class AuthService {
       fail(ErrorCode.RegistrationClosed, 'registration is closed on this server');
     }
     await this.assertNotBanned(null, ip);
-    const hash = await hashPassword(password);
+    const hash = await this.ctx.passwords.hash(password);
     try {
       return await inTransaction(this.ctx, async (s) => {
         const user = await s.users.create(name, hash, 'member');
@@ -100,7 +100,7 @@ export class AuthService {
   async login(name: string, password: string, ip: string | null): Promise<LoginResult> {
     const cred = await this.ctx.stores.users.credentials(lookupName(name));
     // Verify even when the account does not exist, so timing does not tell which names exist.
-    const ok = await verifyPassword(cred?.passwordHash ?? DUMMY_HASH, password);
+    const ok = await this.ctx.passwords.verify(cred?.passwordHash ?? DUMMY_HASH, password);
     if (cred === undefined || !ok) fail(ErrorCode.BadCredentials, 'wrong name or password');
     try {
       await this.assertNotBanned(cred.user.id, ip, cred.user.role);
@@ -132,10 +132,10 @@ export class AuthService {
     const user = await this.ctx.stores.users.byId(actor.userId);
     if (user === undefined) fail(ErrorCode.AuthRequired, 'log in first');
     const cred = await this.ctx.stores.users.credentials(user.name);
-    if (cred === undefined || !(await verifyPassword(cred.passwordHash, current))) {
+    if (cred === undefined || !(await this.ctx.passwords.verify(cred.passwordHash, current))) {
       fail(ErrorCode.BadCredentials, 'the current password is wrong');
     }
-    const hash = await hashPassword(next);
+    const hash = await this.ctx.passwords.hash(next);
     const result = await inTransaction(this.ctx, async (s) => {
       await s.users.update(user.id, { passwordHash: hash });
       await s.users.revokeAll(user.id);
@@ -149,7 +149,7 @@ export class AuthService {
   /** Admin: creates an account. */
   async createUser(actor: Actor, rawName: string, password: string, role: Role): Promise<User> {
     const name = acceptName(rawName, MAX_USER_NAME, 'name');
-    const hash = await hashPassword(password);
+    const hash = await this.ctx.passwords.hash(password);
     try {
       return await inTransaction(this.ctx, async (s) => {
         const u = await s.users.create(name, hash, role);
@@ -168,7 +168,7 @@ export class AuthService {
     if (user === undefined) fail(ErrorCode.UnknownUser, `no user ${id}`);
     if (patch.role !== undefined && patch.role !== 'admin' && user.role === 'admin')
       await this.assertNotLastAdmin(id);
-    const hash = patch.password === undefined ? undefined : await hashPassword(patch.password);
+    const hash = patch.password === undefined ? undefined : await this.ctx.passwords.hash(patch.password);
     const updated = await inTransaction(this.ctx, async (s) => {
       const u = await s.users.update(id, {
         ...(patch.role === undefined ? {} : { role: patch.role }),

@@ -1,10 +1,10 @@
 import { ErrorCode } from '@parley/protocol';
 import { passesChannelLock, Perm, type ActorRole } from '../auth/permissions.js';
-import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import type { ChannelRow } from '../db/channels.js';
 import { toChannelInfo, type HubPeer } from '../control/hub.js';
 import type { Actor } from './actor.js';
 import { audit, inTransaction, SYSTEM, type ServiceContext } from './context.js';
+import { ChannelPasswordGuard } from './channel-guard.js';
 import { fail } from './errors.js';
 import { acceptName, MAX_CHANNEL_NAME } from './names.js';
 
@@ -28,8 +28,11 @@ export type PlacePeer = (peer: HubPeer, channel: ChannelRow) => void;
 export class ChannelService {
   /** Set by the WebSocket layer: how to move a connected peer into a channel. */
   placePeer: PlacePeer = () => undefined;
+  /** Channel password checks: rate-limited per address and per channel, hashing bounded. */
+  readonly guard: ChannelPasswordGuard;
 
   constructor(private readonly ctx: ServiceContext) {
+    this.guard = new ChannelPasswordGuard(ctx.config.auth, ctx.passwords);
     ctx.hub.on('empty', (id) => {
       const ch = ctx.hub.findChannel(id);
       if (ch?.temporary === true) {
@@ -76,7 +79,7 @@ export class ChannelService {
         fail(ErrorCode.Forbidden, 'you may not enter the parent channel');
     } else this.assertManage(actor, parentId);
     this.assertNameFree(input.name);
-    const passwordHash = input.password ? await hashPassword(input.password) : null;
+    const passwordHash = input.password ? await this.ctx.passwords.hash(input.password) : null;
     const row = await inTransaction(this.ctx, async (s) => {
       const ch = await s.channels.create({
         name: input.name,
@@ -127,7 +130,7 @@ export class ChannelService {
         ? undefined
         : patch.password === null || patch.password === ''
           ? null
-          : await hashPassword(patch.password);
+          : await this.ctx.passwords.hash(patch.password);
     const row = await inTransaction(this.ctx, async (s) => {
       const ch = await s.channels.update(id, {
         ...(patch.name === undefined ? {} : { name: patch.name }),
@@ -238,7 +241,10 @@ export class ChannelService {
     if (!this.ctx.hub.may(actor, perm, channel.id))
       fail(ErrorCode.Forbidden, `you may not ${perm & Perm.Text ? 'write in' : 'enter'} ${channel.name}`);
     if (channel.passwordHash === null || inside || this.privileged(actor, channel)) return;
-    if (password === undefined || !(await verifyPassword(channel.passwordHash, password))) {
+    if (
+      password === undefined ||
+      !(await this.guard.verify(actor.ip, channel.id, channel.passwordHash, password))
+    ) {
       fail(ErrorCode.ChannelPassword, `${channel.name} needs the right password`);
     }
   }

@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import type { SettingsStore } from '../db/settings.js';
 import { UserStore } from '../db/users.js';
 import type { Actor } from './actor.js';
+import type { PasswordWork } from './password-work.js';
 
 /** Every store, bound to one database handle (the pool, or a transaction). */
 export interface Stores {
@@ -37,6 +38,8 @@ export interface ServiceContext {
   settings: SettingsStore;
   config: ParleyConfig;
   log: FastifyBaseLogger;
+  /** Every password hash and verification, bounded server-wide (login included). */
+  passwords: PasswordWork;
   /** Name of the channel that cannot be deleted and where people land. */
   defaultChannel: string;
 }

@@ -25,7 +25,9 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.MessageTooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.TooManyAttempts]: 429,
   [ErrorCode.ServerFull]: 503,
+  [ErrorCode.Busy]: 503,
 };
 
 /**
