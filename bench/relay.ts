@@ -13,6 +13,11 @@ import { parseArgs } from 'node:util';
 import {
   Direction,
   FRAME_SAMPLES,
+  HELLO_ACK_VALIDATE,
+  HELLO_NONCE_SIZE,
+  HELLO_PAYLOAD_SIZE,
+  InboundStream,
+  parsePacket,
   median,
   OutboundStream,
   PacketType,
@@ -130,21 +135,33 @@ async function runOne(mode: RelayMode, size: number, rate: number, cipher: Relay
     if (setup.speaker === undefined || cipher === 'none') throw new Error('relay: no speaker from the relay');
     const aead = createNodeAead(Buffer.from(setup.speaker.key, 'base64'), cipher);
     const ssrc = setup.speaker.ssrc;
-    // Bind the speaker's UDP address with a sealed HELLO, as a client does.
+    // Bind the speaker's UDP address with the sealed HELLO handshake, as a client does:
+    // a challenge with a cookie for our address, then the HELLO echoing it (docs/protocol.md).
     const ctl = new OutboundStream(0);
-    const h = ctl.next();
-    sender.send(
-      sealPacket(
-        aead,
-        Direction.ClientToServer,
-        { type: PacketType.Hello, flags: 0, seq: h.seq16, timestamp: 0, ssrc },
-        h.extSeq,
-        new Uint8Array(8),
-      ),
-      setup.port,
-      '127.0.0.1',
-    );
-    await new Promise((r) => setTimeout(r, 200));
+    const replies = new InboundStream();
+    const hello = new Uint8Array(HELLO_PAYLOAD_SIZE);
+    for (let step = 0; ; step++) {
+      if (step === 3) throw new Error('relay: the HELLO handshake did not complete');
+      const h = ctl.next();
+      const answered = once(sender, 'message') as Promise<[Buffer]>;
+      sender.send(
+        sealPacket(
+          aead,
+          Direction.ClientToServer,
+          { type: PacketType.Hello, flags: 0, seq: h.seq16, timestamp: 0, ssrc },
+          h.extSeq,
+          hello,
+        ),
+        setup.port,
+        '127.0.0.1',
+      );
+      const [m] = await answered;
+      const v = parsePacket(m);
+      const o = v.ok ? replies.open(aead, Direction.ServerToClient, v.value) : null;
+      if (!v.ok || o === null || !o.ok) throw new Error('relay: an unreadable HELLO_ACK');
+      if ((v.value.header.flags & HELLO_ACK_VALIDATE) === 0) break;
+      hello.set(o.value.payload.subarray(HELLO_NONCE_SIZE, HELLO_PAYLOAD_SIZE), HELLO_NONCE_SIZE);
+    }
     const out = new OutboundStream(0);
     for (let i = 0; i < count; i++) {
       const { seq16, extSeq } = out.next();
