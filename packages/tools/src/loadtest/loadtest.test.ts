@@ -69,6 +69,7 @@ describe('fetchMetrics', () => {
       ...{ packetsIn: 0, bytesIn: 0, audioIn: 0, packetsOut: 0, bytesOut: 0, dropped: 0 },
       drops: {},
       sendFailures: {},
+      validation: {},
       forwardUs: { count: 0, sumUs: 0, buckets: [], p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 },
     },
   };

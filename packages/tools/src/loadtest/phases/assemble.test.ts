@@ -99,6 +99,7 @@ function metrics(uptimeS: number, cpuUs: number, packetsIn: number, packetsOut: 
       dropped: uptimeS > 100 ? 3 : 1,
       drops: uptimeS > 100 ? { rate_limited: 2, unknown_ssrc: 1 } : { unknown_ssrc: 1 },
       sendFailures: {},
+      validation: {},
       forwardUs: { count: 0, sumUs: 0, buckets: [], p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 },
     },
   };
