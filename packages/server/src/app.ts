@@ -38,9 +38,9 @@ export interface ParleyServer {
   readonly hub: Hub;
   readonly services: Services;
   readonly config: ParleyConfig;
-  /** Binds HTTP/WebSocket and UDP; resolves with the ports actually bound. */
   /** Open TCP connections and what the edge refused (http.* limits). */
   readonly edge: Readonly<EdgeCounters>;
+  /** Binds HTTP/WebSocket and UDP; resolves with the ports actually bound. */
   listen(): Promise<ListenInfo>;
   /** Closes sockets, sessions and the database; idempotent. */
   close(): Promise<void>;
@@ -74,9 +74,9 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   const hub = new Hub(plane, stores.channels);
   await hub.refreshChannels();
 
-  const app = Fastify({
   // Slow clients (slow-loris headers or bodies, idle keep-alives) are timed out by Node's HTTP server.
   const timeouts = httpServerTimeouts(config.http);
+  const app = Fastify({
     logger: opts.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel }),
     bodyLimit: 64 * 1024,
     requestTimeout: timeouts.requestTimeout,
@@ -85,10 +85,10 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     ...(tls.https === undefined ? {} : { https: { ...tls.https, ...timeouts.http } }),
     trustProxy: config.trustProxy,
   });
-  const services = new Services({
   app.server.headersTimeout = timeouts.http.headersTimeout;
   const edge = new ConnectionLimiter(config.http);
   edge.attach(app.server);
+  const services = new Services({
     db,
     stores,
     hub,
@@ -163,10 +163,10 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     hub,
     services,
     config,
+    edge: edge.counters,
     async listen() {
       udpPort = await plane.listenUdp(config.host, config.udpPort);
       const shortfall = udpBufferShortfall(plane.udpBufferBytes());
-    edge: edge.counters,
       if (shortfall !== null) app.log.warn(shortfall.details, shortfall.message);
       await app.listen({ host: config.host, port: config.httpPort });
       const addr = app.server.address();

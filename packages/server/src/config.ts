@@ -150,6 +150,13 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
   http: {
     cors: { origins: [] },
     securityHeaders: true,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5_000,
+    timeoutCheckMs: 1_000,
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: 64,
+    connectionCapExempt: ['127.0.0.1', '::1'],
   },
   media: {
     maxPacketSize: 1200,
@@ -175,13 +182,6 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     maxSessions: 5000,
     helloTimeoutMs: 10_000,
     controlMessagesPerSecond: 20,
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
-    keepAliveTimeoutMs: 5_000,
-    timeoutCheckMs: 1_000,
-    maxConnections: 10_000,
-    maxConnectionsPerAddress: 64,
-    connectionCapExempt: ['127.0.0.1', '::1'],
   },
 };
 
@@ -262,6 +262,15 @@ function checkBeyondSchema(c: Static<typeof ConfigSchema>): void {
       }
     }
   }
+  const { headersTimeoutMs, requestTimeoutMs } = c.http;
+  if (requestTimeoutMs > 0 && (headersTimeoutMs === 0 || headersTimeoutMs > requestTimeoutMs)) {
+    throw bad('http.headersTimeoutMs', 'must be between 1 and http.requestTimeoutMs when that is not 0');
+  }
+  for (const a of c.http.connectionCapExempt) {
+    if (!isProxyAddress(a) || /[a-z]$/.test(a)) {
+      throw bad('http.connectionCapExempt', `"${a}" is not an IP address or a CIDR (10.0.0.0/8)`);
+    }
+  }
   for (const o of c.http.cors.origins) {
     if (!isOrigin(o)) {
       throw bad('http.cors.origins', `"${o}" is not an origin: scheme://host[:port] without a path, or *`);
@@ -291,15 +300,6 @@ function isOrigin(s: string): boolean {
 
 function intFrom(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const { headersTimeoutMs, requestTimeoutMs } = c.http;
-  if (requestTimeoutMs > 0 && (headersTimeoutMs === 0 || headersTimeoutMs > requestTimeoutMs)) {
-    throw bad('http.headersTimeoutMs', 'must be between 1 and http.requestTimeoutMs when that is not 0');
-  }
-  for (const a of c.http.connectionCapExempt) {
-    if (!isProxyAddress(a) || /[a-z]$/.test(a)) {
-      throw bad('http.connectionCapExempt', `"${a}" is not an IP address or a CIDR (10.0.0.0/8)`);
-    }
-  }
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
   return Number(raw);
 }

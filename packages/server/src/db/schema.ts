@@ -32,8 +32,8 @@ export interface UserTable {
   /** Lower-cased name: unique, for case-insensitive login and search. */
   name_key: string;
   /** auth/names.ts `confusableKeys`: an account whose name shares one with another's looks alike. */
-  confusable_key: string;
-  confusable_key_cased: string;
+  confusable_key: Generated<string>;
+  confusable_key_cased: Generated<string>;
   password_hash: string;
   role: Role;
   created_at: string;

@@ -70,7 +70,7 @@ describeEachDatabase('stores', (target) => {
       const { db: d, dialect } = await openDatabase(fresh);
       try {
         const m = migrationsFor(dialect)['0002_name_confusable_keys']!;
-        await m.down(d);
+        await m.down?.(d);
         await sql`insert into users (name, name_key, password_hash, role, created_at)
                   values ('Olga', 'olga', 'h', 'member', ${T0.toISOString()})`.execute(d);
         await m.up(d);
