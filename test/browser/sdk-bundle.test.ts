@@ -44,11 +44,10 @@ describe('@parley/client in Chromium', () => {
       join(dir, 'index.html'),
       '<!doctype html><meta charset="utf-8"><title>parley sdk</title><script type="module" src="./page.js"></script>',
     );
-    [site, server, browser] = await Promise.all([
-      serveDir(dir),
-      spawnServer(['--data-dir', join(dir, 'data')]),
-      launchChromium(),
-    ]);
+    [site, browser] = await Promise.all([serveDir(dir), launchChromium()]);
+    // The page comes from another origin than the server's: the server must list it
+    // (http.cors.origins), or it refuses the page's WebSocket.
+    server = await spawnServer(['--data-dir', join(dir, 'data')], { PARLEY_CORS_ORIGINS: site.url });
     page = await browser.newPage();
     await page.goto(`${site.url}/`);
     await page.waitForFunction(() => 'parleySpeak' in globalThis);
@@ -124,5 +123,32 @@ describe('@parley/client in Chromium', () => {
     // Silence where nobody spoke: before the page joined, and after it left.
     expect(rmsDbfs(x.subarray(0, Math.max(w, loud[0]! - w)))).toBeLessThan(-60);
     expect(rmsDbfs(x.subarray(loud.at(-1)! + 3 * w))).toBeLessThan(-60);
+  }, 60_000);
+
+  it("is refused by a server that does not list the page's origin", async () => {
+    const stranger = await spawnServer(['--data-dir', join(dir, 'stranger')]);
+    try {
+      const opts: SpeakOptions = {
+        server: stranger.url,
+        channel: 'Lobby',
+        name: 'chromium',
+        seconds: 0.2,
+        frequency: TONE_HZ,
+        dbfs: TONE_DBFS,
+      };
+      const outcome = await page.evaluate(
+        (o) =>
+          (globalThis as unknown as { parleySpeak: (o: SpeakOptions) => Promise<SpeakResult> })
+            .parleySpeak(o)
+            .then(
+              () => 'joined',
+              (err: unknown) => String((err as { code?: unknown }).code ?? err),
+            ),
+        opts,
+      );
+      expect(outcome).toBe('PARLEY_ERR_UNREACHABLE');
+    } finally {
+      await stranger.stop();
+    }
   }, 60_000);
 });

@@ -6,7 +6,10 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import WebSocket from 'ws';
+import { buildServer, finalizeConfig } from '@parley/server';
+import { ErrorCode, MAX_CONTROL_MESSAGE_BYTES } from '@parley/protocol';
+import { startServer, TEST_ADMIN_PASSWORD, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const HEADERS_TIMEOUT_MS = 300;
@@ -180,5 +183,85 @@ describe('HTTP edge: connection caps', () => {
     } finally {
       for (const x of c) x.stop();
     }
+  });
+});
+
+describe('HTTP edge: malformed URLs, WebSocket origins and bad frames', () => {
+  let srv: TestServer;
+  const logged: { level: number; msg?: string; err?: unknown; stack?: unknown }[] = [];
+  beforeAll(async () => {
+    const config = finalizeConfig({
+      host: '127.0.0.1',
+      httpPort: 0,
+      udpPort: 0,
+      dataDir: ':memory:',
+      logLevel: 'debug',
+      auth: { adminPassword: TEST_ADMIN_PASSWORD },
+      http: { cors: { origins: ['https://app.example'] } },
+    });
+    const stream = { write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]) };
+    const server = await buildServer(config, { logger: { level: 'debug', stream } });
+    const info = await server.listen();
+    srv = { server, info, close: () => server.close() };
+  });
+  afterAll(() => srv.close());
+
+  it('answers a malformed URL with problem+json, not the framework JSON', async () => {
+    for (const path of ['/api/v1/users/%', '/api/v1/channels/%E0%A4%A']) {
+      const res = await fetch(`${srv.info.url}${path}`);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await res.json()).toMatchObject({ status: 400, code: ErrorCode.BadMessage });
+    }
+  });
+
+  /** The HTTP status of a WebSocket handshake to /ws with these headers (101 = opened). */
+  async function handshake(headers: Record<string, string>): Promise<number> {
+    const ws = new WebSocket(`${srv.info.url.replace(/^http/, 'ws')}/ws`, { headers });
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        ws.once('open', () => resolve(101));
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', reject);
+      });
+    } finally {
+      ws.terminate();
+    }
+  }
+
+  it('refuses a WebSocket from a web page of an unlisted origin, and counts it', async () => {
+    const before = srv.server.edge.refusedOrigin;
+    expect(await handshake({ origin: 'https://evil.example' })).toBe(403);
+    expect(await handshake({ origin: 'http://localhost:5173' })).toBe(403);
+    expect(await handshake({ origin: 'null' })).toBe(403);
+    expect(srv.server.edge.refusedOrigin).toBe(before + 3);
+  });
+
+  it('lets in the same origin, a listed origin, and a client without Origin (the Node SDK)', async () => {
+    expect(await handshake({ origin: srv.info.url })).toBe(101);
+    expect(await handshake({ origin: 'https://app.example' })).toBe(101);
+    expect(await handshake({})).toBe(101);
+  });
+
+  it('drops an oversized frame before hello, counted and logged at debug without a stack', async () => {
+    const before = srv.server.edge.badFrames;
+    const from = logged.length;
+    const ws = new WebSocket(`${srv.info.url.replace(/^http/, 'ws')}/ws`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('error', () => {});
+    ws.send('x'.repeat(MAX_CONTROL_MESSAGE_BYTES + 1));
+    expect([1006, 1009]).toContain(await closed);
+    await waitFor(() => srv.server.edge.badFrames === before + 1, 'the bad frame to be counted', {
+      pollMs: 10,
+    });
+    const lines = logged.slice(from);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    const line = lines.find((l) => l.msg === 'websocket error: connection dropped');
+    expect(line).toMatchObject({ level: 20, code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
+    expect(JSON.stringify(line)).not.toMatch(/"stack"|\n\s+at /);
   });
 });

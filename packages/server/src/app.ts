@@ -1,6 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import { MAX_CONTROL_MESSAGE_BYTES } from '@parley/protocol';
+import { ErrorCode, MAX_CONTROL_MESSAGE_BYTES } from '@parley/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type { ParleyConfig } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -13,7 +13,8 @@ import { CloseCode } from './control/close-codes.js';
 import { ControlLink, type ControlSocket } from './control/link.js';
 import { SessionRegistry } from './control/registry.js';
 import type { ControlSession } from './control/session.js';
-import { installProblemHandlers } from './http/problem.js';
+import { frameworkProblem, installProblemHandlers, sendProblem } from './http/problem.js';
+import { originAllowed } from './http/origin.js';
 import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
 import { registerRoutes } from './http/routes.js';
@@ -48,7 +49,7 @@ export interface ParleyServer {
 
 export interface BuildOptions {
   /** Pino logger options or false; defaults to the config's log level. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   now?: () => number;
   /** The password hash function (argon2id by default); tests inject one that counts. */
   passwordHashing?: PasswordHashing;
@@ -84,6 +85,8 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     http: timeouts.http,
     ...(tls.https === undefined ? {} : { https: { ...tls.https, ...timeouts.http } }),
     trustProxy: config.trustProxy,
+    // A malformed URL (`/api/v1/users/%`) is refused before routing: problem+json too.
+    frameworkErrors: frameworkProblem,
   });
   app.server.headersTimeout = timeouts.http.headersTimeout;
   const edge = new ConnectionLimiter(config.http);
@@ -110,7 +113,17 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   }
   installProblemHandlers(app);
   await registerSecurity(app, config);
-  await app.register(websocket, { options: { maxPayload: MAX_CONTROL_MESSAGE_BYTES } });
+  await app.register(websocket, {
+    options: { maxPayload: MAX_CONTROL_MESSAGE_BYTES },
+    // An oversized or invalid frame (anyone can send one, before hello too) is the peer's
+    // fault, not the server's: counted, logged at debug without a stack, the socket dropped.
+    errorHandler: (error, socket, req) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) edge.counters.badFrames++;
+      req.log.debug({ code, reason: error.message }, 'websocket error: connection dropped');
+      socket.terminate();
+    },
+  });
 
   let udpPort = 0;
   /** Every control session, attached to a socket or detached (resumable). */
@@ -120,7 +133,21 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   // Moves (REST or WebSocket) and channel deletions put people in a channel and tell them.
   services.channels.placePeer = (peer, channel) => peer.moveTo(channel);
 
-  app.get('/ws', { websocket: true }, (ws: WebSocket, req) => {
+  // Web pages of other origins may not open the WebSocket (http/origin.ts); clients without Origin may.
+  const wsOrigins = config.http.cors.origins;
+  const checkOrigin = (req: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    if (originAllowed(req.headers.origin, req.headers.host, wsOrigins)) return done();
+    edge.counters.refusedOrigin++;
+    void sendProblem(
+      reply,
+      403,
+      ErrorCode.Forbidden,
+      'Forbidden',
+      `origin ${req.headers.origin ?? ''} is not allowed: list it in http.cors.origins`,
+    );
+  };
+
+  app.get('/ws', { websocket: true, onRequest: checkOrigin }, (ws: WebSocket, req) => {
     const socket: ControlSocket = {
       send: (data) => ws.send(data, { binary: true }),
       sendText: (text) => ws.send(text),

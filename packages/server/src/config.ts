@@ -105,6 +105,8 @@ export const ConfigSchema = Type.Object(
         tokenTtlHours: Type.Integer({ minimum: 1, maximum: 24 * 365 }),
         /** Login attempts per minute per client address. */
         loginPerMinute: Type.Integer({ minimum: 1 }),
+        /** Password attempts per minute per account (login, and the current password of PATCH /auth/me). */
+        loginPerAccountPerMinute: Type.Integer({ minimum: 1 }),
         /** How long a disconnected WebSocket session may be resumed, with the events it missed. */
         resumeGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
         /** Channel password checks per minute per client address (IPv6: per /64). */
@@ -171,6 +173,7 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     allowRegistration: true,
     tokenTtlHours: 24 * 30,
     loginPerMinute: 10,
+    loginPerAccountPerMinute: 10,
     resumeGraceMs: 30_000,
     channelPasswordPerMinute: 10,
     channelPasswordFailuresPerMinute: 30,

@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import { paginate, type Page, type PageRequest } from './paginate.js';
 import type { BanTable, Role } from './schema.js';
 import { likePattern } from './users.js';
+import { ipMatches } from '../net/ip.js';
 
 export interface Ban {
   id: number;
@@ -86,7 +87,8 @@ export class BanStore {
    * it outranks that role (auth/permissions.ts `outranks`): a moderator's
    * address ban never locks out a moderator or an admin, an admin's reaches
    * everyone; a ban whose author's account is gone reaches members and
-   * guests only.
+   * guests only. An address ban is an address or a CIDR range, matched
+   * with IPv4-mapped IPv6 addresses as their IPv4 form (http/ip.ts).
    */
   async activeFor(
     who: { userId?: number | null; ip?: string | null; role?: Role },
@@ -96,14 +98,15 @@ export class BanStore {
     const ip = who.ip ?? null;
     if (userId === null && ip === null) return undefined;
     const shielded = who.role === 'moderator' || who.role === 'admin';
-    const r = await this.db
+    const rows = await this.db
       .selectFrom('bans')
       .selectAll()
       .where((eb) => {
         const ors = [];
         if (userId !== null) ors.push(eb('user_id', '=', userId));
         if (ip !== null) {
-          const byIp = eb('ip', '=', ip);
+          // Every active address ban that could reach this role; ranges are matched below.
+          const byIp = eb('ip', 'is not', null);
           ors.push(
             shielded
               ? eb.and([
@@ -121,7 +124,11 @@ export class BanStore {
       })
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
       .orderBy('id', 'desc')
-      .executeTakeFirst();
+      .execute();
+    const r = rows.find(
+      (b) =>
+        (userId !== null && b.user_id === userId) || (ip !== null && b.ip !== null && ipMatches(b.ip, ip)),
+    );
     return r && toBan(r);
   }
 

@@ -1,5 +1,5 @@
 /** /auth: register, login (both rate-limited per client address), logout, me, password change. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCode } from '@parley/protocol';
 import { fail } from '../services/errors.js';
@@ -7,6 +7,8 @@ import { requireUser } from './actor.js';
 import { NameText } from './list.js';
 import type { RouteDeps } from './routes.js';
 import { BODY_ERRORS, LoginSchema, NoContent, problems, SECURITY, UserSchema } from './schemas.js';
+import { lookupName } from '../auth/names.js';
+import { AttemptLimiter } from '../auth/attempt-limiter.js';
 
 const Password = Type.String({ minLength: 8, maxLength: 256 });
 
@@ -33,6 +35,23 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const tags = ['auth'];
   /** Per client address (`req.ip`, after trustProxy), answered as 429 problem+json with Retry-After. */
   const rateLimit = { max: deps.config.auth.loginPerMinute, timeWindow: 60_000 };
+  /**
+   * Per account as well (`auth.loginPerAccountPerMinute`): guesses spread over many addresses
+   * still get that many tries per account and minute; the map is bounded (`auth.attemptTrackedKeys`).
+   */
+  const perAccount = new AttemptLimiter({
+    limit: deps.config.auth.loginPerAccountPerMinute,
+    windowMs: 60_000,
+    maxKeys: deps.config.auth.attemptTrackedKeys,
+    now: () => performance.now(),
+  });
+  const limitAccount = (reply: FastifyReply, key: string): void => {
+    const waitMs = perAccount.take(key);
+    if (waitMs === 0) return;
+    const wait = Math.ceil(waitMs / 1000);
+    void reply.header('retry-after', String(wait));
+    fail(ErrorCode.RateLimited, `too many password attempts for this account: retry in ${wait} s`);
+  };
 
   app.post<{ Body: Static<typeof Registration> }>(
     '/auth/register',
@@ -64,7 +83,10 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
         response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401, 403, 429, 503) },
       },
     },
-    (req) => services.auth.login(req.body.name, req.body.password, req.ip),
+    (req, reply) => {
+      limitAccount(reply, `name:${lookupName(req.body.name).toLowerCase()}`);
+      return services.auth.login(req.body.name, req.body.password, req.ip);
+    },
   );
 
   app.post(
@@ -105,16 +127,19 @@ export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.patch<{ Body: Static<typeof PasswordChange> }>(
     '/auth/me',
     {
+      // The current-password check is a password guess like a login: limited per address and per account.
+      config: { rateLimit },
       schema: {
         tags,
         summary: 'Change your password: every token of the account ends; the answer carries a new one',
         security: SECURITY.user,
         body: PasswordChange,
-        response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401, 503) },
+        response: { 200: LoginSchema, ...problems(...BODY_ERRORS, 401, 429, 503) },
       },
     },
-    (req) => {
+    (req, reply) => {
       const a = requireUser(req);
+      limitAccount(reply, `name:${a.name.toLowerCase()}`);
       return services.auth.changePassword(a, req.body.currentPassword, req.body.password);
     },
   );

@@ -1,10 +1,10 @@
 /** /bans: account and/or address bans (moderator). */
-import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCode } from '@parley/protocol';
 import { BAN_SORTS } from '../db/bans.js';
 import { fail } from '../services/errors.js';
+import { normalizeIpOrCidr } from '../net/ip.js';
 import { requireRole } from './actor.js';
 import { dateValue, DateParam, Id, listQuery, pageRequest, PageOf, Text } from './list.js';
 import type { RouteDeps } from './routes.js';
@@ -22,7 +22,13 @@ const BanQuery = listQuery(Object.keys(BAN_SORTS), {
 const BanBody = Type.Object(
   {
     userId: Type.Optional(Id),
-    ip: Type.Optional(Type.String({ minLength: 2, maxLength: 45, description: 'IPv4 or IPv6 address' })),
+    ip: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 49,
+        description: 'IPv4 or IPv6 address, or a CIDR range (10.0.0.0/8, 2001:db8::/32)',
+      }),
+    ),
     reason: Type.Optional(Text({ maxLength: 500 })),
     expiresAt: Type.Optional(
       Type.Union([DateParam('when the ban ends'), Type.Null()], { description: 'null = permanent' }),
@@ -90,8 +96,9 @@ export function banRoutes(app: FastifyInstance, deps: RouteDeps): void {
     async (req, reply) => {
       const actor = requireRole(req, 'moderator');
       const b = req.body;
-      if (b.ip !== undefined && isIP(b.ip) === 0)
-        fail(ErrorCode.Validation, `body/ip: ${JSON.stringify(b.ip)} is not an IP address`);
+      const ip = b.ip === undefined ? null : normalizeIpOrCidr(b.ip);
+      if (ip === undefined)
+        fail(ErrorCode.Validation, `body/ip: ${JSON.stringify(b.ip)} is not an IP address or a CIDR range`);
       if (b.expiresAt != null && b.minutes !== undefined) {
         fail(ErrorCode.Validation, 'body: give expiresAt or minutes, not both');
       }
@@ -105,7 +112,7 @@ export function banRoutes(app: FastifyInstance, deps: RouteDeps): void {
       }
       const ban = await services.moderation.ban(actor, {
         userId: b.userId ?? null,
-        ip: b.ip ?? null,
+        ip,
         reason: b.reason ?? '',
         expiresAt,
       });

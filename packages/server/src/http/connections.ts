@@ -11,7 +11,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ParleyConfig } from '../config.js';
-import { ipMatches, normalizeIp } from './ip.js';
+import { ipMatches, normalizeIp } from '../net/ip.js';
 
 /** Why a connection was refused or a frame dropped at the edge. */
 export interface EdgeCounters {
@@ -21,8 +21,10 @@ export interface EdgeCounters {
   refusedServerFull: number;
   /** Connections destroyed because their address had `http.maxConnectionsPerAddress` open. */
   refusedPerAddress: number;
-  /** WebSocket frames refused before `hello` (oversized, invalid): the socket was closed. */
+  /** WebSocket frames refused (oversized, invalid: a `WS_ERR_…` from `ws`): the socket was dropped. */
   badFrames: number;
+  /** WebSocket handshakes refused for their `Origin` (http/origin.ts). */
+  refusedOrigin: number;
 }
 
 export type HttpEdgeOptions = Pick<
@@ -64,6 +66,7 @@ export class ConnectionLimiter {
     refusedServerFull: 0,
     refusedPerAddress: 0,
     badFrames: 0,
+    refusedOrigin: 0,
   };
   /** Open connections per address; an address leaves the map with its last connection (bounded by maxConnections). */
   private readonly perAddress = new Map<string, number>();

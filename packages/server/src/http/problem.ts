@@ -59,6 +59,11 @@ const FASTIFY_ERRORS: Readonly<Record<string, { status: number; code: ErrorCode;
     title: 'Unsupported content type: send application/json',
   },
   FST_ERR_BAD_URL: { status: 400, code: ErrorCode.BadMessage, title: 'Malformed URL' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 400,
+    code: ErrorCode.BadMessage,
+    title: 'A path parameter is too long',
+  },
 };
 
 const TITLES: Readonly<Record<number, string>> = {
@@ -75,6 +80,19 @@ const TITLES: Readonly<Record<number, string>> = {
 
 function isParleyCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && code.startsWith('PARLEY_ERR_');
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors raised before routing (a malformed URL
+ * such as `/api/v1/users/%`, an over-long parameter) as problem+json too.
+ */
+export function frameworkProblem(err: FastifyError, _req: unknown, reply: FastifyReply): void {
+  const known = FASTIFY_ERRORS[err.code];
+  if (known !== undefined) {
+    void sendProblem(reply, known.status, known.code, known.title, err.message);
+    return;
+  }
+  void sendProblem(reply, 400, ErrorCode.BadMessage, 'Bad request', err.message);
 }
 
 /** Every error leaves as problem+json with a code; never a stack trace. */

@@ -7,6 +7,7 @@ import { SessionCloseCode } from './auth.js';
 import type { ChannelService } from './channels.js';
 import { audit, inTransaction, type ServiceContext } from './context.js';
 import { fail } from './errors.js';
+import { ipMatches, normalizeIpOrCidr } from '../net/ip.js';
 
 export interface BanRequest {
   userId?: number | null;
@@ -46,7 +47,7 @@ export class ModerationService {
    */
   private assertAddressBelow(actor: Actor, ip: string): void {
     for (const p of this.ctx.hub.allPeers()) {
-      if (p.actor.ip === ip && !outranks(actor.role, p.actor.role)) {
+      if (p.actor.ip !== null && ipMatches(ip, p.actor.ip) && !outranks(actor.role, p.actor.role)) {
         fail(ErrorCode.Forbidden, `a ${p.actor.role} is connected from ${ip}: you may not ban this address`);
       }
     }
@@ -111,7 +112,9 @@ export class ModerationService {
   async ban(actor: Actor, req: BanRequest): Promise<Ban> {
     if (!atLeast(actor.role, 'moderator')) fail(ErrorCode.Forbidden, 'banning needs the moderator role');
     const userId = req.userId ?? null;
-    const ip = req.ip ?? null;
+    const ip = req.ip == null ? null : (normalizeIpOrCidr(req.ip) ?? null);
+    if (req.ip != null && ip === null)
+      fail(ErrorCode.Validation, `${req.ip} is not an IP address or a CIDR range`);
     if (userId === null && ip === null) fail(ErrorCode.Validation, 'a ban needs a userId or an ip');
     let userName: string | null = null;
     if (userId !== null) {
@@ -145,7 +148,8 @@ export class ModerationService {
     });
     const reason = req.reason || 'banned';
     for (const p of this.ctx.hub.allPeers()) {
-      if ((userId !== null && p.actor.userId === userId) || (ip !== null && p.actor.ip === ip)) {
+      const byIp = ip !== null && p.actor.ip !== null && ipMatches(ip, p.actor.ip);
+      if ((userId !== null && p.actor.userId === userId) || byIp) {
         // Someone of equal or higher rank who came in meanwhile is not covered (BanStore.activeFor).
         if (!outranks(actor.role, p.actor.role)) continue;
         p.disconnect(ErrorCode.Banned, reason, SessionCloseCode.Banned, actor.name);
