@@ -97,11 +97,16 @@ export class InboundStream {
     return { ok: true, value: { extSeq: ext, payload } };
   }
 
-  open(aead: Aead, direction: Direction, view: MediaPacketView): Opened {
+  /**
+   * `maxProbe`: wraps tried forward after the nearest extension (default
+   * MAX_ROC_PROBE); 0 tries the nearest only — one AEAD open at most, for
+   * packets nobody vouches for yet (a HELLO from an unvalidated address).
+   */
+  open(aead: Aead, direction: Direction, view: MediaPacketView, maxProbe: number = MAX_ROC_PROBE): Opened {
     const h = view.header;
     const { ext, reject } = this.first(h.seq);
     if (reject === 'replayed') return { ok: false, reason: reject };
-    for (let k = reject === undefined ? 0 : 1; k <= MAX_ROC_PROBE; k++) {
+    for (let k = reject === undefined ? 0 : 1; k <= maxProbe; k++) {
       const candidate = ext + k * WRAP;
       writeNonce(nonceScratch, direction, h.type, h.ssrc, candidate);
       const pt = aead.open(nonceScratch, view.headerBytes, view.sealed);

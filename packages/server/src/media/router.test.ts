@@ -3,8 +3,8 @@
  * that the router must drop for it and count under it alone; the last
  * test checks that no reason lacks a case.
  */
-import { describe, expect, it } from 'vitest';
-import { HELLO_NONCE_SIZE, PacketType } from '@parley/protocol';
+import { describe, expect, it, vi } from 'vitest';
+import { HELLO_NONCE_SIZE, MAX_ROC_PROBE, PacketType } from '@parley/protocol';
 import {
   helloPayload,
   routerWorld,
@@ -154,5 +154,19 @@ describe('MediaRouter charges a session only for what authenticates', () => {
       expect(w.route(a.c.audio(), a.from)).toBe('audio');
     expect(w.route(a.c.audio(), a.from)).toBe('rate_limited');
     expect(w.router.stats.drops.rate_limited).toBe(1);
+  });
+
+  it('a forged HELLO from an unvalidated address costs one AEAD open, not the sequence probe', () => {
+    const w = routerWorld();
+    const a = w.join(1);
+    const b = w.join(1);
+    const opens = vi.spyOn(a.s.aead, 'open');
+    const forged = (type: PacketType): Uint8Array => b.c.seal(type, 1, helloPayload(), a.s.ssrc);
+    expect(w.route(forged(PacketType.Hello), udp('198.51.100.1', 7))).toBe('auth_failed');
+    expect(opens).toHaveBeenCalledTimes(1);
+    opens.mockClear();
+    // From the validated address the probe stays (a client back after a long gap).
+    expect(w.route(forged(PacketType.Ping), a.from)).toBe('auth_failed');
+    expect(opens).toHaveBeenCalledTimes(1 + MAX_ROC_PROBE);
   });
 });

@@ -7,6 +7,7 @@ import {
   HELLO_ACK_VALIDATE,
   HELLO_NONCE_SIZE,
   HELLO_PAYLOAD_SIZE,
+  MAX_ROC_PROBE,
   PacketType,
   TAG_SIZE,
   readHeaderInto,
@@ -196,6 +197,8 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     if (rejection !== undefined) return this.drop(rejection);
     const s = this.table.get(hdr.ssrc);
     if (s === undefined) return this.drop('unknown_session');
+    /** Wraps of the sequence probed when opening a HELLO/PING: none for one nobody vouches for yet. */
+    let probe = MAX_ROC_PROBE;
     if (source.kind === 'ws') {
       if (source.session !== s) return this.drop('spoofed_session');
     } else {
@@ -204,6 +207,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
       if (to === null || to.port !== source.port || to.address !== source.address) {
         const refused = this.checkNewSource(to, packet.length, source, now);
         if (refused !== undefined) return this.drop(refused);
+        probe = 0; // a HELLO from a new address: one AEAD open at most
       }
     }
     // Checked before the opening, spent only after it: forged or replayed packets cost the session nothing.
@@ -216,7 +220,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
         return this.routeAudio(s, now, outbox);
       case PacketType.Hello:
       case PacketType.Ping:
-        return this.answer(s, source, now, outbox);
+        return this.answer(s, source, now, outbox, probe);
       default:
         return this.drop('unexpected_type');
     }
@@ -306,8 +310,14 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
    * binds only with a valid cookie, else it is answered with a challenge
    * (docs/protocol.md, "Address validation").
    */
-  private answer(s: MediaSession, source: PacketSource, now: number, outbox: Outbox): RouteOutcome {
-    const opened = s.controlIn.open(s.aead, Direction.ClientToServer, this.view);
+  private answer(
+    s: MediaSession,
+    source: PacketSource,
+    now: number,
+    outbox: Outbox,
+    maxProbe: number,
+  ): RouteOutcome {
+    const opened = s.controlIn.open(s.aead, Direction.ClientToServer, this.view, maxProbe);
     if (!opened.ok) return this.drop(opened.reason);
     s.bucket.spend();
     s.packetsIn++;
