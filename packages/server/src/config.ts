@@ -90,6 +90,12 @@ export const ConfigSchema = Type.Object(
         wsMaxBufferedBytes: Type.Integer({ minimum: 1024 }),
         /** Silence after which a speaker is reported as not speaking. */
         speakingHoldMs: Type.Integer({ minimum: 50, maximum: 5000 }),
+        /** UDP HELLOs per second from one source address that is not its session's validated one, before any crypto. */
+        sourcePacketsPerSecond: Type.Integer({ minimum: 1, maximum: 10000 }),
+        /** Burst above that rate, per source address. */
+        sourceBurstPackets: Type.Integer({ minimum: 1, maximum: 10000 }),
+        /** Source addresses tracked at most; beyond, new ones share one bucket of 10 × sourcePacketsPerSecond. */
+        maxSources: Type.Integer({ minimum: 16, maximum: 1_000_000 }),
       },
       { additionalProperties: false },
     ),
@@ -167,6 +173,9 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     frameMs: 20,
     wsMaxBufferedBytes: 256 * 1024,
     speakingHoldMs: 300,
+    sourcePacketsPerSecond: 20,
+    sourceBurstPackets: 40,
+    maxSources: 4096,
   },
   auth: {
     allowGuests: true,

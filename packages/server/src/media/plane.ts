@@ -47,8 +47,15 @@ export class MediaPlane {
 
   constructor(opts: MediaPlaneOptions) {
     this.now = opts.now ?? (() => performance.now());
+    const m = opts.media;
     this.router = new MediaRouter({
-      media: opts.media,
+      media: m,
+      sourceLimits: {
+        perSecond: m.sourcePacketsPerSecond,
+        burst: m.sourceBurstPackets,
+        maxSources: m.maxSources,
+        overflowPerSecond: 10 * m.sourcePacketsPerSecond,
+      },
       ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }),
     });
     this.stats = this.router.stats;

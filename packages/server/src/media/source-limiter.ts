@@ -11,7 +11,8 @@ export interface SourceLimits {
 }
 
 /**
- * Defaults: a client's handshake is 2 HELLOs plus retries every 200 ms, so
+ * Defaults (the config's `media.sourcePacketsPerSecond`, `sourceBurstPackets`,
+ * `maxSources`; MediaPlane passes the configured ones): a client's handshake is 2 HELLOs plus retries every 200 ms, so
  * 20 a second with a burst of 40 lets a NAT with a dozen clients joining at
  * once through, and keeps a forger to 20 AEAD opens a second per address.
  */
