@@ -235,6 +235,12 @@ describe('HTTP edge: malformed URLs, WebSocket origins and bad frames', () => {
     expect(await handshake({ origin: 'http://localhost:5173' })).toBe(403);
     expect(await handshake({ origin: 'null' })).toBe(403);
     expect(srv.server.edge.refusedOrigin).toBe(before + 3);
+    // Moderators see the edge's counters in GET /api/v1/stats.
+    const { token } = await srv.server.services.auth.login('admin', TEST_ADMIN_PASSWORD, '127.0.0.1');
+    const stats = await fetch(`${srv.info.url}/api/v1/stats`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await stats.json()) as { http: unknown }).http).toMatchObject({ refusedOrigin: before + 3 });
   });
 
   it('lets in the same origin, a listed origin, and a client without Origin (the Node SDK)', async () => {

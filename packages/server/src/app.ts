@@ -181,7 +181,15 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     ws.on('error', () => gone(1006));
   });
 
-  await registerRoutes(app, { services, stores, settings, hub, config, version: SERVER_VERSION });
+  await registerRoutes(app, {
+    services,
+    stores,
+    settings,
+    hub,
+    config,
+    version: SERVER_VERSION,
+    edge: edge.counters,
+  });
 
   let closed = false;
   return {

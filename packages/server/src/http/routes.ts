@@ -26,6 +26,8 @@ import { systemRoutes } from './system.js';
 import { userRoutes } from './users.js';
 import { typeboxValidatorCompiler } from './validation.js';
 
+import type { EdgeCounters } from './connections.js';
+
 export interface RouteDeps {
   services: Services;
   stores: Stores;
@@ -33,6 +35,8 @@ export interface RouteDeps {
   hub: Hub;
   config: ParleyConfig;
   version: string;
+  /** The HTTP edge's counters (http/connections.ts), shown by GET /stats. */
+  edge: Readonly<EdgeCounters>;
 }
 
 export const API_PREFIX = '/api/v1';

@@ -12,8 +12,31 @@ import { LoopDelayMonitor } from './loop-delay.js';
 import type { RouteDeps } from './routes.js';
 import { problems, SECURITY } from './schemas.js';
 
+const Count = Type.Integer({ minimum: 0 });
+/** http/connections.ts EdgeCounters. */
+const EdgeSchema = Type.Object(
+  {
+    connections: Type.Integer({ minimum: 0, description: 'TCP connections open now (HTTP and WebSocket)' }),
+    refusedServerFull: Type.Integer({
+      minimum: 0,
+      description: 'closed at once: http.maxConnections reached',
+    }),
+    refusedPerAddress: Type.Integer({
+      minimum: 0,
+      description: 'closed at once: http.maxConnectionsPerAddress reached for the address',
+    }),
+    refusedOrigin: Type.Integer({ minimum: 0, description: '/ws handshakes refused for their Origin' }),
+    badFrames: Count,
+  },
+  { description: 'the HTTP edge since start (docs/security.md "HTTP and input")' },
+);
+
 const StatsSchema = Type.Object(
-  { sessions: Type.Integer({ description: 'media sessions now' }), media: MediaCountersSchema },
+  {
+    sessions: Type.Integer({ description: 'media sessions now' }),
+    media: MediaCountersSchema,
+    http: EdgeSchema,
+  },
   { title: 'Stats' },
 );
 
@@ -54,7 +77,11 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
     (req) => {
       requireRole(req, 'moderator');
-      return { sessions: deps.hub.plane.sessionCount, media: deps.hub.plane.stats.snapshot() };
+      return {
+        sessions: deps.hub.plane.sessionCount,
+        media: deps.hub.plane.stats.snapshot(),
+        http: { ...deps.edge },
+      };
     },
   );
 
