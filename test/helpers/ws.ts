@@ -7,7 +7,7 @@
 import { FRAME_SAMPLES } from '@parley/protocol';
 import WebSocket from 'ws';
 import { createNodeAead } from '@parley/protocol/node';
-import type { ServerMessage } from '@parley/protocol';
+import type { Member, PresenceMessage, ServerMessage } from '@parley/protocol';
 import {
   VoiceClient,
   type DisconnectInfo,
@@ -192,6 +192,61 @@ export function serverEvent<T extends ServerMessage['type']>(
     (m) => m.type === type && pred(m as Extract<ServerMessage, { type: T }>),
     type,
   ) as Promise<Extract<ServerMessage, { type: T }>>;
+}
+
+/** What a presence batch may say about one member (docs/protocol.md §2.3.1). */
+export type PresenceKind = 'joined' | 'changed' | 'left';
+
+/**
+ * The member a presence batch lists under `kind` (for `left`: a stub with
+ * only the ssrc) matching `pred`. `changed` also looks in `joined`: a member
+ * that came in and changed within one tick is listed once, in `joined`, with
+ * its latest state.
+ */
+export function presenceEntry(
+  m: PresenceMessage,
+  kind: PresenceKind,
+  pred: (member: Member | { ssrc: number }) => boolean,
+): Member | { ssrc: number } | undefined {
+  if (kind === 'left') return m.left.map((ssrc) => ({ ssrc })).find(pred);
+  if (kind === 'changed') return m.changed.find(pred) ?? m.joined.find(pred);
+  return m.joined.find(pred);
+}
+
+/**
+ * Resolves with the next member an SDK client hears of in a `presence`
+ * batch under `kind` (joined, changed, left) and matching `pred`.
+ */
+export async function presenceOf(
+  client: VoiceClient,
+  kind: 'joined' | 'changed',
+  pred?: (member: Member) => boolean,
+): Promise<Member>;
+export async function presenceOf(
+  client: VoiceClient,
+  kind: 'left',
+  pred?: (member: { ssrc: number }) => boolean,
+): Promise<{ ssrc: number }>;
+export async function presenceOf(
+  client: VoiceClient,
+  kind: PresenceKind,
+  pred: (member: Member & { ssrc: number }) => boolean = () => true,
+): Promise<Member | { ssrc: number }> {
+  const m = await serverEvent(
+    client,
+    'presence',
+    (p) => presenceEntry(p, kind, pred as (x: Member | { ssrc: number }) => boolean) !== undefined,
+  );
+  return presenceEntry(m, kind, pred as (x: Member | { ssrc: number }) => boolean)!;
+}
+
+/** A raw probe's message is a presence batch listing a member under `kind` that matches `pred`. */
+export function isPresence(
+  m: Json,
+  kind: PresenceKind,
+  pred: (member: Member | { ssrc: number }) => boolean = () => true,
+): boolean {
+  return m.type === 'presence' && presenceEntry(m as unknown as PresenceMessage, kind, pred) !== undefined;
 }
 
 /** A ping round trip: whatever the server sent this client before is in. */

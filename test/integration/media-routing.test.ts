@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { VoiceClient } from '@parley/client';
 import { useServerWithClients } from '../helpers/clients.js';
-import { nextEvent, waitFor } from '../helpers/wait.js';
-import { speak } from '../helpers/ws.js';
+import { waitFor } from '../helpers/wait.js';
+import { presenceOf, speak } from '../helpers/ws.js';
 
 /** The audio an SDK client receives, whole payloads (frames are numbered in bytes 1–2: helpers/ws.ts `frame`). */
 function collect(client: VoiceClient): { ssrc: number; payload: Uint8Array }[] {
@@ -64,12 +64,8 @@ describe('media routing over real sockets', () => {
     const c = await join('carol', 'Lobby');
     const gotB = collect(b);
     const gotC = collect(c);
-    const stateSeen = nextEvent<{ type: string }>(
-      (fn) => a.onEvent(fn),
-      (m) => m.type === 'member_state',
-      'member_state for bob',
-    );
-    b.setState({ deafened: true });
+    const stateSeen = presenceOf(a, 'changed', (m) => m.ssrc === b.sessionId && m.deafened);
+    await b.setState({ deafened: true });
     await stateSeen;
     speak(a, 10);
     await waitFor(() => gotC.length === 10, 'carol to receive');
@@ -77,12 +73,8 @@ describe('media routing over real sockets', () => {
     expect(gotB).toHaveLength(0);
     expect(b.members.size).toBe(2);
 
-    const muted = nextEvent<{ type: string }>(
-      (fn) => c.onEvent(fn),
-      (m) => m.type === 'member_state',
-      'mute',
-    );
-    a.setState({ muted: true });
+    const muted = presenceOf(c, 'changed', (m) => m.ssrc === a.sessionId && m.muted);
+    await a.setState({ muted: true });
     await muted;
     speak(a, 5, 10);
     await waitFor(() => fx.t.server.plane.stats.drops.muted === 5, 'muted drops');
@@ -91,37 +83,21 @@ describe('media routing over real sockets', () => {
 
   it('tells members who joins, leaves and speaks', async () => {
     const a = await join('alice', 'Lobby');
-    const joinedSeen = nextEvent<{ type: string; member?: { name: string } }>(
-      (fn) => a.onEvent(fn),
-      (m) => m.type === 'member_joined',
-      'member_joined',
-    );
+    const joinedSeen = presenceOf(a, 'joined', (m) => m.name === 'bob');
     const b = await join('bob', 'Lobby');
-    expect((await joinedSeen).member?.name).toBe('bob');
+    await joinedSeen;
     expect(b.joined?.members.map((m) => m.name)).toEqual(['alice']);
     expect(a.members.get(b.sessionId)?.name).toBe('bob');
 
-    const speaking = nextEvent<{ type: string; ssrc?: number; speaking?: boolean }>(
-      (fn) => b.onEvent(fn),
-      (m) => m.type === 'speaking' && m.speaking === true,
-      'speaking on',
-    );
-    const quiet = nextEvent<{ type: string; ssrc?: number; speaking?: boolean }>(
-      (fn) => b.onEvent(fn),
-      (m) => m.type === 'speaking' && m.speaking === false,
-      'speaking off',
-    );
+    const speaking = presenceOf(b, 'changed', (m) => m.ssrc === a.sessionId && m.speaking);
+    const quiet = presenceOf(b, 'changed', (m) => m.ssrc === a.sessionId && !m.speaking);
     speak(a, 3);
-    expect((await speaking).ssrc).toBe(a.sessionId);
-    expect((await quiet).ssrc).toBe(a.sessionId);
+    await speaking;
+    await quiet;
 
-    const leftSeen = nextEvent<{ type: string; ssrc?: number }>(
-      (fn) => a.onEvent(fn),
-      (m) => m.type === 'member_left',
-      'left',
-    );
+    const leftSeen = presenceOf(a, 'left', (m) => m.ssrc === b.sessionId);
     await b.leave();
-    expect((await leftSeen).ssrc).toBe(b.sessionId);
+    await leftSeen;
     expect(a.members.size).toBe(0);
   });
 

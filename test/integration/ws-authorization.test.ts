@@ -91,11 +91,8 @@ describe('WebSocket authorization matrix [sqlite]', () => {
       const ref = `cell-${row.type}-${role}`;
       const from = me.messages.length;
       me.send({ ...msg, ref });
-      // `state` is answered by the member_state broadcast (no ref); everything else echoes the ref.
-      const isAnswer = (m: Json): boolean =>
-        m.ref === ref ||
-        (row.type === 'state' && m.type === 'member_state' && (m.member as { ssrc: number }).ssrc === ssrc);
-      const answer = await me.next(isAnswer, `the answer to ${row.type}`, from);
+      // Every answer echoes the ref.
+      const answer = await me.next((m: Json) => m.ref === ref, `the answer to ${row.type}`, from);
 
       const refused = expected.startsWith('PARLEY_ERR_');
       if (refused) {
@@ -103,7 +100,7 @@ describe('WebSocket authorization matrix [sqlite]', () => {
         expect(answer.message).toEqual(expect.any(String));
       } else {
         expect(answer, JSON.stringify(answer)).toMatchObject({ type: expected });
-        if (answer.type !== 'member_state') expect(answer.ref).toBe(ref);
+        expect(answer.ref).toBe(ref);
       }
       // Numbered after welcome; welcome and anything before it are not.
       if (row.noHello === true) expect(answer.seq).toBeUndefined();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatMessageInfo, ServerMessage } from '@parley/protocol';
 import type { VoiceClient } from '@parley/client';
 import { Perm } from '../../packages/server/src/auth/permissions.js';
-import { account, clientEvent, flush, serverEvent, useWsServer } from '../helpers/ws.js';
+import { account, clientEvent, flush, presenceOf, serverEvent, useWsServer } from '../helpers/ws.js';
 
 /** Every server event a client receives, in order. */
 function record(client: VoiceClient): ServerMessage[] {
@@ -52,7 +52,7 @@ describe('live channel tree, chat and temporary channels', () => {
     const top = await channels.create(f.admin.actor, { name: 'Top' });
     await carol.join('Top');
     const carolBack = serverEvent(carol, 'joined');
-    const seenByAlice = serverEvent(alice, 'member_joined', (m) => m.member.ssrc === carol.sessionId);
+    const seenByAlice = presenceOf(alice, 'joined', (m) => m.ssrc === carol.sessionId);
     await channels.remove(f.admin.actor, top.id);
     expect((await carolBack).channel.name).toBe('Lobby');
     await seenByAlice;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerMessage } from '@parley/protocol';
+import type { PresenceMessage, ServerMessage } from '@parley/protocol';
 import type { ConfigOverrides } from '@parley/server';
 import type { ControlSession } from '../../packages/server/src/control/session.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -8,9 +8,10 @@ import {
   account,
   clientEvent,
   hear,
+  isPresence,
   loginAdmin,
+  presenceOf,
   SdkHandle,
-  serverEvent,
   speak,
   WsProbe,
   type Json,
@@ -60,7 +61,7 @@ describe('session resume', () => {
     const { p: rita, welcome } = await rawMember('rita', 'Lobby');
     const ssrc = welcome.sessionId as number;
     const sam = (await sdk('sam', 'Lobby')).client;
-    await rita.next((m) => m.type === 'member_joined', 'rita sees sam');
+    await rita.next((m) => isPresence(m, 'joined'), 'rita sees sam');
     const lastSeq = rita.lastSeq;
     expect(rita.messages.filter((m) => m.seq !== undefined).map((m) => m.seq)).toEqual(range(1, lastSeq));
 
@@ -71,8 +72,10 @@ describe('session resume', () => {
 
     // Meanwhile: someone joins, sam speaks (speaking on, then off), and chats.
     const tom = (await sdk('tom', 'Lobby')).client;
-    const quiet = serverEvent(tom, 'speaking', (m) => m.ssrc === sam.sessionId && !m.speaking);
+    const loud = presenceOf(tom, 'changed', (m) => m.ssrc === sam.sessionId && m.speaking);
+    const quiet = presenceOf(tom, 'changed', (m) => m.ssrc === sam.sessionId && !m.speaking);
     speak(sam, 10);
+    await loud;
     await quiet;
     await sam.sendChat('while you were away');
     const missedUpTo = sessionOf(ssrc)!.lastSeq;
@@ -95,12 +98,16 @@ describe('session resume', () => {
     const replayed = again.messages.filter((m) => m.seq !== undefined);
     expect(replayed.map((m) => m.seq)).toEqual(range(lastSeq + 1, missedUpTo));
     const types = replayed.map((m) => m.type);
-    expect(types[0]).toBe('member_joined');
+    // Presence batches (tom came in; sam's speaking on, then off), then the chat.
+    expect(isPresence(replayed[0]!, 'joined', (m) => m.ssrc === tom.sessionId)).toBe(true);
     expect(types.at(-1)).toBe('chat');
-    const speaking = replayed.filter((m) => m.type === 'speaking').map((m) => m.speaking);
+    expect(types.slice(0, -1).every((ty) => ty === 'presence')).toBe(true);
+    const speaking = replayed
+      .flatMap((m) => (m.type === 'presence' ? (m as unknown as PresenceMessage).changed : []))
+      .filter((m) => m.ssrc === sam.sessionId)
+      .map((m) => m.speaking);
     expect(speaking[0]).toBe(true);
     expect(speaking.at(-1)).toBe(false);
-    expect(types.slice(1, -1).every((ty) => ty === 'speaking')).toBe(true);
 
     // Live again, numbering goes on.
     const live = again.next(
@@ -114,13 +121,13 @@ describe('session resume', () => {
     expect(sessionOf(ssrc)?.status).toBe('ready');
   });
 
-  it('after the grace period the session is gone: member_left went out, resume fails, a plain hello works', async () => {
+  it('after the grace period the session is gone: its leave went out, resume fails, a plain hello works', async () => {
     await start({ auth: { resumeGraceMs: 300 } });
     const { p: rita, welcome } = await rawMember('rita', 'Lobby');
     const ssrc = welcome.sessionId as number;
     const sam = (await sdk('sam', 'Lobby')).client;
-    await rita.next((m) => m.type === 'member_joined', 'rita sees sam');
-    const left = serverEvent(sam, 'member_left', (m) => m.ssrc === ssrc);
+    await rita.next((m) => isPresence(m, 'joined'), 'rita sees sam');
+    const left = presenceOf(sam, 'left', (m) => m.ssrc === ssrc);
     rita.cut();
     await left;
     expect(sessionOf(ssrc)).toBeUndefined();
@@ -144,14 +151,18 @@ describe('session resume', () => {
     const { p: rita, welcome } = await rawMember('rita', 'Lobby');
     const ssrc = welcome.sessionId as number;
     const sam = (await sdk('sam', 'Lobby')).client;
-    await rita.next((m) => m.type === 'member_joined', 'rita sees sam');
+    await rita.next((m) => isPresence(m, 'joined'), 'rita sees sam');
     const lastSeq = rita.lastSeq;
     rita.cut();
     await waitFor(() => sessionOf(ssrc)?.status === 'detached', 'the server to notice the cut');
     const samPeer = t.server.hub.peerBySsrc(sam.sessionId)!;
-    for (let i = 0; i < 300; i++) t.server.hub.updatePresence(samPeer, { prioritySpeaker: i % 2 === 0 });
+    // One presence batch per tick: 300 ticks' worth.
+    for (let i = 0; i < 300; i++) {
+      t.server.hub.updatePresence(samPeer, { prioritySpeaker: i % 2 === 0 });
+      t.server.hub.flushPresence();
+    }
 
-    const left = serverEvent(sam, 'member_left', (m) => m.ssrc === ssrc);
+    const left = presenceOf(sam, 'left', (m) => m.ssrc === ssrc);
     const again = await probe();
     const err = await again.request({
       type: 'hello',
@@ -246,7 +257,8 @@ describe('session resume', () => {
     expect(await back).toEqual({ resumed: true });
     expect((await chat).text).toBe('did you miss this?');
     expect(alice.sessionId).toBe(ssrc);
-    expect(alice.members.has(carol.sessionId)).toBe(true);
+    // Carol's arrival comes in a presence batch (replayed, or the next tick's).
+    await waitFor(() => alice.members.has(carol.sessionId), 'alice to know carol');
     const seqs = seen.map((m) => m.seq).filter((s) => s !== undefined);
     expect(new Set(seqs).size).toBe(seqs.length);
     expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
@@ -265,15 +277,15 @@ describe('session resume', () => {
     const bob = (await sdk('bob', 'Games')).client;
     const oldSsrc = alice.sessionId;
     a.online = false;
-    const left = serverEvent(bob, 'member_left', (m) => m.ssrc === oldSsrc);
+    const left = presenceOf(bob, 'left', (m) => m.ssrc === oldSsrc);
     a.cut();
     await left;
 
-    const rejoined = serverEvent(bob, 'member_joined', (m) => m.member.name === 'alice');
+    const rejoined = presenceOf(bob, 'joined', (m) => m.name === 'alice');
     const back = clientEvent(alice, 'reconnected');
     a.online = true;
     expect(await back).toEqual({ resumed: false });
-    const newSsrc = (await rejoined).member.ssrc;
+    const newSsrc = (await rejoined).ssrc;
     expect(newSsrc).not.toBe(oldSsrc);
     expect(alice.sessionId).toBe(newSsrc);
     expect(alice.joined?.channel.name).toBe('Games');

@@ -45,6 +45,8 @@ describe('control messages', () => {
       { type: 'ban', ssrc: 9, minutes: 60, ip: true },
       { type: 'move', ssrc: 9, channel: 'Games' },
       { type: 'server_mute', ssrc: 9, muted: true },
+      { type: 'members' },
+      { type: 'members', after: 12, limit: 200, ref: 'p' },
       { type: 'priority', ssrc: 9, on: true },
     ]) {
       expect(parseClientMessage(JSON.stringify(m))).toEqual({ ok: true, value: m });
@@ -70,6 +72,8 @@ describe('control messages', () => {
         channel: { id: 1, name: 'Lobby' },
         self: member,
         members: [],
+        memberCount: 1,
+        membersNext: null,
         media: {
           ssrc: 5,
           cipher: 'chacha20-poly1305',
@@ -84,10 +88,18 @@ describe('control messages', () => {
         },
       },
       { type: 'left', channelId: 1 },
-      { type: 'member_joined', channelId: 1, member },
-      { type: 'member_left', channelId: 1, ssrc: 5 },
-      { type: 'member_state', channelId: 1, member },
-      { type: 'speaking', channelId: 1, ssrc: 5, speaking: true },
+      {
+        type: 'presence',
+        channelId: 1,
+        count: 2,
+        joined: [member],
+        changed: [{ ...member, speaking: true }],
+        left: [6],
+        more: false,
+        seq: 4,
+      },
+      { type: 'members', channelId: 1, members: [member], next: 17, count: 300, ref: 'm' },
+      { type: 'members', channelId: 1, members: [], next: null, count: 1, seq: 5 },
       { type: 'pong', t: 1, serverTime: 2 },
       { type: 'error', code: ErrorCode.UnknownChannel, message: 'no' },
       {
@@ -114,6 +126,8 @@ describe('control messages', () => {
       { type: 'join', channel: 'x'.repeat(65), ref: 'r5' },
       { type: 'teleport', ref: 'r6' },
       { type: 'state', muted: 'yes', ref: 'r7' },
+      { type: 'members', limit: 201, ref: 'r8' },
+      { type: 'members', after: -1, ref: 'r9' },
     ];
     for (const m of cases) {
       const r = parseClientMessage(JSON.stringify(m));

@@ -177,6 +177,21 @@ export const StateSchema = Type.Object(
   strict,
 );
 export const PingSchema = Type.Object({ type: Type.Literal('ping'), t: Type.Number(), ref: Ref }, strict);
+/** Largest page a `members` request may ask for. */
+export const MAX_MEMBER_PAGE = 200;
+/** A cursor into a channel's members (join order): `joined.membersNext` or `members.next`. */
+const MemberCursor = Type.Integer({ minimum: 0 });
+/** One page of the caller's channel's members (docs/protocol.md §2.3.1). */
+export const MembersRequestSchema = Type.Object(
+  {
+    type: Type.Literal('members'),
+    /** Absent: from the first member. */
+    after: Type.Optional(MemberCursor),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MEMBER_PAGE })),
+    ref: Ref,
+  },
+  strict,
+);
 
 const CLIENT_SCHEMAS = [
   HelloSchema,
@@ -191,6 +206,7 @@ const CLIENT_SCHEMAS = [
   MoveSchema,
   ServerMuteSchema,
   PrioritySchema,
+  MembersRequestSchema,
 ] as const;
 export const ClientMessageSchema = Type.Union([...CLIENT_SCHEMAS]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
@@ -226,7 +242,12 @@ export const JoinedSchema = Type.Object(
     type: Type.Literal('joined'),
     channel: ChannelRef,
     self: MemberSchema,
+    /** The first page of the others, oldest first. */
     members: Type.Array(MemberSchema),
+    /** Everyone in the channel, self included. */
+    memberCount: Type.Integer({ minimum: 1 }),
+    /** Cursor of the rest for a `members` request; null when `members` is complete. */
+    membersNext: Type.Union([MemberCursor, Type.Null()]),
     media: MediaParamsSchema,
     seq: Seq,
     ref: Ref,
@@ -237,20 +258,42 @@ export const LeftSchema = Type.Object(
   { type: Type.Literal('left'), channelId: ChannelId, seq: Seq, ref: Ref },
   strict,
 );
-export const MemberJoinedSchema = Type.Object(
-  { type: Type.Literal('member_joined'), channelId: ChannelId, member: MemberSchema, seq: Seq },
+/**
+ * What changed in a channel since the previous batch (docs/protocol.md
+ * §2.3.1): one per channel per tick, each member at most once, with its
+ * state at the time of the batch.
+ */
+export const PresenceSchema = Type.Object(
+  {
+    type: Type.Literal('presence'),
+    channelId: ChannelId,
+    /** Members in the channel now. */
+    count: Type.Integer({ minimum: 0 }),
+    /** Came in since the previous batch. */
+    joined: Type.Array(MemberSchema),
+    /** Were there and still are, with a new state. */
+    changed: Type.Array(MemberSchema),
+    /** Ssrcs that went away. */
+    left: Type.Array(Ssrc),
+    /** More changes wait for the next batches. */
+    more: Type.Boolean(),
+    seq: Seq,
+  },
   strict,
 );
-export const MemberLeftSchema = Type.Object(
-  { type: Type.Literal('member_left'), channelId: ChannelId, ssrc: Ssrc, seq: Seq },
-  strict,
-);
-export const MemberStateSchema = Type.Object(
-  { type: Type.Literal('member_state'), channelId: ChannelId, member: MemberSchema, seq: Seq },
-  strict,
-);
-export const SpeakingSchema = Type.Object(
-  { type: Type.Literal('speaking'), channelId: ChannelId, ssrc: Ssrc, speaking: Type.Boolean(), seq: Seq },
+/** One page of a channel's members, answering `members`. */
+export const MembersSchema = Type.Object(
+  {
+    type: Type.Literal('members'),
+    channelId: ChannelId,
+    members: Type.Array(MemberSchema),
+    /** Cursor of the next page; null on the last. */
+    next: Type.Union([MemberCursor, Type.Null()]),
+    /** Members in the channel now. */
+    count: Type.Integer({ minimum: 0 }),
+    seq: Seq,
+    ref: Ref,
+  },
   strict,
 );
 export const PongSchema = Type.Object(
@@ -320,10 +363,8 @@ const SERVER_SCHEMAS = [
   WelcomeSchema,
   JoinedSchema,
   LeftSchema,
-  MemberJoinedSchema,
-  MemberLeftSchema,
-  MemberStateSchema,
-  SpeakingSchema,
+  PresenceSchema,
+  MembersSchema,
   PongSchema,
   ErrorSchema,
 ] as const;
@@ -332,6 +373,8 @@ export type ServerMessage = Static<typeof ServerMessageSchema>;
 export type WelcomeMessage = Static<typeof WelcomeSchema>;
 export type JoinedMessage = Static<typeof JoinedSchema>;
 export type ErrorMessage = Static<typeof ErrorSchema>;
+export type PresenceMessage = Static<typeof PresenceSchema>;
+export type MembersMessage = Static<typeof MembersSchema>;
 
 export interface ControlParseError {
   code: ErrorCode;

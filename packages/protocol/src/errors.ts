@@ -10,6 +10,10 @@ export const ErrorCode = {
   ChannelFull: 'PARLEY_ERR_CHANNEL_FULL',
   ServerFull: 'PARLEY_ERR_SERVER_FULL',
   RateLimited: 'PARLEY_ERR_RATE_LIMITED',
+  /** A guest `hello` over `limits.guestsPerSecond` or `limits.guestsPerAddressPerMinute`. */
+  TooManyGuests: 'PARLEY_ERR_TOO_MANY_GUESTS',
+  /** The socket's outgoing buffer passed `control.maxBufferedBytes`: closed with 4008, session detached. */
+  TooSlow: 'PARLEY_ERR_TOO_SLOW',
   NotFound: 'PARLEY_ERR_NOT_FOUND',
   Validation: 'PARLEY_ERR_VALIDATION',
   Internal: 'PARLEY_ERR_INTERNAL',

@@ -9,6 +9,8 @@ import { Services } from './services/index.js';
 import { ARGON2, PasswordWork, type PasswordHashing } from './services/password-work.js';
 import { storesFor } from './services/context.js';
 import { Hub } from './control/hub.js';
+import { GuestAdmission } from './control/admission.js';
+import { TurnBudget } from './control/turns.js';
 import { CloseCode } from './control/close-codes.js';
 import { ControlLink, type ControlSocket } from './control/link.js';
 import { SessionRegistry } from './control/registry.js';
@@ -17,8 +19,8 @@ import { frameworkProblem, installProblemHandlers, sendProblem } from './http/pr
 import { originAllowed } from './http/origin.js';
 import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
-import { registerRoutes } from './http/routes.js';
 import { ConnectionLimiter, httpServerTimeouts, type EdgeCounters } from './http/connections.js';
+import { registerRoutes } from './http/routes.js';
 import { MediaPlane } from './media/plane.js';
 import { udpBufferShortfall } from './media/udp-shell.js';
 
@@ -72,7 +74,8 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   await settings.load();
 
   const plane = new MediaPlane({ media: config.media, now });
-  const hub = new Hub(plane, stores.channels);
+  const turns = new TurnBudget(config.control.sliceMs, now);
+  const hub = new Hub(plane, stores.channels, config.control, turns);
   await hub.refreshChannels();
 
   // Slow clients (slow-loris headers or bodies, idle keep-alives) are timed out by Node's HTTP server.
@@ -130,6 +133,7 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   const registry = new SessionRegistry<ControlSession>();
   /** Every open WebSocket. */
   const links = new Set<ControlLink>();
+  const guests = new GuestAdmission(config.limits, now);
   // Moves (REST or WebSocket) and channel deletions put people in a channel and tell them.
   services.channels.placePeer = (peer, channel) => peer.moveTo(channel);
 
@@ -165,6 +169,8 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
       serverVersion: SERVER_VERSION,
       udpPort: () => udpPort,
       now,
+      guests,
+      turns,
     });
     links.add(link);
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -215,6 +221,7 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
       for (const l of links) l.close(CloseCode.GoingAway, 'server shutting down');
       links.clear();
       for (const s of registry.all()) s.close();
+      hub.close();
       await app.close();
       await plane.close();
       await db.destroy();

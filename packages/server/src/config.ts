@@ -136,6 +136,30 @@ export const ConfigSchema = Type.Object(
         helloTimeoutMs: Type.Integer({ minimum: 100 }),
         /** Control messages per second per session (sustained; burst = 2×). */
         controlMessagesPerSecond: Type.Integer({ minimum: 1 }),
+        /** New guest sessions per second, server-wide (burst 2×). */
+        guestsPerSecond: Type.Integer({ minimum: 1 }),
+        /** New guest sessions per minute per client address (burst the same). */
+        guestsPerAddressPerMinute: Type.Integer({ minimum: 1 }),
+        /** Addresses the per-address guest limit does not apply to (local bots, load tests). */
+        exemptAddresses: Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** The control plane's presence batching and backpressure (docs/protocol.md §2.3.1–2.3.3). */
+    control: Type.Object(
+      {
+        /** Presence changes go out as one batch per channel per tick of this length. */
+        presenceTickMs: Type.Integer({ minimum: 10, maximum: 1000 }),
+        /** Entries in one presence batch at most; the rest waits for the next tick. */
+        presenceBatchMax: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        /** Entries × members per channel per tick at most: batches to large channels hold fewer entries. */
+        presenceCopiesPerTick: Type.Integer({ minimum: 1 }),
+        /** Members listed in `joined`, and the default page of `members`. */
+        memberPageSize: Type.Integer({ minimum: 1, maximum: 200 }),
+        /** A control socket with more bytes than this waiting to be sent is closed (4008, too slow). */
+        maxBufferedBytes: Type.Integer({ minimum: 16 * 1024 }),
+        /** Control messages are handled for at most this long per event-loop turn, then media and timers run. */
+        sliceMs: Type.Integer({ minimum: 1, maximum: 1000 }),
       },
       { additionalProperties: false },
     ),
@@ -194,6 +218,17 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     maxSessions: 5000,
     helloTimeoutMs: 10_000,
     controlMessagesPerSecond: 20,
+    guestsPerSecond: 100,
+    guestsPerAddressPerMinute: 30,
+    exemptAddresses: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
+  },
+  control: {
+    presenceTickMs: 50,
+    presenceBatchMax: 100,
+    presenceCopiesPerTick: 10_000,
+    memberPageSize: 100,
+    maxBufferedBytes: 1024 * 1024,
+    sliceMs: 5,
   },
 };
 

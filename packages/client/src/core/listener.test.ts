@@ -101,10 +101,17 @@ describe('Listener (client + receiver + clock + output)', () => {
       l.setUserVolume({ userId: 5, name: 'ana' }, 0);
       // ana leaves and comes back as ssrc 33, then speaks from it
       c.members.delete(11);
-      c.emit({ type: 'member_left', channelId: 1, ssrc: 11 });
       const back = member(33, 'ana', 5);
       c.members.set(33, back);
-      c.emit({ type: 'member_joined', channelId: 1, member: back });
+      c.emit({
+        type: 'presence',
+        channelId: 1,
+        count: 3,
+        joined: [back],
+        changed: [],
+        left: [11],
+        more: false,
+      });
     });
     expect(listener.receiver.volumeOf(33)).toBe(0);
     // ssrc 11 (no member any more) still plays at its old gain (0): only bob's 1 kHz

@@ -72,8 +72,10 @@ export class Listener {
     this.unsubscribe = [
       source.onAudio((p) => this.receiver.push(p)),
       source.onEvent((m) => {
-        if (m.type === 'member_joined' || m.type === 'member_state') this.applyVolume(m.member);
-        else if (m.type === 'joined') this.applyVolumes();
+        if (m.type === 'presence') {
+          for (const member of m.joined) this.applyVolume(member);
+          for (const member of m.changed) this.applyVolume(member);
+        } else if (m.type === 'joined') this.applyVolumes();
       }),
     ];
     this.applyVolumes();

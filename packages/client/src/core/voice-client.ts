@@ -7,6 +7,8 @@ import {
   type ClientMessage,
   type JoinedMessage,
   type Member,
+  type MembersMessage,
+  type PresenceMessage,
   type ServerMessage,
   type WelcomeMessage,
 } from '@parley/protocol';
@@ -129,7 +131,16 @@ function isRefusal(err: unknown): err is ParleyClientError {
 export class VoiceClient {
   readonly stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {} };
   joined: JoinedMessage | null = null;
+  /**
+   * The others in our channel that we know of: the first page from `joined`,
+   * then kept up to date by `presence` batches and `members` pages. In a
+   * channel larger than a page it is partial until `fetchMembers()`.
+   */
   members = new Map<number, Member>();
+  /** Everyone in our channel (self included), as the server last said; 0 outside a channel. */
+  memberCount = 0;
+  /** Cursor of the members not fetched yet (null: `members` is complete). */
+  private membersNext: number | null = null;
   /** The channel tree, kept up to date from channel_created / _updated / _deleted. */
   readonly channels = new Map<number, ChannelInfo>();
   /** Who the server says we are (account or guest). */
@@ -225,10 +236,36 @@ export class VoiceClient {
     await this.conn.request({ type: 'leave' }, 'left');
     this.joined = null;
     this.members.clear();
+    this.memberCount = 0;
+    this.membersNext = null;
   }
 
-  setState(state: { muted?: boolean; deafened?: boolean }): void {
-    this.conn.notify({ type: 'state', ...state });
+  /**
+   * Self-mute / self-deafen; resolves when the server took it. The channel
+   * (we included) sees it in the next `presence` batch.
+   */
+  async setState(state: { muted?: boolean; deafened?: boolean }): Promise<void> {
+    await this.conn.request({ type: 'state', ...state }, 'ok');
+  }
+
+  /**
+   * Pages through the members of our channel not listed in `joined` (a
+   * channel larger than the server's page), one request at a time; resolves
+   * with `members`, then complete. Resolves at once when it already is.
+   */
+  async fetchMembers(): Promise<ReadonlyMap<number, Member>> {
+    while (this.joined !== null && this.membersNext !== null) {
+      const channelId = this.joined.channel.id;
+      const page: MembersMessage = await this.conn.request(
+        { type: 'members', after: this.membersNext },
+        'members',
+      );
+      if (this.joined?.channel.id !== channelId || page.channelId !== channelId) break; // moved meanwhile
+      for (const m of page.members) if (m.ssrc !== this.sessionId) this.members.set(m.ssrc, m);
+      this.memberCount = page.count;
+      this.membersNext = page.next;
+    }
+    return this.members;
   }
 
   /** Posts a chat message in our channel; resolves with it as stored. */
@@ -279,7 +316,7 @@ export class VoiceClient {
     return this.media.onAudio(fn);
   }
 
-  /** Server events (member_joined, speaking, …) after the client's own bookkeeping. */
+  /** Server events (presence, chat, …) after the client's own bookkeeping (`members` is up to date). */
   onEvent(fn: (m: ServerMessage) => void): () => void {
     this.eventListeners.add(fn);
     return () => this.eventListeners.delete(fn);
@@ -402,6 +439,8 @@ export class VoiceClient {
     const previous = this.joined;
     this.joined = null;
     this.members.clear();
+    this.memberCount = 0;
+    this.membersNext = null;
     if (previous !== null) {
       const pw = this.joinPassword;
       try {
@@ -462,6 +501,24 @@ export class VoiceClient {
   private applyJoined(joined: JoinedMessage): void {
     this.joined = joined;
     this.members = new Map(joined.members.map((m) => [m.ssrc, m]));
+    this.memberCount = joined.memberCount;
+    this.membersNext = joined.membersNext;
+  }
+
+  /** A presence batch of our channel: idempotent (docs/protocol.md §2.3.1). */
+  private applyPresence(p: PresenceMessage): void {
+    const joined = this.joined;
+    if (joined === null || p.channelId !== joined.channel.id) return;
+    for (const m of p.joined) if (m.ssrc !== this.sessionId) this.members.set(m.ssrc, m);
+    for (const m of p.changed) {
+      if (m.ssrc === this.sessionId) joined.self = m;
+      else this.members.set(m.ssrc, m);
+    }
+    for (const ssrc of p.left) {
+      this.members.delete(ssrc);
+      this.media.forget(ssrc);
+    }
+    this.memberCount = p.count;
   }
 
   private handleEvent(m: ServerMessage): void {
@@ -485,29 +542,12 @@ export class VoiceClient {
       case 'disconnected':
         this.lastDisconnected = m;
         break;
+      case 'presence':
+        this.applyPresence(m);
+        break;
       default:
-        this.trackMembers(m);
     }
     for (const fn of this.eventListeners) fn(m);
-  }
-
-  private trackMembers(m: ServerMessage): void {
-    switch (m.type) {
-      case 'member_joined':
-      case 'member_state':
-        if (m.member.ssrc !== this.sessionId) this.members.set(m.member.ssrc, m.member);
-        break;
-      case 'member_left':
-        this.members.delete(m.ssrc);
-        this.media.forget(m.ssrc);
-        break;
-      case 'speaking': {
-        const member = this.members.get(m.ssrc);
-        if (member) member.speaking = m.speaking;
-        break;
-      }
-      default:
-    }
   }
 }
 

@@ -2,7 +2,8 @@ import { SessionCloseCode } from '../services/auth.js';
 
 /**
  * WebSocket close codes the control plane uses (4000–4999 are application
- * codes; docs/protocol.md §2). A client resumes after none of the 4xxx ones.
+ * codes; docs/protocol.md §2). A client resumes after none of the 4xxx ones
+ * but 4008 (too slow).
  */
 export const CloseCode = {
   Normal: 1000,
@@ -16,6 +17,8 @@ export const CloseCode = {
   Revoked: SessionCloseCode.Revoked,
   /** Another connection resumed this session. */
   Replaced: 4006,
+  /** The socket's outgoing buffer passed `control.maxBufferedBytes`: the session is detached, resumable. */
+  TooSlow: 4008,
 } as const;
 
 /** Close codes by which a client says goodbye on purpose: its session ends at once, no resume. */

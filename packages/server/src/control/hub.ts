@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { ChannelInfo, Member, ServerMessage } from '@parley/protocol';
+import type { ChannelInfo, Member, PresenceMessage, ServerMessage } from '@parley/protocol';
 import { ALL_PERMS, effectivePerms, Perm, type Override } from '../auth/permissions.js';
 import type { Channel, ChannelRow, ChannelStore } from '../db/channels.js';
 import type { MediaPlane } from '../media/plane.js';
 import type { MediaRouter } from '../media/router.js';
 import type { MediaSession } from '../media/session.js';
 import type { Actor } from '../services/actor.js';
+import { PresenceBatcher } from './presence.js';
+import type { TurnBudget } from './turns.js';
 
 /** Per-peer presence flags, owned by the hub. */
 export interface Presence {
@@ -31,10 +33,36 @@ export interface HubPeer {
   readonly presence: Presence;
   /** Sends one server → client message (sequenced and kept for resume by the session). */
   send(msg: ServerMessage): void;
+  /**
+   * Sends a message already serialized once for many peers: `head` is a
+   * JSON object without `seq` and without its closing brace; the peer
+   * appends its own `,"seq":N}`.
+   */
+  sendSerialized(head: string): void;
   /** Ends the session: sends `disconnected`, closes the socket with `closeCode`, releases everything. */
   disconnect(code: string, reason: string, closeCode: number, by?: string): void;
   /** Moves the peer into a channel and sends it a fresh `joined` (moves, deleted channels). */
   moveTo(channel: ChannelRow): void;
+}
+
+/** The control plane's presence options (config `control`). */
+export interface PresenceOptions {
+  /** One presence batch per channel per tick of this length. */
+  presenceTickMs: number;
+  /** Entries in one batch at most. */
+  presenceBatchMax: number;
+  /**
+   * Entries × recipients per channel per tick at most: a batch to a large
+   * channel holds fewer entries (at least one), so a tick's work is bounded.
+   */
+  presenceCopiesPerTick: number;
+}
+
+/** One page of a channel's members in join order. */
+export interface MemberPage {
+  members: Member[];
+  /** Cursor of the next page (a join serial); null on the last. */
+  next: number | null;
 }
 
 export interface HubEvents {
@@ -68,16 +96,47 @@ export class Hub extends EventEmitter<HubEvents> {
   private readonly router: MediaRouter;
   private channels = new Map<number, ChannelRow>();
   private overrides = new Map<number, Override[]>();
+  /** Members whose joins, leaves and state changes wait for the next presence tick. */
+  private readonly presence = new PresenceBatcher<HubPeer>();
+  private tick: NodeJS.Timeout | null = null;
+  /** Copies of flushed batches still to hand out (in slices of the event-loop turn), in order. */
+  private readonly deliveries: { head: string; recipients: HubPeer[]; next: number }[] = [];
+  private delivering: NodeJS.Immediate | null = null;
+  /** Join order: a serial per peer, given when it enters a channel (the `members` cursor). */
+  private readonly serials = new Map<HubPeer, number>();
+  private nextSerial = 1;
+  /**
+   * Presence batches sent (one per channel per tick) and their copies (one
+   * per member); sockets closed for being too slow (4008).
+   */
+  readonly controlStats = { presenceBatches: 0, presenceCopies: 0, tooSlow: 0 };
 
   constructor(
     readonly plane: MediaPlane,
     private readonly store: ChannelStore,
+    private readonly opts: PresenceOptions = {
+      presenceTickMs: 50,
+      presenceBatchMax: 100,
+      presenceCopiesPerTick: 10_000,
+    },
+    /** The control plane's share of each event-loop turn: batch copies beyond it go out at the next turn. */
+    private readonly turns?: TurnBudget,
   ) {
     super();
     this.router = plane.router;
-    this.router.on('speaking', (session, speaking, channelId) => {
-      this.broadcast(channelId, { type: 'speaking', channelId, ssrc: session.ssrc, speaking });
+    this.router.on('speaking', (session, _speaking, channelId) => {
+      const peer = this.peers.get(session);
+      if (peer !== undefined) this.markPresence(channelId, peer, 'changed');
     });
+  }
+
+  /** Stops the presence timer and deliveries; what was dirty or undelivered is dropped. Idempotent. */
+  close(): void {
+    this.stopTick();
+    this.presence.clear();
+    if (this.delivering !== null) clearImmediate(this.delivering);
+    this.delivering = null;
+    this.deliveries.length = 0;
   }
 
   /** Reloads channels and overrides from the database (after any change), and re-applies permissions. */
@@ -152,6 +211,9 @@ export class Hub extends EventEmitter<HubEvents> {
   removePeer(p: HubPeer): void {
     this.leave(p);
     this.peers.delete(p.media);
+    this.serials.delete(p);
+    // Nobody left to tell: no timer outlives the last session.
+    if (this.peers.size === 0) this.close();
   }
 
   allPeers(): HubPeer[] {
@@ -192,16 +254,34 @@ export class Hub extends EventEmitter<HubEvents> {
     return out;
   }
 
+  /**
+   * One page of a channel's members in join order, after cursor `after`
+   * (0 = from the first), without `except`; `next` is the cursor of the rest.
+   */
+  membersPage(channelId: number, after: number, limit: number, except?: HubPeer): MemberPage {
+    const members: Member[] = [];
+    let last = after;
+    let more = false;
+    for (const p of this.peersIn(channelId, except)) {
+      const serial = this.serials.get(p) ?? 0;
+      if (serial <= after) continue;
+      if (members.length === limit) {
+        more = true;
+        break;
+      }
+      members.push(memberOf(p));
+      last = serial;
+    }
+    return { members, next: more ? last : null };
+  }
+
   /** Puts a peer in a channel (leaving its current one); checks are the caller's. */
   join(peer: HubPeer, channel: ChannelRow): void {
     this.leave(peer);
     this.router.setChannel(peer.media, channel.id);
+    this.serials.set(peer, this.nextSerial++);
     this.applyMedia(peer);
-    this.broadcast(
-      channel.id,
-      { type: 'member_joined', channelId: channel.id, member: memberOf(peer) },
-      peer,
-    );
+    this.markPresence(channel.id, peer, 'joined');
   }
 
   /** Takes a peer out of its channel, if any; returns the channel id it left. */
@@ -210,12 +290,12 @@ export class Hub extends EventEmitter<HubEvents> {
     if (channelId === null) return null;
     this.router.setChannel(peer.media, null);
     this.applyMedia(peer);
-    this.broadcast(channelId, { type: 'member_left', channelId, ssrc: peer.media.ssrc });
+    this.markPresence(channelId, peer, 'left');
     if (this.router.memberCount(channelId) === 0) this.emit('empty', channelId);
     return channelId;
   }
 
-  /** Changes presence flags and tells the channel (the peer included). */
+  /** Changes presence flags; the channel (the peer included) hears of it in the next batch. */
   updatePresence(peer: HubPeer, patch: Partial<Presence>): void {
     const pr = peer.presence;
     Object.assign(pr, patch);
@@ -223,9 +303,73 @@ export class Hub extends EventEmitter<HubEvents> {
     if (patch.selfDeafened === true) pr.selfMuted = true;
     this.applyMedia(peer);
     const channelId = peer.media.channelId;
-    if (channelId !== null) {
-      this.broadcast(channelId, { type: 'member_state', channelId, member: memberOf(peer) });
+    if (channelId !== null) this.markPresence(channelId, peer, 'changed');
+  }
+
+  // ── presence batches (docs/protocol.md §2.3.1) ──
+  private markPresence(channelId: number, peer: HubPeer, what: 'joined' | 'changed' | 'left'): void {
+    this.presence[what](channelId, peer);
+    // While a flush is still being handed out, the next tick waits for it.
+    if (this.delivering === null)
+      this.tick ??= setTimeout(() => this.flushPresence(), this.opts.presenceTickMs);
+  }
+
+  private stopTick(): void {
+    if (this.tick !== null) clearTimeout(this.tick);
+    this.tick = null;
+  }
+
+  /** Sends every dirty channel its batch: serialized once, then to each member. */
+  flushPresence(): void {
+    this.stopTick();
+    const isMember = (channelId: number, p: HubPeer): boolean =>
+      p.media.channelId === channelId && this.peers.get(p.media) === p;
+    const { presenceBatchMax, presenceCopiesPerTick } = this.opts;
+    const maxFor = (channelId: number): number =>
+      Math.max(
+        1,
+        Math.min(presenceBatchMax, Math.floor(presenceCopiesPerTick / this.router.memberCount(channelId))),
+      );
+    for (const b of this.presence.flush(maxFor, isMember)) {
+      const recipients = this.peersIn(b.channelId);
+      if (recipients.length === 0) continue;
+      const msg: PresenceMessage = {
+        type: 'presence',
+        channelId: b.channelId,
+        count: this.router.memberCount(b.channelId),
+        joined: b.joined.map(memberOf),
+        changed: b.changed.map(memberOf),
+        left: b.left.map((p) => p.media.ssrc),
+        more: b.more,
+      };
+      // Serialized once; each recipient only appends its own `seq`.
+      const head = JSON.stringify(msg).slice(0, -1);
+      this.controlStats.presenceBatches++;
+      this.controlStats.presenceCopies += recipients.length;
+      this.deliveries.push({ head, recipients, next: 0 });
     }
+    this.deliver();
+  }
+
+  /**
+   * Hands out the flushed copies: one write per member, so a large channel's
+   * batch is spread over event-loop turns (TurnBudget) and media runs in
+   * between. The next tick is armed once everything went out.
+   */
+  private deliver(): void {
+    this.delivering = null;
+    for (let d = this.deliveries[0]; d !== undefined; d = this.deliveries[0]) {
+      while (d.next < d.recipients.length) {
+        if (this.turns?.yieldIfDue() != null) {
+          this.delivering = setImmediate(() => this.deliver());
+          return;
+        }
+        d.recipients[d.next++]!.sendSerialized(d.head);
+      }
+      this.deliveries.shift();
+    }
+    if (this.presence.pending && this.peers.size > 0)
+      this.tick ??= setTimeout(() => this.flushPresence(), this.opts.presenceTickMs);
   }
 
   /** Media routing follows presence and permissions: the router only reads these flags. */

@@ -13,6 +13,7 @@ import type { WsSink } from '../media/ws-shell.js';
 import { TokenBucket } from '../media/token-bucket.js';
 import type { Actor } from '../services/actor.js';
 import { fail, ServiceError } from '../services/errors.js';
+import type { GuestAdmission } from './admission.js';
 import { CloseCode, isDeliberateClose } from './close-codes.js';
 import { authenticate } from './hello.js';
 import { ControlSession, type SessionDeps, type SessionLink } from './session.js';
@@ -27,6 +28,8 @@ export interface LinkDeps extends SessionDeps {
   /** The client's address (after trusted-proxy resolution). */
   ip: string;
   now: () => number;
+  /** Admission of new guest sessions, shared by every link. */
+  guests: GuestAdmission;
 }
 
 /** The control protocol version this server speaks (`hello.v`). */
@@ -90,8 +93,27 @@ export class ControlLink implements SessionLink {
     return this.socket.bufferedAmount;
   }
 
-  sendText(text: string): void {
-    if (this.state.status !== 'closed') this.socket.sendText(text);
+  /**
+   * Sends one control message, unless the socket is too slow: with more than
+   * `control.maxBufferedBytes` still waiting, it is closed with 4008 and its
+   * session detached (resumable) instead (docs/protocol.md §2.3.3). A replay
+   * after a resume is not checked: the resume log bounds it.
+   */
+  sendText(text: string, replay = false): void {
+    if (this.state.status === 'closed') return;
+    if (!replay && this.socket.bufferedAmount > this.deps.config.control.maxBufferedBytes)
+      return this.tooSlow();
+    this.socket.sendText(text);
+  }
+
+  /** The client does not read fast enough: stop writing to it; its session waits for a resume. */
+  private tooSlow(): void {
+    const s = this.state;
+    if (s.status === 'closed') return;
+    this.deps.hub.controlStats.tooSlow++;
+    this.release();
+    this.socket.close(CloseCode.TooSlow, 'too slow');
+    if (s.status === 'attached') s.session.detach(this);
   }
 
   sendMedia(data: Uint8Array): void {
@@ -166,6 +188,9 @@ export class ControlLink implements SessionLink {
     this.pumping = true;
     try {
       for (let item = this.inbox.shift(); item !== undefined; item = this.inbox.shift()) {
+        // Past the control plane's slice of this turn: media and timers go first.
+        const due = this.deps.turns.yieldIfDue();
+        if (due !== null) await due;
         await this.process(item);
       }
     } finally {
@@ -196,6 +221,18 @@ export class ControlLink implements SessionLink {
         `protocol version ${msg.v} is not spoken here`,
         msg.ref,
       );
+    }
+    // A new guest session is admitted before any lookup (resumes and accounts are not guests).
+    if (msg.token === undefined && msg.resume === undefined) {
+      const refused = this.deps.guests.admit(this.deps.ip);
+      if (refused !== null) {
+        const why = refused === 'address' ? 'from this address' : 'on this server';
+        return this.replyError(
+          ErrorCode.TooManyGuests,
+          `too many new guests ${why}: try again later`,
+          msg.ref,
+        );
+      }
     }
     const helloTimer = s.helloTimer;
     this.state = { status: 'authenticating', helloTimer };

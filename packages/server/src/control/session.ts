@@ -18,12 +18,18 @@ import { sameIdentity } from './hello.js';
 import { memberOf, newPresence, type Hub, type HubPeer, type Presence } from './hub.js';
 import { newResumeToken, resumeDigest, type SessionRegistry } from './registry.js';
 import { ResumeLog } from './resume-log.js';
+import type { TurnBudget } from './turns.js';
 
 /** The socket side a session talks through (a ControlLink: one WebSocket). */
 export interface SessionLink {
   /** The client's address (after trusted-proxy resolution). */
   readonly ip: string;
-  sendText(text: string): void;
+  /**
+   * Sends one control message. Unless `replay`, a socket too slow to take it
+   * (its buffer over `control.maxBufferedBytes`) is closed with 4008 and the
+   * session detached instead (docs/protocol.md §2.3.3).
+   */
+  sendText(text: string, replay?: boolean): void;
   /** A binary media message (WebSocket media path). */
   sendMedia(data: Uint8Array): void;
   readonly bufferedAmount: number;
@@ -38,6 +44,8 @@ export interface SessionDeps {
   serverVersion: string;
   udpPort: () => number;
   registry: SessionRegistry<ControlSession>;
+  /** The control plane's share of each event-loop turn, shared by every link and the hub. */
+  turns: TurnBudget;
 }
 
 /**
@@ -140,7 +148,8 @@ export class ControlSession implements HubPeer {
     if (who.tokenHash !== undefined) this.actor.tokenHash = who.tokenHash;
     this.state = { status: 'attached', link };
     this.sendWelcome(link, true, ref);
-    for (const text of missed) link.sendText(text);
+    // Bounded by the log: not checked against the buffer limit, or a resume after 4008 could loop.
+    for (const text of missed) link.sendText(text, true);
   }
 
   /** The socket broke: keep everything for the grace period, recording what is sent meanwhile. */
@@ -157,6 +166,14 @@ export class ControlSession implements HubPeer {
     const s = this.state;
     if (s.status === 'closed') return;
     const text = this.log.append((seq) => JSON.stringify({ ...msg, seq }));
+    if (s.status === 'attached') s.link.sendText(text);
+  }
+
+  sendSerialized(head: string): void {
+    const s = this.state;
+    if (s.status === 'closed') return;
+    // `head` is shared by every recipient: only the tail differs.
+    const text = this.log.append((seq) => `${head},"seq":${seq}}`);
     if (s.status === 'attached') s.link.sendText(text);
   }
 
@@ -213,6 +230,8 @@ export class ControlSession implements HubPeer {
       }
       case 'create_temp':
         return this.onCreateTemp(msg);
+      case 'members':
+        return this.onMembers(msg);
       case 'kick':
         await services.moderation.kick(actor, msg.ssrc, msg.reason ?? '');
         return this.ok(msg.ref);
@@ -236,7 +255,8 @@ export class ControlSession implements HubPeer {
     const found = hub.findChannel(msg.channel);
     if (found === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
     await services.channels.checkEntry(this.actor, found, msg.password, this.media.channelId === found.id);
-    // The tree may have changed while the password was checked.
+    await this.fairTurn();
+    // The tree may have changed while the password was checked (or while others went first).
     const channel = hub.findChannel(found.id);
     if (channel === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
     if (this.state.status === 'closed') return;
@@ -252,11 +272,28 @@ export class ControlSession implements HubPeer {
     this.send({ type: 'left', channelId, ...ref(msg.ref) });
   }
 
+  /** The change reaches the channel in its next presence batch (once per tick, however often it flips). */
   private onState(msg: Msg<'state'>): void {
     this.channelOrFail('change your state');
     this.deps.hub.updatePresence(this, {
       ...(msg.muted === undefined ? {} : { selfMuted: msg.muted }),
       ...(msg.deafened === undefined ? {} : { selfDeafened: msg.deafened }),
+    });
+    this.ok(msg.ref);
+  }
+
+  /** One page of our channel's members (docs/protocol.md §2.3.1). */
+  private onMembers(msg: Msg<'members'>): void {
+    const channelId = this.channelOrFail('list its members');
+    const { hub, config } = this.deps;
+    const page = hub.membersPage(channelId, msg.after ?? 0, msg.limit ?? config.control.memberPageSize, this);
+    this.send({
+      type: 'members',
+      channelId,
+      members: page.members,
+      next: page.next,
+      count: hub.memberCount(channelId),
+      ...ref(msg.ref),
     });
   }
 
@@ -268,6 +305,7 @@ export class ControlSession implements HubPeer {
       { name: msg.name, parentId: msg.parent ?? null, temporary: true },
       { allowTempByMembers: true },
     );
+    await this.fairTurn();
     const channel = hub.findChannel(row.id);
     if (this.state.status === 'closed' || channel === undefined) {
       // Gone before entering it: nobody will leave it, so remove it now.
@@ -277,6 +315,17 @@ export class ControlSession implements HubPeer {
     }
     hub.join(this, channel);
     this.send(this.joinedMessage(channel, msg.ref));
+  }
+
+  /**
+   * Waits for a later event-loop turn when the control plane has used its
+   * slice of this one: the costly part of a join (the `joined` page, the
+   * hub's bookkeeping) runs after every await, so a crowd joining at once
+   * is spread over turns and media runs in between.
+   */
+  private async fairTurn(): Promise<void> {
+    const due = this.deps.turns.yieldIfDue();
+    if (due !== null) await due;
   }
 
   private channelOrFail(what: string): number {
@@ -308,11 +357,14 @@ export class ControlSession implements HubPeer {
   private joinedMessage(channel: ChannelRow, r: string | undefined): ServerMessage {
     const { hub, config, services } = this.deps;
     const media = this.media;
+    const page = hub.membersPage(channel.id, 0, config.control.memberPageSize, this);
     return {
       type: 'joined',
       channel: { id: channel.id, name: channel.name },
       self: memberOf(this),
-      members: hub.membersOf(channel.id, this),
+      members: page.members,
+      memberCount: hub.memberCount(channel.id),
+      membersNext: page.next,
       media: {
         ssrc: media.ssrc,
         cipher: media.cipher,
