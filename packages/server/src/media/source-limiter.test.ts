@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SourceLimiter } from './source-limiter.js';
 
 describe('SourceLimiter', () => {
@@ -20,10 +20,20 @@ describe('SourceLimiter', () => {
     // Full of busy sources: newcomers draw on the one overflow bucket (4), and the map does not grow.
     const fresh = Array.from({ length: 10 }, (_, i) => l.take(`x${i}`, 100)).filter(Boolean).length;
     expect([fresh, l.size]).toEqual([4, 3]);
-    // Half a second later every bucket is full again: idle, forgotten to make room.
+    // Half a second later every bucket is full again: idle, forgotten to make room
+    // (a full map is scanned at most every 100 ms: not once per new address).
     expect(l.take('y', 600)).toBe(true);
     expect(l.size).toBe(1);
     l.forgetIdle(1200);
     expect(l.size).toBe(0);
+  });
+
+  it('scans a full map of busy sources at most every 100 ms, however many new addresses come', () => {
+    const l = new SourceLimiter({ ...limits, maxSources: 2 });
+    l.take('a', 0);
+    l.take('b', 0);
+    const scan = vi.spyOn(l, 'forgetIdle');
+    for (let i = 0; i < 1000; i++) l.take(`n${i}`, 50 + i / 100);
+    expect(scan).toHaveBeenCalledTimes(1);
   });
 });

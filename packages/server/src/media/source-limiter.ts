@@ -23,6 +23,12 @@ export const SOURCE_LIMITS: Readonly<SourceLimits> = Object.freeze({
   overflowPerSecond: 200,
 });
 
+/**
+ * A full map is scanned for idle sources at most this often: a flood of
+ * ever-new addresses must not buy a scan of the whole map per packet.
+ */
+const RESCAN_MS = 100;
+
 interface Bucket {
   tokens: number;
   last: number;
@@ -39,6 +45,8 @@ interface Bucket {
 export class SourceLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly overflow: Bucket;
+  /** When the map was last scanned for idle sources. */
+  private scannedAt = -Infinity;
 
   constructor(
     private readonly limits: Readonly<SourceLimits> = SOURCE_LIMITS,
@@ -57,7 +65,7 @@ export class SourceLimiter {
     const l = this.limits;
     let b = this.buckets.get(address);
     if (b === undefined) {
-      if (this.buckets.size >= l.maxSources) this.forgetIdle(now);
+      if (this.buckets.size >= l.maxSources && now - this.scannedAt >= RESCAN_MS) this.forgetIdle(now);
       if (this.buckets.size >= l.maxSources)
         return draw(this.overflow, now, l.overflowPerSecond, l.overflowPerSecond);
       b = { tokens: l.burst, last: now };
@@ -68,6 +76,7 @@ export class SourceLimiter {
 
   /** Forgets every source whose bucket has refilled (it sent nothing for burst / rate seconds). */
   forgetIdle(now: number): void {
+    this.scannedAt = now;
     const l = this.limits;
     const fullAfterMs = (1000 * l.burst) / l.perSecond;
     for (const [address, b] of this.buckets) if (now - b.last >= fullAfterMs) this.buckets.delete(address);
