@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { ServerMessage } from '@parley/protocol';
 import type { ControlSession } from '../../packages/server/src/control/session.js';
-import { useWsServer, type Json } from '../helpers/ws.js';
+import { clientEvent, useWsServer, type Json } from '../helpers/ws.js';
 
 /** At most this many broadcasts of ~2.1 KB: 40 MB, far past any socket buffer. */
 const MAX_FLOOD = 20_000;
@@ -76,6 +76,28 @@ describe('control backpressure', () => {
     await again.next((m) => m.seq === session.lastSeq, 'the last missed message');
     const replayed = again.messages.filter((m: Json) => m.seq !== undefined).map((m) => m.seq);
     expect(replayed).toEqual(Array.from({ length: session.lastSeq - lastSeq }, (_, i) => lastSeq + 1 + i));
+    expect(session.status).toBe('in_channel');
+  });
+
+  it('the SDK resumes by itself after 4008, with what it missed', async () => {
+    const h = await f.handle({ name: 'lagging' });
+    const client = h.client;
+    await client.join('Lobby');
+    const session = f.server.hub.peerBySsrc(client.sessionId) as ControlSession;
+    const lobby = f.server.hub.findChannel('Lobby')!.id;
+    const back = clientEvent(client, 'reconnecting');
+    h.sockets.at(-1)!.pause();
+    for (let i = 0; i < MAX_FLOOD && session.status !== 'detached'; i++)
+      f.server.hub.broadcast(lobby, chat(i));
+    expect(session.status).toBe('detached');
+    f.server.hub.broadcast(lobby, chat(MAX_FLOOD)); // kept for the resume
+    const last = clientEvent(client, 'chat', (m) => m.id === MAX_FLOOD);
+    const resumed = clientEvent(client, 'reconnected');
+    h.sockets.at(-1)!.resume();
+    expect(await back).toMatchObject({ closeCode: 4008 });
+    expect(await resumed).toEqual({ resumed: true });
+    await last;
+    expect(client.sessionId).toBe(session.media.ssrc);
     expect(session.status).toBe('in_channel');
   });
 });

@@ -262,3 +262,77 @@ describe('presence at scale', () => {
     );
   });
 });
+
+describe('guest admission', () => {
+  const f = useWsServer({
+    overrides: { limits: { guestsPerAddressPerMinute: 2, guestsPerSecond: 1000, exemptAddresses: [] } },
+  });
+
+  it('refuses a new guest past the per-address limit with PARLEY_ERR_TOO_MANY_GUESTS; the socket stays open, accounts and resumes pass', async () => {
+    const first = await f.probe({ name: 'one' });
+    await f.probe({ name: 'two' });
+    const third = await f.probe();
+    const refused = await third.request({ type: 'hello', v: 1, name: 'three' });
+    expect(refused).toMatchObject({ type: 'error', code: 'PARLEY_ERR_TOO_MANY_GUESTS' });
+    expect(refused.seq).toBeUndefined();
+    // Still `connected`: an account's hello on the same socket goes through.
+    expect(await third.request({ type: 'hello', v: 1, token: f.admin.token })).toMatchObject({
+      type: 'welcome',
+      user: { role: 'admin' },
+    });
+    // A resume is not a new guest.
+    first.probe.cut();
+    const session = () => f.server.hub.peerBySsrc(first.ssrc) as { status?: string } | undefined;
+    await waitFor(() => session()?.status === 'detached', 'the server to notice the cut');
+    const again = await f.probe();
+    const resume = { token: first.welcome.resumeToken, lastSeq: first.probe.lastSeq };
+    expect(await again.request({ type: 'hello', v: 1, name: 'one', resume })).toMatchObject({
+      type: 'welcome',
+      resumed: true,
+    });
+  });
+});
+
+describe('guest admission, server-wide', () => {
+  const f = useWsServer({ overrides: { limits: { guestsPerSecond: 1 } } });
+
+  it('refuses guests past limits.guestsPerSecond (burst 2×), even from an exempt address', async () => {
+    await f.probe({ name: 'one' });
+    await f.probe({ name: 'two' });
+    const third = await f.probe();
+    expect(await third.request({ type: 'hello', v: 1, name: 'three' })).toMatchObject({
+      type: 'error',
+      code: 'PARLEY_ERR_TOO_MANY_GUESTS',
+    });
+  });
+});
+
+describe('member pages', () => {
+  const f = useWsServer({ overrides: { control: { memberPageSize: 3 } } });
+
+  it('joined lists the first page and the count; members pages the rest; the SDK fetches them and follows batches', async () => {
+    const others: number[] = [];
+    for (let i = 0; i < 7; i++) others.push((await f.probe({ name: `m${i}` }, 'Lobby')).ssrc);
+    const { probe: raw } = await f.probe({ name: 'raw' }, 'Lobby');
+    const joined = raw.messages.find((m) => m.type === 'joined')!;
+    expect(joined.memberCount).toBe(8);
+    expect(typeof joined.membersNext).toBe('number');
+    expect((joined.members as { ssrc: number }[]).map((m) => m.ssrc)).toEqual(others.slice(0, 3));
+    const page2 = await raw.request({ type: 'members', after: joined.membersNext });
+    expect((page2.members as { ssrc: number }[]).map((m) => m.ssrc)).toEqual(others.slice(3, 6));
+    const page3 = await raw.request({ type: 'members', after: page2.next, limit: 50 });
+    expect(page3).toMatchObject({ type: 'members', next: null, count: 8 });
+    expect((page3.members as { ssrc: number }[]).map((m) => m.ssrc)).toEqual(others.slice(6));
+
+    const sdk = await f.sdk({ name: 'sdk' }, 'Lobby');
+    expect(sdk.members.size).toBe(3);
+    expect(sdk.memberCount).toBe(9);
+    await sdk.fetchMembers();
+    const rawSsrc = (joined.self as { ssrc: number }).ssrc;
+    expect([...sdk.members.keys()].sort()).toEqual([...others, rawSsrc].sort());
+    raw.close();
+    await waitFor(() => sdk.memberCount === 8 && sdk.members.size === 7, 'the SDK to follow a leave', {
+      on: [(wake) => sdk.onEvent(wake)],
+    });
+  });
+});

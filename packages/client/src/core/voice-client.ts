@@ -100,12 +100,16 @@ export interface VoiceClientEvents {
 
 type Phase = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
+/** The server closed us for reading too slowly (docs/protocol.md §2.3.3): the session waits for a resume. */
+const CLOSE_TOO_SLOW = 4008;
+
 /**
  * After these, reconnecting would not help: a goodbye, a policy close, a
  * server message over our limit (1009: resuming would replay it), or the
- * server ended the session (4xxx).
+ * server ended the session (4xxx but 4008, too slow: that one resumes).
  */
 function isResumableClose(code: number): boolean {
+  if (code === CLOSE_TOO_SLOW) return true;
   return code !== 1000 && code !== 1008 && code !== 1009 && !(code >= 4000 && code <= 4999);
 }
 
