@@ -124,9 +124,11 @@ describe(`fuzzing a running server while two people talk (×${SCALE}, seed ${SEE
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     t = await startServer();
-    [speaker, listener, other] = await Promise.all(
-      ['speaker', 'listener', 'other'].map((n) => connectClient(t.info.url, n)),
-    );
+    [speaker, listener, other] = await Promise.all([
+      connectClient(t.info.url, 'speaker'),
+      connectClient(t.info.url, 'listener'),
+      connectClient(t.info.url, 'other'),
+    ]);
     await speaker.join('Lobby');
     await listener.join('Lobby');
     await other.join('Games');
