@@ -29,7 +29,7 @@ describe('moderation over the WebSocket, live', () => {
     const bobSsrc = bob.sessionId;
     const events: ServerMessage[] = [];
     bob.onEvent((m) => events.push(m));
-    // Alice knows bob (a member who comes and goes within one presence tick is never mentioned).
+    // Alice knows bob before he goes.
     await waitFor(() => alice.members.has(bobSsrc), 'alice to know bob');
     const gone = disconnectedOf(bob);
     const left = presenceOf(alice, 'left', (m) => m.ssrc === bobSsrc);

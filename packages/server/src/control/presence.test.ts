@@ -23,11 +23,11 @@ describe('PresenceBatcher', () => {
     where.set('cat', 1);
     b.joined(1, 'cat');
     where.delete('cat');
-    b.left(1, 'cat'); // came and went within the tick: not mentioned
+    b.left(1, 'cat'); // came and went within the tick: only `left` (a page may have shown it)
     where.delete('bob');
     b.left(1, 'bob');
     expect(b.flush(() => 100, inChannel(where))).toEqual([
-      { channelId: 1, joined: [], changed: ['ann'], left: ['bob'], more: false },
+      { channelId: 1, joined: [], changed: ['ann'], left: ['cat', 'bob'], more: false },
     ]);
     expect(b.pending).toBe(false);
     expect(b.flush(() => 100, inChannel(where))).toEqual([]);

@@ -49,8 +49,8 @@ export class PresenceBatcher<K> {
   /**
    * The batches of every dirty channel, at most `maxFor(channelId)` entries
    * each; `isMember(channelId, k)` tells whether `k` is in the channel now. A
-   * member that came and went since the previous flush is dropped without
-   * using the budget.
+   * member that came and went since the previous flush is listed in `left`:
+   * a `joined` snapshot or a `members` page may have shown it meanwhile.
    */
   flush(
     maxFor: (channelId: number) => number,
@@ -63,16 +63,12 @@ export class PresenceBatcher<K> {
       let taken = 0;
       for (const [k, was] of entries) {
         const is = isMember(channelId, k);
-        if (!was && !is) {
-          entries.delete(k);
-          continue;
-        }
         if (taken >= max) break;
         entries.delete(k);
         taken++;
-        if (!was) batch.joined.push(k);
-        else if (is) batch.changed.push(k);
-        else batch.left.push(k);
+        if (!is) batch.left.push(k);
+        else if (!was) batch.joined.push(k);
+        else batch.changed.push(k);
       }
       batch.more = entries.size > 0;
       if (!batch.more) this.dirty.delete(channelId);
