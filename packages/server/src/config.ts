@@ -218,7 +218,7 @@ export const DEFAULT_CONFIG: Static<typeof ConfigSchema> = {
     maxSessions: 5000,
     helloTimeoutMs: 10_000,
     controlMessagesPerSecond: 20,
-    guestsPerSecond: 100,
+    guestsPerSecond: 200,
     guestsPerAddressPerMinute: 30,
     exemptAddresses: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
   },
