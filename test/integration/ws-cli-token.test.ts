@@ -19,7 +19,9 @@ function cli(argv: string[], env: Record<string, string | undefined> = {}) {
     { out: out as unknown as typeof process.stdout, err: err as unknown as typeof process.stderr },
     env,
   );
-  return { code, stderr: () => stderr };
+  let finished = false;
+  void code.finally(() => (finished = true));
+  return { code, stderr: () => stderr, finished: () => finished };
 }
 
 describe('parley CLI --token / PARLEY_TOKEN', () => {
@@ -51,14 +53,24 @@ describe('parley CLI --token / PARLEY_TOKEN', () => {
     ];
 
     const run = cli([...args, '--token', bot.token, '--name', 'ignored']);
-    // A CLI process starts Node and loads the Opus WebAssembly first: an honest bound on a busy 2-core machine.
-    await waitFor(() => accountPeer('recorder-bot') !== undefined, 'the bot session', 25_000);
-    expect(accountPeer('recorder-bot')?.actor.role).toBe('member');
+    // The CLI (in this process) loads the Opus WebAssembly first: an honest bound on a busy 2-core machine.
+    // If it ends without ever showing up, say how it ended.
+    await waitFor(
+      () => accountPeer('recorder-bot') !== undefined || run.finished(),
+      'the bot session',
+      25_000,
+    );
+    expect(accountPeer('recorder-bot')?.actor.role, `parley ended first: ${run.stderr()}`).toBe('member');
     expect(await run.code).toBe(0);
     await waitFor(() => accountPeer('recorder-bot') === undefined, 'the first session to end', 25_000);
 
     const viaEnv = cli(args, { PARLEY_TOKEN: bot.token });
-    await waitFor(() => accountPeer('recorder-bot') !== undefined, 'the bot session (env)', 25_000);
+    await waitFor(
+      () => accountPeer('recorder-bot') !== undefined || viaEnv.finished(),
+      'the bot session (env)',
+      25_000,
+    );
+    expect(accountPeer('recorder-bot'), `parley ended first: ${viaEnv.stderr()}`).toBeDefined();
     expect(await viaEnv.code).toBe(0);
   });
 
