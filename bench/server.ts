@@ -23,6 +23,8 @@ export interface BenchServerOptions {
   core?: number;
   /** Write a CPU profile of the server into this directory when it exits. */
   cpuProfDir?: string;
+  /** More `parley-server` flags (e.g. `--channel Games`). */
+  args?: string[];
 }
 
 /** Starts `parley-server` on free ports; resolves once it has logged them. */
@@ -37,6 +39,7 @@ export function startBenchServer(opts: BenchServerOptions): Promise<BenchServer>
     '0',
     '--data-dir',
     dataDir,
+    ...(opts.args ?? []),
   ];
   const pinned = opts.core !== undefined;
   const child = spawn(
