@@ -13,11 +13,9 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { FRAME_MS, FRAME_SAMPLES, PacketType, type ServerMetrics } from '@parley/protocol';
-import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { FrameClock, VoiceClient } from '@parley/client';
-import { nodeWebSocketFactory, openUdpTransport } from '@parley/client/node';
+import { FrameClock } from '@parley/client';
 import { benchFile } from './paths.js';
-import { startBenchServer } from './server.js';
+import { speakerAndListener, startBenchServer } from './server.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,18 +70,7 @@ async function flood(): Promise<void> {
 async function main(): Promise<void> {
   const adminPassword = 'flood-bench-admin';
   const server = await startBenchServer({ adminPassword });
-  const connect = (name: string): Promise<VoiceClient> =>
-    VoiceClient.connect({
-      server: server.url,
-      name,
-      webSocket: nodeWebSocketFactory,
-      aead: createNodeAead,
-      ciphers: NODE_CIPHERS,
-      udp: openUdpTransport,
-    });
-  const [speaker, listener] = await Promise.all([connect('speaker'), connect('listener')]);
-  await speaker.join('Lobby');
-  await listener.join('Lobby');
+  const { speaker, listener } = await speakerAndListener(server.url, 'Lobby');
   /** When each of the speaker's packets reached the listener, by 16-bit sequence number. */
   const arrivals = new Map<number, number>();
   listener.onAudio((p) => {

@@ -9,10 +9,8 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { FRAME_MS, FRAME_SAMPLES, quantileOf } from '@parley/protocol';
-import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { FrameClock, VoiceClient } from '@parley/client';
-import { nodeWebSocketFactory, openUdpTransport } from '@parley/client/node';
-import { startBenchServer } from './server.js';
+import { FrameClock } from '@parley/client';
+import { speakerAndListener, startBenchServer } from './server.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,18 +57,7 @@ async function guest(wsUrl: string, i: number, deadline: number): Promise<WebSoc
 }
 
 const server = await startBenchServer({ adminPassword: 'storm-bench-admin', args: ['--channel', 'Games'] });
-const connect = (name: string): Promise<VoiceClient> =>
-  VoiceClient.connect({
-    server: server.url,
-    name,
-    webSocket: nodeWebSocketFactory,
-    aead: createNodeAead,
-    ciphers: NODE_CIPHERS,
-    udp: openUdpTransport,
-  });
-const [speaker, listener] = await Promise.all([connect('speaker'), connect('listener')]);
-await speaker.join('Games');
-await listener.join('Games');
+const { speaker, listener } = await speakerAndListener(server.url, 'Games');
 const t0 = performance.now();
 const arrivals: number[] = [];
 listener.onAudio((p) => {

@@ -1,6 +1,6 @@
 /**
  * A `parley-server` process for the benchmarks that need one (capacity,
- * flood): free ports, a throwaway data directory, an admin password for
+ * flood, join storm), and a speaker and a listener to put in it: free ports, a throwaway data directory, an admin password for
  * `/api/v1/metrics`, and optionally pinned to a core or profiled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
+import { VoiceClient } from '@parley/client';
+import { nodeWebSocketFactory, openUdpTransport } from '@parley/client/node';
 import { SERVER_BIN } from './paths.js';
 
 export interface BenchServer {
@@ -76,4 +79,24 @@ export function startBenchServer(opts: BenchServerOptions): Promise<BenchServer>
       reject(new Error(`the server exited with ${String(code)}`));
     });
   });
+}
+
+/** A speaker and a listener (SDK clients, media over UDP) in `channel` of a bench server. */
+export async function speakerAndListener(
+  url: string,
+  channel: string,
+): Promise<{ speaker: VoiceClient; listener: VoiceClient }> {
+  const connect = (name: string): Promise<VoiceClient> =>
+    VoiceClient.connect({
+      server: url,
+      name,
+      webSocket: nodeWebSocketFactory,
+      aead: createNodeAead,
+      ciphers: NODE_CIPHERS,
+      udp: openUdpTransport,
+    });
+  const [speaker, listener] = await Promise.all([connect('speaker'), connect('listener')]);
+  await speaker.join(channel);
+  await listener.join(channel);
+  return { speaker, listener };
 }
