@@ -29,7 +29,7 @@ export type {
 export type { MediaTransport, UdpTransportFactory } from './core/media-transport.js';
 export { StreamSender, BufferSource } from './core/sender.js';
 export type { FrameSource, FrameEncoder, StreamSenderOptions, SenderStats } from './core/sender.js';
-export { recordMix, recordMixToArray } from './core/recorder.js';
+export { recordMix } from './core/recorder.js';
 export type { FramePuller, FrameSink, RecordOptions } from './core/recorder.js';
 export { FrameClock } from './core/clock.js';
 export { Receiver } from './core/receiver.js';

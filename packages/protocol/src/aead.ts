@@ -1,4 +1,4 @@
-import { Direction, NONCE_SIZE, type PacketType } from './constants.js';
+import { Direction, type PacketType } from './constants.js';
 
 /**
  * The AEADs a session may use (docs/protocol.md "Sealing"): both take a
@@ -60,8 +60,4 @@ export function writeNonce(
   out[10] = (lo >>> 8) & 0xff;
   out[11] = lo & 0xff;
   return out;
-}
-
-export function newNonce(): Uint8Array {
-  return new Uint8Array(NONCE_SIZE);
 }

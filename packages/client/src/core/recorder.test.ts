@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FRAME_SAMPLES } from '@parley/protocol';
 import type { ClockDeps } from './clock.js';
-import { recordMix, recordMixToArray, type FramePuller } from './recorder.js';
+import { recordMix, type FramePuller } from './recorder.js';
 
 /** A clock that runs as fast as the recorder asks: each timer fires at once, in simulated time. */
 function fastClock(): { deps: ClockDeps; drain: () => void } {
@@ -64,19 +64,6 @@ describe('recordMix', () => {
       { pos: 960, length: 960, value: 1 },
       { pos: 1920, length: 480, value: 2 },
     ]);
-  });
-
-  it('recordMixToArray collects the same samples (for tests)', async () => {
-    const clock = fastClock();
-    const done = recordMixToArray(counting([], 480), 0.03, {
-      frameSamples: 480,
-      clock: clock.deps,
-      now: clock.deps.now,
-    });
-    clock.drain();
-    const pcm = await done;
-    expect(pcm.length).toBe(1440);
-    expect([pcm[0], pcm[479], pcm[480], pcm[1439]]).toEqual([0, 0, 1, 2]);
   });
 
   it('records nothing for 0 s', async () => {

@@ -77,14 +77,3 @@ export function recordMix(
     }
   });
 }
-
-/** `recordMix` into one array (tests and short recordings: it holds the whole recording). */
-export async function recordMixToArray(
-  puller: FramePuller,
-  seconds: number,
-  opts: RecordOptions = {},
-): Promise<Int16Array> {
-  const out = new Int16Array(Math.round(seconds * SAMPLE_RATE));
-  await recordMix(puller, seconds, (frame, pos) => out.set(frame, pos), opts);
-  return out;
-}
