@@ -25,7 +25,7 @@ export interface BenchServerOptions {
   /** Run the server on this core only (taskset). */
   core?: number;
   /** Write a CPU profile of the server into this directory when it exits. */
-  cpuProfDir?: string;
+  cpuProfDir?: string | undefined;
   /** More `parley-server` flags (e.g. `--channel Games`). */
   args?: string[];
 }

@@ -69,7 +69,7 @@ describe('MediaPath over a real UDP socket', () => {
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
     try {
       const before = await settledResourceBaseline({ timers: true });
-      const stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {} };
+      const stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {}, pathChallenges: 0 };
       const path = new MediaPath(
         {
           aead: createNodeAead,

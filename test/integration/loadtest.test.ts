@@ -312,3 +312,41 @@ describe('load test (runLoadTest, parley loadtest)', () => {
     expect(t.server.plane.sessionCount).toBe(0);
   });
 });
+
+describe('parley loadtest against a server that admits few new guests', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // Two new guests a second, a burst of four: 12 participants must wait their turn.
+    t = await startServer({ limits: { guestsPerSecond: 2 } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it(
+    'participants refused with PARLEY_ERR_TOO_MANY_GUESTS say hello again later, and all join',
+    async () => {
+      const r = await runLoadTest({
+        server: t.info.url,
+        clients: 12,
+        channels: 2,
+        speakersPerChannel: 1,
+        seconds: 1,
+        rampSeconds: 0,
+        adminPassword: TEST_ADMIN_PASSWORD,
+      });
+      expect(r.participants).toMatchObject({ joined: 12, failed: 0 });
+      expect(r.participants.guestRetries).toBeGreaterThan(0);
+      // The server refused exactly the hellos that were tried again.
+      const stats = await t.server.app.inject({
+        url: '/api/v1/stats',
+        headers: {
+          authorization: `Bearer ${(await t.server.services.auth.login('admin', TEST_ADMIN_PASSWORD, null)).token}`,
+        },
+      });
+      const body = stats.json<{ control: { guestsRefusedServer: number } }>();
+      expect(body.control.guestsRefusedServer).toBe(r.participants.guestRetries);
+    },
+    RUN_TIMEOUT,
+  );
+});

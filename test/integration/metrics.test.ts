@@ -18,6 +18,8 @@ describe('GET /api/v1/metrics', () => {
     const N = 40;
     for (let i = 0; i < N; i++) a.sendPacket(a.sealAudio(new Uint8Array(30).fill(i), i * FRAME_SAMPLES));
     await waitFor(() => got === N, 'bob to receive every packet');
+    // The joins' presence batch goes out at the next presence tick.
+    await waitFor(() => t.server.hub.controlStats.presenceBatches > 0, 'a presence batch');
 
     const { token } = await t.server.services.auth.login('admin', TEST_ADMIN_PASSWORD, null);
     const res = await fetch(`${t.info.url}/api/v1/metrics`, {
@@ -38,6 +40,11 @@ describe('GET /api/v1/metrics', () => {
     expect(m.media.packetsOut).toBeGreaterThanOrEqual(2 * N);
     expect(m.process.cpuUserUs).toBeGreaterThan(0);
     expect(m.process.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    // Three joins into Lobby: presence batches went out, each copied to the members of the time.
+    expect(m.control.presenceBatches).toBeGreaterThan(0);
+    expect(m.control.presenceCopies).toBeGreaterThanOrEqual(m.control.presenceBatches);
+    expect(m.control.presenceCopies).toBeLessThanOrEqual(3 * m.control.presenceBatches);
+    expect(m.control.tooSlow).toBe(0);
 
     const asMember = await t.server.services.auth.register('dora', 'dora-password', null);
     const denied = await fetch(`${t.info.url}/api/v1/metrics`, {

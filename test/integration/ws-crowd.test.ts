@@ -290,6 +290,12 @@ describe('guest admission', () => {
       type: 'welcome',
       resumed: true,
     });
+    // Moderators see the refusal in GET /api/v1/stats.
+    const stats = await f.server.app.inject({
+      url: '/api/v1/stats',
+      headers: { authorization: `Bearer ${f.admin.token}` },
+    });
+    expect(stats.json()).toMatchObject({ control: { guestsRefusedAddress: 1, guestsRefusedServer: 0 } });
   });
 });
 
@@ -304,6 +310,11 @@ describe('guest admission, server-wide', () => {
       type: 'error',
       code: 'PARLEY_ERR_TOO_MANY_GUESTS',
     });
+    const stats = await f.server.app.inject({
+      url: '/api/v1/stats',
+      headers: { authorization: `Bearer ${f.admin.token}` },
+    });
+    expect(stats.json()).toMatchObject({ control: { guestsRefusedAddress: 0, guestsRefusedServer: 1 } });
   });
 });
 

@@ -178,6 +178,9 @@ describe('session resume', () => {
   it('takes over a session whose old socket is still open (closed with 4006)', async () => {
     await start();
     const { p: old, welcome } = await rawMember('rita', 'Lobby');
+    // The batch announcing her own join comes a presence tick later: once it
+    // is in, `lastSeq` is final (otherwise the resume replays it, and the pong's seq moves).
+    await old.next((m) => isPresence(m, 'joined'), 'rita sees her own join');
     const again = await probe();
     const w2 = await again.request({
       type: 'hello',

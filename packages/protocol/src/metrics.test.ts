@@ -28,6 +28,13 @@ function body(): ServerMetrics {
       eventLoopDelayMs: { p50: 0.1, p99: 1.2, max: 3 },
     },
     media,
+    control: {
+      presenceBatches: 4,
+      presenceCopies: 9,
+      tooSlow: 0,
+      guestsRefusedServer: 0,
+      guestsRefusedAddress: 1,
+    },
   };
 }
 

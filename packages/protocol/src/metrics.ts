@@ -76,6 +76,31 @@ export const LoopDelayFiguresSchema = Type.Object(
 );
 export type LoopDelayFigures = Static<typeof LoopDelayFiguresSchema>;
 
+/** The control plane's counters since start (docs/protocol.md §2.3, docs/security.md "Join storms"). */
+export const ControlCountersSchema = Type.Object(
+  {
+    presenceBatches: Type.Integer({
+      minimum: 0,
+      description: 'presence batches flushed (one per channel per tick)',
+    }),
+    presenceCopies: Type.Integer({ minimum: 0, description: 'copies of those batches sent, one per member' }),
+    tooSlow: Type.Integer({
+      minimum: 0,
+      description: 'sockets closed with 4008: their outgoing buffer passed control.maxBufferedBytes',
+    }),
+    guestsRefusedServer: Type.Integer({
+      minimum: 0,
+      description: 'guest hellos refused: limits.guestsPerSecond (server-wide)',
+    }),
+    guestsRefusedAddress: Type.Integer({
+      minimum: 0,
+      description: 'guest hellos refused: limits.guestsPerAddressPerMinute (per address, IPv6 per /64)',
+    }),
+  },
+  { description: 'the control plane since start' },
+);
+export type ControlCounters = Static<typeof ControlCountersSchema>;
+
 export const ServerMetricsSchema = Type.Object(
   {
     uptimeS: Type.Number({ minimum: 0 }),
@@ -88,6 +113,7 @@ export const ServerMetricsSchema = Type.Object(
       eventLoopDelayMs: LoopDelayFiguresSchema,
     }),
     media: MediaMetricsSchema,
+    control: ControlCountersSchema,
   },
   { title: 'Metrics' },
 );

@@ -123,7 +123,8 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     errorHandler: (error, socket, req) => {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && code.startsWith('WS_ERR_')) edge.counters.badFrames++;
-      req.log.debug({ code, reason: error.message }, 'websocket error: connection dropped');
+      // The server's logger: the /ws route's own logs only from warn up (no access log per upgrade).
+      app.log.debug({ code, reason: error.message, ip: req.ip }, 'websocket error: connection dropped');
       socket.terminate();
     },
   });
@@ -151,7 +152,20 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     );
   };
 
-  app.get('/ws', { websocket: true, onRequest: checkOrigin }, (ws: WebSocket, req) => {
+  // The upgrade itself (the 101 answer, the socket's set-up) takes a fair turn
+  // too: a crowd connecting at once is accepted a slice at a time, and the
+  // voice of everyone else is forwarded in between.
+  const fairUpgrade = (_req: FastifyRequest, _reply: FastifyReply, done: () => void): void =>
+    void turns.take().then(done);
+
+  // No access-log lines per upgrade (two synchronous writes each): a crowd
+  // connecting would spend its turns logging. Sessions log what matters.
+  const wsRoute = {
+    websocket: true as const,
+    logLevel: 'warn' as const,
+    onRequest: [checkOrigin, fairUpgrade],
+  };
+  app.get('/ws', wsRoute, (ws: WebSocket, req) => {
     const socket: ControlSocket = {
       send: (data) => ws.send(data, { binary: true }),
       sendText: (text) => ws.send(text),
@@ -195,6 +209,11 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
     config,
     version: SERVER_VERSION,
     edge: edge.counters,
+    control: () => ({
+      ...hub.controlStats,
+      guestsRefusedServer: guests.refused.server,
+      guestsRefusedAddress: guests.refused.address,
+    }),
   });
 
   let closed = false;

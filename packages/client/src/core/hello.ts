@@ -34,8 +34,7 @@ export class HelloHandshake {
     deadlineMs: number;
     randomBytes?: (n: number) => Uint8Array;
   }) {
-    const random = opts.randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
-    this.payload.set(random(HELLO_NONCE_SIZE).subarray(0, HELLO_NONCE_SIZE), 0);
+    this.payload.set(nonceFrom(opts.randomBytes), 0);
     this.nonce = this.payload.subarray(0, HELLO_NONCE_SIZE);
     this.send = opts.send;
     this.done = new Promise((resolve, reject) => {
@@ -87,6 +86,65 @@ export class HelloHandshake {
     this.deadline = undefined;
     this.settle = null;
   }
+}
+
+/**
+ * Keeps a validated UDP path (docs/protocol.md, "Keepalive and NAT
+ * rebinding"): every `intervalMs` a HELLO with a fresh nonce and no cookie.
+ * From the address the server validated, it is acknowledged. When a NAT
+ * gave us a new address, the server challenges it: the challenge's cookie
+ * is echoed at once (`ack`), and the server moves the session's media to
+ * the new address. The HELLOs also keep the NAT's mapping alive.
+ */
+export class PathKeeper {
+  /** The HELLO payload: nonce, then the cookie field. */
+  readonly payload = new Uint8Array(HELLO_PAYLOAD_SIZE);
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly opts: {
+      send: (payload: Uint8Array) => void;
+      intervalMs: number;
+      randomBytes?: (n: number) => Uint8Array;
+    },
+  ) {
+    this.timer = setInterval(() => this.probe(), opts.intervalMs);
+  }
+
+  /**
+   * An opened HELLO_ACK payload and its flags: a challenge to our latest
+   * probe is answered at once (true: the server saw us from an address it
+   * had not validated). Anything else is ignored.
+   */
+  ack(payload: Uint8Array, flags = 0): boolean {
+    if (this.timer === undefined || (flags & HELLO_ACK_VALIDATE) === 0) return false;
+    if (
+      payload.length < HELLO_PAYLOAD_SIZE ||
+      !startsWith(payload, this.payload.subarray(0, HELLO_NONCE_SIZE))
+    )
+      return false;
+    this.payload.set(payload.subarray(HELLO_NONCE_SIZE, HELLO_PAYLOAD_SIZE), HELLO_NONCE_SIZE);
+    this.opts.send(this.payload);
+    return true;
+  }
+
+  /** Stops probing; idempotent. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private probe(): void {
+    this.payload.set(nonceFrom(this.opts.randomBytes), 0);
+    this.payload.fill(0, HELLO_NONCE_SIZE);
+    this.opts.send(this.payload);
+  }
+}
+
+/** A fresh HELLO nonce. */
+function nonceFrom(randomBytes?: (n: number) => Uint8Array): Uint8Array {
+  const random = randomBytes ?? ((n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+  return random(HELLO_NONCE_SIZE).subarray(0, HELLO_NONCE_SIZE);
 }
 
 function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {

@@ -72,7 +72,7 @@ function ackFor(hello: Uint8Array, replies = new OutboundStream(0), cookie?: Uin
 }
 
 function newPath(udp: () => Promise<MediaTransport>, wsSent: Uint8Array[] = []) {
-  const stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {} };
+  const stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {}, pathChallenges: 0 };
   const path = new MediaPath(
     {
       aead: createNodeAead,
@@ -113,11 +113,52 @@ describe('MediaPath (idle | handshaking | open | closed)', () => {
     await entered;
     expect(path.state).toBe('open');
     expect(path.kind).toBe('udp');
-    expect(vi.getTimerCount()).toBe(0);
+    // The handshake's timers are gone; the keepalive's is left (below).
+    expect(vi.getTimerCount()).toBe(1);
     path.send(path.sealAudio(Uint8Array.of(1, 2, 3), 0, 0));
     expect(udp.sent).toHaveLength(2);
     path.close();
     expect(udp.closed).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('keeps an open UDP path: a keepalive HELLO every 10 s, and a challenge to it answered at once (NAT rebinding)', async () => {
+    const udp = new FakeUdp();
+    const { path, stats } = newPath(() => Promise.resolve(udp));
+    const replies = new OutboundStream(0);
+    const entered = path.enter(keyB64, SSRC, 9, CIPHER);
+    await vi.advanceTimersByTimeAsync(0);
+    udp.receive(ackFor(udp.sent[0]!, replies));
+    await entered;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(udp.sent).toHaveLength(2);
+    const probe = helloPayloadOf(udp.sent[1]!);
+    // A fresh nonce, no cookie.
+    expect(probe.subarray(0, HELLO_NONCE_SIZE)).not.toEqual(
+      helloPayloadOf(udp.sent[0]!).subarray(0, HELLO_NONCE_SIZE),
+    );
+    expect(probe.subarray(HELLO_NONCE_SIZE)).toEqual(new Uint8Array(HELLO_PAYLOAD_SIZE - HELLO_NONCE_SIZE));
+    // Acknowledged from the validated address: nothing more to do.
+    udp.receive(ackFor(udp.sent[1]!, replies));
+    expect(udp.sent).toHaveLength(2);
+    // A challenge to the handshake's old nonce is not ours to answer.
+    const cookie = new Uint8Array(HELLO_PAYLOAD_SIZE - HELLO_NONCE_SIZE).fill(0xc0);
+    udp.receive(ackFor(udp.sent[0]!, replies, cookie));
+    expect(udp.sent).toHaveLength(2);
+    // The next keepalive came from a new address (the NAT rebound): challenged, the cookie goes back at once.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(udp.sent).toHaveLength(3);
+    udp.receive(ackFor(udp.sent[2]!, replies, cookie));
+    expect(udp.sent).toHaveLength(4);
+    const answer = helloPayloadOf(udp.sent[3]!);
+    expect(answer.subarray(0, HELLO_NONCE_SIZE)).toEqual(
+      helloPayloadOf(udp.sent[2]!).subarray(0, HELLO_NONCE_SIZE),
+    );
+    expect(answer.subarray(HELLO_NONCE_SIZE)).toEqual(cookie);
+    expect(stats.pathChallenges).toBe(1);
+    expect(path.state).toBe('open');
+    path.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('completes the address validation: a challenge, the cookie echoed at once, then the ack', async () => {

@@ -1,7 +1,7 @@
 import { PacketType, type Cipher } from '@parley/protocol';
 import type { AeadFactory } from '@parley/protocol';
 import { ClientErrorCode, ParleyClientError } from './control.js';
-import { HelloHandshake } from './hello.js';
+import { HelloHandshake, PathKeeper } from './hello.js';
 import { MediaCore, type MediaDrops, type MediaDropReason } from './media-core.js';
 import type { MediaTransport, UdpTransportFactory } from './media-transport.js';
 
@@ -20,6 +20,11 @@ export interface VoiceClientStats {
   packetsReceived: number;
   /** Incoming packets dropped, by reason. */
   drops: MediaDrops;
+  /**
+   * Times the server challenged our UDP address while the path was open
+   * (a NAT gave us a new one) and we answered: the session moved there.
+   */
+  pathChallenges: number;
 }
 
 export interface MediaPathOptions {
@@ -33,6 +38,8 @@ export interface MediaPathOptions {
   now: () => number;
   randomBytes?: (n: number) => Uint8Array;
   udpHandshakeMs?: number;
+  /** While open over UDP, a keepalive HELLO this often (default 10 000 ms): NAT rebinding, NAT mappings. */
+  udpKeepaliveMs?: number;
 }
 
 /**
@@ -42,7 +49,9 @@ export interface MediaPathOptions {
  *   a challenge with a cookie for our address, HELLO echoing it, the
  *   acknowledgement (HelloHandshake; docs/protocol.md) — (the socket
  *   may still be opening: `udp` null). Nothing is sent meanwhile;
- * - `open`: packets go over `transport` (UDP, or the WebSocket);
+ * - `open`: packets go over `transport` (UDP, or the WebSocket); over UDP,
+ *   `keeper` sends a keepalive HELLO now and then and answers a challenge
+ *   when a NAT changed our address (PathKeeper);
  * - `closed`: for good; every later call is a no-op or rejects.
  */
 export type MediaPathState =
@@ -52,7 +61,7 @@ export type MediaPathState =
       udp: MediaTransport | null;
       hello: HelloHandshake | null;
     }
-  | { readonly kind: 'open'; readonly transport: MediaTransport }
+  | { readonly kind: 'open'; readonly transport: MediaTransport; readonly keeper: PathKeeper | null }
   | { readonly kind: 'closed' };
 
 const closedError = (): ParleyClientError =>
@@ -105,6 +114,7 @@ export class MediaPath {
     if (st.kind === 'idle') {
       await this.open(udpPort);
     } else if (st.kind === 'open' && newKey && st.transport.kind === 'udp') {
+      st.keeper?.stop();
       await this.bind(st.transport);
     } else if (st.kind === 'handshaking') {
       // An enter is already opening the path; it will finish with the newest key.
@@ -140,8 +150,10 @@ export class MediaPath {
   close(): void {
     const st = this.st;
     this.st = { kind: 'closed' };
-    if (st.kind === 'open') st.transport.close();
-    else if (st.kind === 'handshaking') {
+    if (st.kind === 'open') {
+      st.keeper?.stop();
+      st.transport.close();
+    } else if (st.kind === 'handshaking') {
       st.hello?.cancel();
       st.udp?.close();
     }
@@ -164,7 +176,10 @@ export class MediaPath {
       };
       for (const fn of this.listeners) fn(p);
     } else if (r.kind === 'hello_ack') {
-      if (this.st.kind === 'handshaking') this.st.hello?.ack(r.payload, r.header.flags);
+      const st = this.st;
+      if (st.kind === 'handshaking') st.hello?.ack(r.payload, r.header.flags);
+      else if (st.kind === 'open' && st.keeper?.ack(r.payload, r.header.flags) === true)
+        this.stats.pathChallenges++;
     }
   }
 
@@ -180,7 +195,7 @@ export class MediaPath {
   /** idle → handshaking → open (UDP, or the WebSocket when UDP is absent or gets no answer). */
   private async open(udpPort: number): Promise<void> {
     if (this.opts.udp === undefined) {
-      this.st = { kind: 'open', transport: this.wsTransport() };
+      this.st = { kind: 'open', transport: this.wsTransport(), keeper: null };
       return;
     }
     const st: MediaPathState & { kind: 'handshaking' } = { kind: 'handshaking', udp: null, hello: null };
@@ -212,10 +227,7 @@ export class MediaPath {
       retryMs: 200,
       deadlineMs: this.opts.udpHandshakeMs ?? 3000,
       ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
-      send: (payload) => {
-        const packet = this.core.sealControl(PacketType.Hello, payload);
-        if (packet !== null) udp.send(packet);
-      },
+      send: this.helloSender(udp),
     });
     st.hello = hello;
     try {
@@ -228,10 +240,27 @@ export class MediaPath {
     this.settle(st, udp);
   }
 
-  /** handshaking → open, unless closed meanwhile. */
+  /** Seals a HELLO payload and sends it over `udp`. */
+  private helloSender(udp: MediaTransport): (payload: Uint8Array) => void {
+    return (payload) => {
+      const packet = this.core.sealControl(PacketType.Hello, payload);
+      if (packet !== null) udp.send(packet);
+    };
+  }
+
+  /** handshaking → open, unless closed meanwhile; over UDP, with a keepalive. */
   private settle(st: MediaPathState, udp: MediaTransport | null): void {
     if (this.st !== st) throw closedError();
-    this.st = { kind: 'open', transport: udp ?? this.wsTransport() };
+    if (udp === null) {
+      this.st = { kind: 'open', transport: this.wsTransport(), keeper: null };
+      return;
+    }
+    const keeper = new PathKeeper({
+      send: this.helloSender(udp),
+      intervalMs: this.opts.udpKeepaliveMs ?? 10_000,
+      ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
+    });
+    this.st = { kind: 'open', transport: udp, keeper };
   }
 }
 

@@ -64,6 +64,12 @@ export interface VoiceClientOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** How long to try the UDP handshake before falling back. */
   udpHandshakeMs?: number;
+  /**
+   * Over UDP, a keepalive HELLO this often (default 10 000 ms): keeps the
+   * NAT's mapping, and moves the session when a NAT changed our address
+   * (docs/protocol.md, "Keepalive and NAT rebinding").
+   */
+  udpKeepaliveMs?: number;
   /** Resume the session when the WebSocket breaks (default true). */
   autoResume?: boolean;
   reconnect?: ReconnectOptions;
@@ -133,7 +139,7 @@ function isRefusal(err: unknown): err is ParleyClientError {
  * a new one and re-joins the channel (`reconnected` tells which).
  */
 export class VoiceClient {
-  readonly stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {} };
+  readonly stats: VoiceClientStats = { packetsSent: 0, packetsReceived: 0, drops: {}, pathChallenges: 0 };
   joined: JoinedMessage | null = null;
   /**
    * The others in our channel that we know of: the first page from `joined`,
@@ -177,6 +183,7 @@ export class VoiceClient {
         now: opts.now ?? (() => performance.now()),
         ...(opts.randomBytes === undefined ? {} : { randomBytes: opts.randomBytes }),
         ...(opts.udpHandshakeMs === undefined ? {} : { udpHandshakeMs: opts.udpHandshakeMs }),
+        ...(opts.udpKeepaliveMs === undefined ? {} : { udpKeepaliveMs: opts.udpKeepaliveMs }),
       },
       this.stats,
     );

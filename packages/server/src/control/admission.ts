@@ -1,3 +1,4 @@
+import { limitKey } from '../net/ip.js';
 import type { ParleyConfig } from '../config.js';
 import { TokenBucket } from '../media/token-bucket.js';
 
@@ -33,7 +34,8 @@ export class GuestAdmission {
   /** Takes a token for a new guest session from `ip`; the reason when refused, else null. */
   admit(ip: string): GuestRefusal | null {
     const now = this.now();
-    if (!this.exempt.has(ip) && !this.addressBucket(ip, now).take(now)) {
+    // An IPv6 client is counted by its /64 (net/ip.ts limitKey).
+    if (!this.exempt.has(ip) && !this.addressBucket(limitKey(ip), now).take(now)) {
       this.refused.address++;
       return 'address';
     }

@@ -189,8 +189,7 @@ export class ControlLink implements SessionLink {
     try {
       for (let item = this.inbox.shift(); item !== undefined; item = this.inbox.shift()) {
         // Past the control plane's slice of this turn: media and timers go first.
-        const due = this.deps.turns.yieldIfDue();
-        if (due !== null) await due;
+        await this.deps.turns.take();
         await this.process(item);
       }
     } finally {

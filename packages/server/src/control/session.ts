@@ -255,7 +255,10 @@ export class ControlSession implements HubPeer {
     const found = hub.findChannel(msg.channel);
     if (found === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
     await services.channels.checkEntry(this.actor, found, msg.password, this.media.channelId === found.id);
-    await this.fairTurn();
+    // The costly part of a join (the `joined` page, the hub's bookkeeping)
+    // runs in the control plane's slice of a turn: a crowd joining at once
+    // is spread over turns, and media runs in between.
+    await this.deps.turns.take();
     // The tree may have changed while the password was checked (or while others went first).
     const channel = hub.findChannel(found.id);
     if (channel === undefined) fail(ErrorCode.UnknownChannel, `no channel ${JSON.stringify(msg.channel)}`);
@@ -305,7 +308,7 @@ export class ControlSession implements HubPeer {
       { name: msg.name, parentId: msg.parent ?? null, temporary: true },
       { allowTempByMembers: true },
     );
-    await this.fairTurn();
+    await this.deps.turns.take();
     const channel = hub.findChannel(row.id);
     if (this.state.status === 'closed' || channel === undefined) {
       // Gone before entering it: nobody will leave it, so remove it now.
@@ -315,17 +318,6 @@ export class ControlSession implements HubPeer {
     }
     hub.join(this, channel);
     this.send(this.joinedMessage(channel, msg.ref));
-  }
-
-  /**
-   * Waits for a later event-loop turn when the control plane has used its
-   * slice of this one: the costly part of a join (the `joined` page, the
-   * hub's bookkeeping) runs after every await, so a crowd joining at once
-   * is spread over turns and media runs in between.
-   */
-  private async fairTurn(): Promise<void> {
-    const due = this.deps.turns.yieldIfDue();
-    if (due !== null) await due;
   }
 
   private channelOrFail(what: string): number {

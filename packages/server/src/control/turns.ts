@@ -30,4 +30,13 @@ export class TurnBudget {
     if (t - this.sliceStart < this.sliceMs) return null;
     return new Promise((resolve) => setImmediate(resolve));
   }
+
+  /**
+   * Waits until a turn has budget for this caller. The check is made again
+   * after each wait: everyone deferred wakes in the same check phase, and
+   * going on there without asking would run the whole crowd in one turn.
+   */
+  async take(): Promise<void> {
+    for (let due = this.yieldIfDue(); due !== null; due = this.yieldIfDue()) await due;
+  }
 }

@@ -33,7 +33,7 @@ const PasswordChange = Type.Object(
 export function authRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { services } = deps;
   const tags = ['auth'];
-  /** Per client address (`req.ip`, after trustProxy), answered as 429 problem+json with Retry-After. */
+  /** Per client address (`req.ip`, after trustProxy; IPv6 by its /64), answered as 429 problem+json with Retry-After. */
   const rateLimit = { max: deps.config.auth.loginPerMinute, timeWindow: 60_000 };
   /**
    * Per account as well (`auth.loginPerAccountPerMinute`): guesses spread over many addresses

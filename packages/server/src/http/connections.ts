@@ -11,7 +11,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ParleyConfig } from '../config.js';
-import { ipMatches, normalizeIp } from '../net/ip.js';
+import { ipMatches, limitKey, normalizeIp } from '../net/ip.js';
 
 /** Why a connection was refused or a frame dropped at the edge. */
 export interface EdgeCounters {
@@ -90,7 +90,9 @@ export class ConnectionLimiter {
   /** Admits or destroys one new socket. */
   admit(socket: Socket): void {
     const address = normalizeIp(socket.remoteAddress ?? '');
-    const mine = this.perAddress.get(address) ?? 0;
+    // An IPv6 client is counted by its /64 (net/ip.ts limitKey).
+    const key = limitKey(address);
+    const mine = this.perAddress.get(key) ?? 0;
     if (this.counters.connections >= this.opts.maxConnections) {
       this.counters.refusedServerFull++;
       socket.destroy();
@@ -102,12 +104,12 @@ export class ConnectionLimiter {
       return;
     }
     this.counters.connections++;
-    this.perAddress.set(address, mine + 1);
+    this.perAddress.set(key, mine + 1);
     socket.once('close', () => {
       this.counters.connections--;
-      const n = (this.perAddress.get(address) ?? 1) - 1;
-      if (n <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, n);
+      const n = (this.perAddress.get(key) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(key);
+      else this.perAddress.set(key, n);
     });
   }
 }

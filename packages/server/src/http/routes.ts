@@ -3,7 +3,9 @@
  * per resource, every route with TypeBox request and response schemas, the
  * OpenAPI 3 document generated from them at /docs/json and Swagger UI at /docs.
  */
+import type { ControlCounters } from '@parley/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { limitKey } from '../net/ip.js';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -37,6 +39,8 @@ export interface RouteDeps {
   version: string;
   /** The HTTP edge's counters (http/connections.ts), shown by GET /stats. */
   edge: Readonly<EdgeCounters>;
+  /** The control plane's counters now (presence, slow sockets, guests refused): GET /stats and /metrics. */
+  control: () => ControlCounters;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -117,7 +121,8 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
       });
       await api.register(rateLimit, {
         global: false,
-        keyGenerator: (req) => req.ip,
+        // An IPv6 client is counted by its /64 (net/ip.ts limitKey).
+        keyGenerator: (req) => limitKey(req.ip),
         errorResponseBuilder: (_req, ctx) => new RateLimitedError(`too many attempts; retry in ${ctx.after}`),
       });
       const plugins = [

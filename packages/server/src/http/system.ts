@@ -1,12 +1,17 @@
 /**
- * /health (anyone), /stats (moderator): liveness and the media counters;
+ * /health (anyone), /stats (moderator): liveness, the media, HTTP edge and control-plane counters;
  * /metrics (admin): the counters plus the forwarding-time histogram and the
  * process's CPU, memory and event-loop delay — the figures a load test
  * compares its own measurements with.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { MediaCountersSchema, ServerMetricsSchema, type ServerMetrics } from '@parley/protocol';
+import {
+  ControlCountersSchema,
+  MediaCountersSchema,
+  ServerMetricsSchema,
+  type ServerMetrics,
+} from '@parley/protocol';
 import { requireRole } from './actor.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import type { RouteDeps } from './routes.js';
@@ -36,6 +41,7 @@ const StatsSchema = Type.Object(
     sessions: Type.Integer({ description: 'media sessions now' }),
     media: MediaCountersSchema,
     http: EdgeSchema,
+    control: ControlCountersSchema,
   },
   { title: 'Stats' },
 );
@@ -81,6 +87,7 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
         sessions: deps.hub.plane.sessionCount,
         media: deps.hub.plane.stats.snapshot(),
         http: { ...deps.edge },
+        control: deps.control(),
       };
     },
   );
@@ -110,6 +117,7 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
           eventLoopDelayMs: loop.read(),
         },
         media: deps.hub.plane.stats.snapshot(),
+        control: deps.control(),
       };
     },
   );

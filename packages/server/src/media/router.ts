@@ -1,3 +1,4 @@
+import { limitKey } from '../net/ip.js';
 import { EventEmitter } from 'node:events';
 import {
   DEFAULT_CIPHER,
@@ -260,7 +261,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
   ): DropReason | undefined {
     if (this.hdr.type !== PacketType.Hello) return to === null ? 'not_bound' : 'spoofed_address';
     if (length - HEADER_SIZE - TAG_SIZE < HELLO_PAYLOAD_SIZE) return 'bad_hello';
-    if (!this.sources.take(source.address, now)) return 'source_rate_limited';
+    if (!this.sources.take(limitKey(source.address), now)) return 'source_rate_limited';
     return undefined;
   }
 

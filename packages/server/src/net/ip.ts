@@ -55,3 +55,33 @@ export function ipMatches(entry: string, ip: string): boolean {
   list.addSubnet(net, Number(bits), netFamily);
   return list.check(a, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+/**
+ * The key under which per-address limits count a client (UDP sources,
+ * TCP connections, guest joins): an IPv4 address itself, an IPv6
+ * address's /64. One subscriber usually gets a whole /64 and a host can use
+ * any of its 2^64 addresses, so counting IPv6 addresses one by one would
+ * let one host fill any table and have a fresh allowance per packet.
+ * Cheap (no URL parsing: it runs per packet from an unvalidated source);
+ * an IPv4-mapped IPv6 address counts as its IPv4 address; anything else
+ * is returned as it is.
+ */
+export function limitKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const zone = address.indexOf('%');
+  const a = (zone >= 0 ? address.slice(0, zone) : address).toLowerCase();
+  const mapped = MAPPED_V4.exec(a);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  const halves = a.split('::');
+  if (halves.length > 2) return a;
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  // An embedded IPv4 address at the end stands for two groups.
+  const tailLength = tail.length + (tail.at(-1)?.includes('.') === true ? 1 : 0);
+  const zeros = halves.length === 2 ? Math.max(0, 8 - head.length - tailLength) : 0;
+  const all = [...head, ...Array<string>(zeros).fill('0'), ...tail];
+  const prefix = all.slice(0, 4).map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : g));
+  while (prefix.length < 4) prefix.push('0');
+  return `${prefix.join(':')}::/64`;
+}

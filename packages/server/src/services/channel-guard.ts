@@ -1,32 +1,11 @@
-import { isIPv6 } from 'node:net';
 import { ErrorCode } from '@parley/protocol';
 import { AttemptLimiter } from '../auth/attempt-limiter.js';
 import type { ParleyConfig } from '../config.js';
+import { limitKey } from '../net/ip.js';
 import { fail } from './errors.js';
 import type { PasswordWork } from './password-work.js';
 
 const MINUTE = 60_000;
-
-/**
- * Whose attempts count together: an IPv4 address (an IPv4-mapped IPv6 one
- * included), or the /64 of an IPv6 address (one subscriber usually holds a
- * whole /64, so per-address limits on single IPv6 addresses are free to dodge).
- */
-export function attemptKey(ip: string | null): string {
-  if (ip === null) return 'unknown';
-  const s = ip.trim().toLowerCase();
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  if (!isIPv6(s)) return s;
-  const [head = '', tail] = s.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
-}
 
 /**
  * Channel password checks under limits (issue 10, item 6): per client
@@ -72,7 +51,7 @@ export class ChannelPasswordGuard {
 
   /** Is `password` the channel's (`hash`)? Throws PARLEY_ERR_TOO_MANY_ATTEMPTS or PARLEY_ERR_BUSY. */
   async verify(ip: string | null, channelId: number, hash: string, password: string): Promise<boolean> {
-    const fromAddress = this.perAddress.take(attemptKey(ip));
+    const fromAddress = this.perAddress.take(ip === null ? 'unknown' : limitKey(ip.trim()));
     if (fromAddress > 0) {
       fail(
         ErrorCode.TooManyAttempts,

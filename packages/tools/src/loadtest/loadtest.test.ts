@@ -72,6 +72,13 @@ describe('fetchMetrics', () => {
       validation: {},
       forwardUs: { count: 0, sumUs: 0, buckets: [], p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 },
     },
+    control: {
+      presenceBatches: 0,
+      presenceCopies: 0,
+      tooSlow: 0,
+      guestsRefusedServer: 0,
+      guestsRefusedAddress: 0,
+    },
   };
 
   it('resolves with a body that matches the metrics schema', async () => {

@@ -19,6 +19,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import {
   AudioFlag,
+  ErrorCode,
   FRAME_SAMPLES,
   PacketType,
   type Cipher,
@@ -37,6 +38,14 @@ import {
 } from '@parley/client';
 import { nodeWebSocket } from '@parley/client/node';
 import { LogHistogram, RecvStream } from './stats.js';
+
+/** Hellos tried again after PARLEY_ERR_TOO_MANY_GUESTS, at most. */
+const GUEST_RETRIES = 8;
+
+/** Wait before hello attempt `attempt + 1`: 250 ms doubling to 4 s, with ±50 % jitter so a crowd spreads out. */
+function guestBackoffMs(attempt: number): number {
+  return Math.min(4000, 250 * 2 ** attempt) * (0.5 + Math.random());
+}
 
 /** Counters shared by every participant of a run (summed as they happen, never by a scan). */
 export class Totals {
@@ -57,6 +66,8 @@ export class Totals {
   badPackets = 0;
   /** Media sends the operating system refused (a full send buffer, an unreachable port). */
   sendErrors = 0;
+  /** Hellos the server refused with PARLEY_ERR_TOO_MANY_GUESTS and that were tried again. */
+  guestRetries = 0;
   /** Shared completion callback of UDP sends: no closure per packet. */
   readonly onUdpSent = (err: Error | null): void => {
     if (err) this.sendErrors++;
@@ -120,6 +131,8 @@ export class Participant {
   private readonly pingPayload = new Uint8Array(8);
   private readonly tsBase = Math.floor(Math.random() * U32);
   private hello: HelloHandshake | null = null;
+  /** Ends a wait before a hello is tried again (set while waiting). */
+  private stopWaiting: (() => void) | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly onUdpMessage = (msg: Buffer): void => this.onMedia(msg);
@@ -141,11 +154,28 @@ export class Participant {
     conn.on('media', (bytes) => this.onMedia(bytes));
     conn.on('close', () => this.onClose());
     if (this.closed) conn.close();
-    const welcome = await conn.request(
-      { type: 'hello', v: 1, name: this.cfg.name, ciphers: [...NODE_CIPHERS] },
-      'welcome',
-    );
-    this.ssrc = welcome.sessionId;
+    const hello: ClientMessage = { type: 'hello', v: 1, name: this.cfg.name, ciphers: [...NODE_CIPHERS] };
+    // The server admits so many new guests a second (limits.guestsPerSecond, and per address
+    // unless the generator's is exempt): refused, a participant waits and says hello again on
+    // the same socket, as a person would, a bounded number of times.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.ssrc = (await conn.request(hello, 'welcome')).sessionId;
+        return;
+      } catch (err) {
+        const refused = err instanceof ParleyClientError && err.code === ErrorCode.TooManyGuests;
+        if (!refused || attempt >= GUEST_RETRIES || this.closed) throw err;
+        this.cfg.totals.guestRetries++;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, guestBackoffMs(attempt));
+          this.stopWaiting = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.stopWaiting = null;
+      }
+    }
   }
 
   /** Creates a temporary channel (deleted by the server when the last member leaves) and enters it. */
@@ -210,6 +240,7 @@ export class Participant {
   // ── internals ──
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.stopWaiting?.();
     this.hello?.cancel();
     const udp = this.udp;
     this.udp = null;

@@ -106,6 +106,8 @@ export interface LoadReport {
     joinSeconds: number;
     /** WebSockets the server closed during the run. */
     disconnected: number;
+    /** Hellos refused with PARLEY_ERR_TOO_MANY_GUESTS and tried again (guest admission limits). */
+    guestRetries: number;
     /** The cipher the server picked, by count. */
     ciphers: Record<string, number>;
   };
@@ -207,6 +209,7 @@ export function formatTable(r: LoadReport): string {
   ];
   if (p.failed > 0) rows.push(['failed joins', `${int(p.failed)}: ${reasons(p.failures)}`]);
   if (p.disconnected > 0) rows.push(['disconnected during the run', int(p.disconnected)]);
+  if (p.guestRetries > 0) rows.push(['hellos tried again (too many new guests)', int(p.guestRetries)]);
   const c = r.crossCheck;
   rows.push(['packets sent (clients)', `${int(r.packets.sent)}  (${int(r.packets.sentPerSecond)}/s)`]);
   if (r.server !== null && c !== null)

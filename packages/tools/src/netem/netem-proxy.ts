@@ -54,6 +54,7 @@ interface Pending {
 }
 
 interface ClientLink {
+  /** The socket towards the server: its port is this client's address as the server sees it. */
   upstream: Socket;
   address: string;
   port: number;
@@ -135,6 +136,8 @@ export class NetemProxy {
   private timer: NodeJS.Timeout | null = null;
   private timerDue = Infinity;
   private closed = false;
+  /** Upstream sockets closed by `rebind`: packets still queued for them are dropped. */
+  private readonly retired = new WeakSet<Socket>();
   private readonly upModel: NetworkModel;
   private readonly downModel: NetworkModel;
   private readonly maxQueued: number;
@@ -185,19 +188,41 @@ export class NetemProxy {
         this.up.overflow++;
         return;
       }
-      const upstream = createSocket({
-        type: this.opts.target.host.includes(':') ? 'udp6' : 'udp4',
-        recvBufferSize: 1 << 20,
-      });
-      const created: ClientLink = { upstream, address, port };
-      link = created;
-      upstream.on('message', (m) =>
-        this.impair(m, this.downModel, this.down, this.socket, created.port, created.address),
-      );
-      upstream.on('error', () => undefined);
+      link = { upstream: this.socket, address, port };
+      link.upstream = this.upstreamFor(link);
       this.clients.set(key, link);
     }
     this.impair(msg, this.upModel, this.up, link.upstream, this.opts.target.port, this.opts.target.host);
+  }
+
+  /** A new socket towards the server for `link`, whose answers go back to its client. */
+  private upstreamFor(link: ClientLink): Socket {
+    const upstream = createSocket({
+      type: this.opts.target.host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: 1 << 20,
+    });
+    upstream.on('message', (m) =>
+      this.impair(m, this.downModel, this.down, this.socket, link.port, link.address),
+    );
+    upstream.on('error', () => undefined);
+    return upstream;
+  }
+
+  /**
+   * Gives every client a new socket towards the server, so the server sees
+   * it at a new port, as when a NAT rebinds (its mapping expired, or the
+   * device changed network). What was in the delay line for the old sockets
+   * is lost with them (counted `dropped`). Returns how many clients moved.
+   */
+  rebind(): number {
+    if (this.closed) return 0;
+    for (const link of this.clients.values()) {
+      const old = link.upstream;
+      this.retired.add(old);
+      link.upstream = this.upstreamFor(link);
+      old.close();
+    }
+    return this.clients.size;
   }
 
   private impair(
@@ -220,8 +245,7 @@ export class NetemProxy {
     const now = performance.now();
     for (const d of fate.delaysMs) {
       if (d <= 0 && this.line.size === 0) {
-        via.send(msg, port, address);
-        dir.sent++;
+        this.sendVia(via, msg, port, address, dir);
         continue;
       }
       if (this.line.size >= this.maxQueued) {
@@ -248,10 +272,18 @@ export class NetemProxy {
     const now = performance.now();
     for (let p = this.line.peek(); p !== undefined && p.due <= now + 0.5; p = this.line.peek()) {
       this.line.pop();
-      p.via.send(p.data, p.port, p.address);
-      p.dir.sent++;
+      this.sendVia(p.via, p.data, p.port, p.address, p.dir);
     }
     this.arm();
+  }
+
+  private sendVia(via: Socket, data: Uint8Array, port: number, address: string, dir: DirectionStats): void {
+    if (this.retired.has(via)) {
+      dir.dropped++;
+      return;
+    }
+    via.send(data, port, address);
+    dir.sent++;
   }
 
   /** Stops forwarding and closes every socket; idempotent. */

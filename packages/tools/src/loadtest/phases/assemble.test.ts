@@ -76,6 +76,7 @@ function counters(n: number): Counters {
     badPackets: n,
     sendErrors: n,
     disconnects: n,
+    guestRetries: n,
   };
 }
 
@@ -102,6 +103,13 @@ function metrics(uptimeS: number, cpuUs: number, packetsIn: number, packetsOut: 
       validation: {},
       forwardUs: { count: 0, sumUs: 0, buckets: [], p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 },
     },
+    control: {
+      presenceBatches: 0,
+      presenceCopies: 0,
+      tooSlow: 0,
+      guestsRefusedServer: 0,
+      guestsRefusedAddress: 0,
+    },
   };
 }
 
@@ -126,7 +134,7 @@ function input(over: Partial<ReportInput> = {}): ReportInput {
     joinSeconds: 0.5,
     counters: {
       base: counters(10),
-      end: { ...counters(10), packetsSent: 510, packetsReceived: 410, disconnects: 2 },
+      end: { ...counters(10), packetsSent: 510, packetsReceived: 410, disconnects: 2, guestRetries: 3 },
     },
     latencyUs: latency,
     rttUs: rtt,
@@ -187,6 +195,7 @@ describe('report assembly (pure)', () => {
       listeners: 2,
       joinSeconds: 0.5,
       disconnected: 2,
+      guestRetries: 3,
       ciphers: { 'chacha20-poly1305': 4, unknown: 1 },
     });
     expect(r.packets).toMatchObject({ sent: 500, received: 400, sentPerSecond: 250, receivedPerSecond: 200 });

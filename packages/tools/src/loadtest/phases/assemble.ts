@@ -200,6 +200,7 @@ export function assembleReport(r: ReportInput): LoadReport {
       listeners: r.joined.length - r.speakers.length,
       joinSeconds: r.joinSeconds,
       disconnected: end.disconnects,
+      guestRetries: end.guestRetries,
       ciphers: loss.ciphers,
     },
     window: {

@@ -88,7 +88,7 @@ export class Roster {
   }
 }
 
-/** The counters of `Totals` that the report takes as differences (plus `disconnects`, taken whole). */
+/** The counters of `Totals` that the report takes as differences (plus `disconnects` and `guestRetries`, taken whole). */
 export interface Counters {
   packetsSent: number;
   audioSent: number;
@@ -104,6 +104,7 @@ export interface Counters {
   badPackets: number;
   sendErrors: number;
   disconnects: number;
+  guestRetries: number;
 }
 
 /** A copy of the counters now. */
@@ -123,6 +124,7 @@ export function countersOf(t: Totals): Counters {
     badPackets: t.badPackets,
     sendErrors: t.sendErrors,
     disconnects: t.disconnects,
+    guestRetries: t.guestRetries,
   };
 }
 
