@@ -415,6 +415,37 @@ export const ACTIONS: readonly ActionCase[] = [
     expect: all(E.NotInChannel),
     prepare: () => Promise.resolve({ msg: { type: 'members' } }),
   },
+  // ── report ──
+  {
+    type: 'report',
+    name: 'about a speaker of the channel one is in',
+    expect: all('ok'),
+    prepare: async (c) => {
+      const ch = await c.channel();
+      const other = await c.target('guest', ch.id);
+      await c.enter(ch.id);
+      const about = (ssrc: number) => ({
+        ssrc,
+        ...{ expected: 250, lost: 5, late: 0, concealed: 5, recoveredFec: 0, recoveredRed: 0 },
+        ...{ accelerated: 0, stretched: 0, jitterMs: 3, delayMs: 40 },
+      });
+      return {
+        // The second stream is about nobody here: ignored.
+        msg: { type: 'report', intervalMs: 5000, streams: [about(other.ssrc), about(0x7fff_fff0)] },
+        check: () => {
+          const rows = c.server.hub.quality.entries({ listener: c.ssrc }, performance.now());
+          expect(rows.map((e) => [e.speaker, e.channelId])).toEqual([[other.ssrc, ch.id]]);
+          expect(rows[0]!.score.lossPct).toBeCloseTo(2, 6);
+        },
+      };
+    },
+  },
+  {
+    type: 'report',
+    name: 'while in no channel',
+    expect: all(E.NotInChannel),
+    prepare: () => Promise.resolve({ msg: { type: 'report', intervalMs: 5000, streams: [] } }),
+  },
   // ── ping ──
   {
     type: 'ping',

@@ -193,6 +193,42 @@ export const MembersRequestSchema = Type.Object(
   strict,
 );
 
+/** Streams in one receiver report at most (docs/protocol.md §2.6). */
+export const MAX_REPORT_STREAMS = 64;
+const FrameCount = Type.Integer({ minimum: 0, maximum: 100_000 });
+const Millis = Type.Number({ minimum: 0, maximum: 10_000 });
+/** How one speaker arrived at this listener over the report's interval. */
+export const ReportStreamSchema = Type.Object(
+  {
+    ssrc: Ssrc,
+    expected: FrameCount,
+    lost: FrameCount,
+    late: FrameCount,
+    concealed: FrameCount,
+    recoveredFec: FrameCount,
+    recoveredRed: FrameCount,
+    accelerated: FrameCount,
+    stretched: FrameCount,
+    jitterMs: Millis,
+    delayMs: Millis,
+    deviceMs: Type.Optional(Millis),
+  },
+  strict,
+);
+export type ReportStream = Static<typeof ReportStreamSchema>;
+/** A receiver report (docs/protocol.md §2.6): no answer unless refused. */
+export const ReportSchema = Type.Object(
+  {
+    type: Type.Literal('report'),
+    intervalMs: Type.Integer({ minimum: 1000, maximum: 60_000 }),
+    rttMs: Type.Optional(Millis),
+    streams: Type.Array(ReportStreamSchema, { maxItems: MAX_REPORT_STREAMS }),
+    ref: Ref,
+  },
+  strict,
+);
+export type ReportMessage = Static<typeof ReportSchema>;
+
 const CLIENT_SCHEMAS = [
   HelloSchema,
   JoinSchema,
@@ -207,6 +243,7 @@ const CLIENT_SCHEMAS = [
   ServerMuteSchema,
   PrioritySchema,
   MembersRequestSchema,
+  ReportSchema,
 ] as const;
 export const ClientMessageSchema = Type.Union([...CLIENT_SCHEMAS]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
@@ -350,6 +387,25 @@ export const DisconnectedSchema = Type.Object(
   },
   strict,
 );
+/** What a speaker's listeners report, together (docs/protocol.md §2.6). */
+export const QualityAggregateSchema = Type.Object(
+  {
+    /** Listeners with a recent entry about this speaker. */
+    listeners: Type.Integer({ minimum: 1 }),
+    lossPct: Type.Object({ mean: Type.Number(), max: Type.Number() }, strict),
+    jitterMs: Type.Object({ max: Type.Number() }, strict),
+    delayMs: Type.Object({ mean: Type.Number() }, strict),
+    r: Type.Object({ min: Type.Number(), mean: Type.Number() }, strict),
+    mos: Type.Object({ min: Type.Number(), mean: Type.Number() }, strict),
+  },
+  strict,
+);
+export type QualityAggregate = Static<typeof QualityAggregateSchema>;
+export const QualitySchema = Type.Object(
+  { type: Type.Literal('quality'), ...QualityAggregateSchema.properties, seq: Seq },
+  strict,
+);
+
 /** Answer to a moderation action that has no other reply. */
 export const OkSchema = Type.Object({ type: Type.Literal('ok'), seq: Seq, ref: Ref }, strict);
 
@@ -367,6 +423,7 @@ const SERVER_SCHEMAS = [
   MembersSchema,
   PongSchema,
   ErrorSchema,
+  QualitySchema,
 ] as const;
 export const ServerMessageSchema = Type.Union([...SERVER_SCHEMAS]);
 export type ServerMessage = Static<typeof ServerMessageSchema>;
@@ -375,6 +432,7 @@ export type JoinedMessage = Static<typeof JoinedSchema>;
 export type ErrorMessage = Static<typeof ErrorSchema>;
 export type PresenceMessage = Static<typeof PresenceSchema>;
 export type MembersMessage = Static<typeof MembersSchema>;
+export type QualityMessage = Static<typeof QualitySchema>;
 
 export interface ControlParseError {
   code: ErrorCode;

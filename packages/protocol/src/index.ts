@@ -19,4 +19,5 @@ export * from './histogram.js';
 export * from './stats.js';
 export * from './jitter.js';
 export * from './metrics.js';
+export * from './quality.js';
 export * from './aead-wasm.js';

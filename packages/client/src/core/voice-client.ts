@@ -9,6 +9,8 @@ import {
   type Member,
   type MembersMessage,
   type PresenceMessage,
+  type QualityAggregate,
+  type ReportMessage,
   type ServerMessage,
   type WelcomeMessage,
 } from '@parley/protocol';
@@ -102,6 +104,8 @@ export interface VoiceClientEvents {
   reconnected: { resumed: boolean };
   /** The session ended and will not come back (kicked, banned, token revoked, or could not reconnect). */
   disconnected: DisconnectInfo;
+  /** How our listeners hear us, together (docs/protocol.md §2.6): at most every 5 s while they report. */
+  quality: QualityAggregate;
 }
 
 type Phase = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -284,6 +288,14 @@ export class VoiceClient {
     const answer = await this.conn.request({ type: 'chat', text }, 'chat');
     this.events.emit('chat', answer.message);
     return answer.message;
+  }
+
+  /**
+   * Sends a receiver report about the speakers we heard (docs/protocol.md
+   * §2.6): no answer; at most one a second (the server refuses more).
+   */
+  sendReport(report: Omit<ReportMessage, 'type' | 'ref'>): void {
+    this.conn.notify({ type: 'report', ...report });
   }
 
   /** Creates a temporary channel (deleted when its last member leaves) and joins it. */
@@ -556,6 +568,11 @@ export class VoiceClient {
       case 'presence':
         this.applyPresence(m);
         break;
+      case 'quality': {
+        const { type: _type, seq: _seq, ...aggregate } = m;
+        this.events.emit('quality', aggregate);
+        break;
+      }
       default:
     }
     for (const fn of this.eventListeners) fn(m);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ChannelInfo, Member, PresenceMessage, ServerMessage } from '@parley/protocol';
+import type { ChannelInfo, Member, PresenceMessage, ReportMessage, ServerMessage } from '@parley/protocol';
 import { ALL_PERMS, effectivePerms, Perm, type Override } from '../auth/permissions.js';
 import type { Channel, ChannelRow, ChannelStore } from '../db/channels.js';
 import type { MediaPlane } from '../media/plane.js';
@@ -7,6 +7,7 @@ import type { MediaRouter } from '../media/router.js';
 import type { MediaSession } from '../media/session.js';
 import type { Actor } from '../services/actor.js';
 import { PresenceBatcher } from './presence.js';
+import { QualityBook } from './quality-book.js';
 import type { TurnBudget } from './turns.js';
 
 /** Per-peer presence flags, owned by the hub. */
@@ -110,6 +111,11 @@ export class Hub extends EventEmitter<HubEvents> {
    * per member); sockets closed for being too slow (4008).
    */
   readonly controlStats = { presenceBatches: 0, presenceCopies: 0, tooSlow: 0 };
+  /** The latest receiver reports (docs/protocol.md §2.6). */
+  readonly quality = new QualityBook();
+  /** Speakers whose listeners reported since their last `quality` message. */
+  private readonly qualityDirty = new Set<number>();
+  private qualityTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly plane: MediaPlane,
@@ -133,6 +139,9 @@ export class Hub extends EventEmitter<HubEvents> {
   /** Stops the presence timer and deliveries; what was dirty or undelivered is dropped. Idempotent. */
   close(): void {
     this.stopTick();
+    if (this.qualityTimer !== null) clearTimeout(this.qualityTimer);
+    this.qualityTimer = null;
+    this.qualityDirty.clear();
     this.presence.clear();
     if (this.delivering !== null) clearImmediate(this.delivering);
     this.delivering = null;
@@ -288,6 +297,7 @@ export class Hub extends EventEmitter<HubEvents> {
   leave(peer: HubPeer): number | null {
     const channelId = peer.media.channelId;
     if (channelId === null) return null;
+    this.quality.forget(peer.media.ssrc);
     this.router.setChannel(peer.media, null);
     this.applyMedia(peer);
     this.markPresence(channelId, peer, 'left');
@@ -372,6 +382,28 @@ export class Hub extends EventEmitter<HubEvents> {
       this.tick ??= setTimeout(() => this.flushPresence(), this.opts.presenceTickMs);
   }
 
+  // ── receiver reports (docs/protocol.md §2.6) ──
+  /** Records a listener's report about the speakers of its channel; their aggregates go out within 5 s. */
+  recordReport(peer: HubPeer, channelId: number, msg: ReportMessage): void {
+    const hears = (ssrc: number): boolean => this.peerBySsrc(ssrc)?.media.channelId === channelId;
+    const now = performance.now();
+    for (const speaker of this.quality.record(peer.media.ssrc, channelId, msg.rttMs, msg.streams, hears, now))
+      this.qualityDirty.add(speaker);
+    if (this.qualityDirty.size > 0)
+      this.qualityTimer ??= setTimeout(() => this.sendQuality(), QUALITY_PUSH_MS);
+  }
+
+  /** One `quality` message to each speaker whose listeners reported since the last one. */
+  private sendQuality(): void {
+    this.qualityTimer = null;
+    const now = performance.now();
+    for (const speaker of this.qualityDirty) {
+      const agg = this.quality.aggregate(speaker, now);
+      if (agg !== null) this.peerBySsrc(speaker)?.send({ type: 'quality', ...agg });
+    }
+    this.qualityDirty.clear();
+  }
+
   /** Media routing follows presence and permissions: the router only reads these flags. */
   private applyMedia(peer: HubPeer): void {
     const pr = peer.presence;
@@ -392,6 +424,9 @@ export class Hub extends EventEmitter<HubEvents> {
     for (const p of this.peers.values()) p.send(msg);
   }
 }
+
+/** A speaker hears of its listeners' reports at most this often. */
+export const QUALITY_PUSH_MS = 5000;
 
 export function memberOf(p: HubPeer): Member {
   const pr = p.presence;

@@ -232,6 +232,8 @@ export class ControlSession implements HubPeer {
         return this.onCreateTemp(msg);
       case 'members':
         return this.onMembers(msg);
+      case 'report':
+        return this.onReport(msg);
       case 'kick':
         await services.moderation.kick(actor, msg.ssrc, msg.reason ?? '');
         return this.ok(msg.ref);
@@ -283,6 +285,16 @@ export class ControlSession implements HubPeer {
       ...(msg.deafened === undefined ? {} : { selfDeafened: msg.deafened }),
     });
     this.ok(msg.ref);
+  }
+
+  /** A receiver report (docs/protocol.md §2.6): at most one a second; no answer. */
+  private onReport(msg: Msg<'report'>): void {
+    const channelId = this.channelOrFail('report on its speakers');
+    const { hub } = this.deps;
+    if (!hub.quality.admit(this.media.ssrc, performance.now()))
+      fail(ErrorCode.RateLimited, 'one receiver report a second at most');
+    hub.recordReport(this, channelId, msg);
+    if (msg.ref !== undefined) this.ok(msg.ref);
   }
 
   /** One page of our channel's members (docs/protocol.md §2.3.1). */

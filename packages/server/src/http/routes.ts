@@ -23,6 +23,7 @@ import { channelRoutes } from './channels.js';
 import { chatRoutes } from './chat.js';
 import { configRoutes } from './config.js';
 import { DOCS_PREFIX } from './security.js';
+import { qualityRoutes } from './quality.js';
 import { sessionRoutes } from './sessions.js';
 import { systemRoutes } from './system.js';
 import { userRoutes } from './users.js';
@@ -131,6 +132,7 @@ export async function registerRoutes(app: FastifyInstance, deps: RouteDeps): Pro
         channelRoutes,
         chatRoutes,
         sessionRoutes,
+        qualityRoutes,
         banRoutes,
         auditRoutes,
         configRoutes,
