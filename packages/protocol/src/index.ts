@@ -20,4 +20,5 @@ export * from './stats.js';
 export * from './jitter.js';
 export * from './metrics.js';
 export * from './quality.js';
+export * from './redundancy.js';
 export * from './aead-wasm.js';
