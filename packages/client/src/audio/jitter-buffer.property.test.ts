@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { extendSeq16 } from '@parley/protocol';
 import { JitterBuffer, type PushResult } from './jitter-buffer.js';
 
-type Op = { kind: 'push'; delta: number; arrivalOffset: number; dt: number } | { kind: 'pop'; dt: number };
+type Op =
+  | { kind: 'push'; delta: number; arrivalOffset: number; dt: number }
+  | { kind: 'pop'; dt: number }
+  | { kind: 'fill'; back: number };
 
 /** A payload that names its sequence number, to check what plays is what was pushed. */
 const payloadOf = (ext: number): Uint8Array => {
@@ -34,6 +37,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     dt: fc.integer({ min: 0, max: 30 }),
   }),
   fc.record({ kind: fc.constant('pop' as const), dt: fc.integer({ min: 0, max: 60 }) }),
+  // A redundant copy of one of the three frames before the newest (docs/protocol.md, "Redundancy").
+  fc.record({ kind: fc.constant('fill' as const), back: fc.integer({ min: 1, max: 3 }) }),
 );
 
 const config = fc.record({
@@ -56,13 +61,27 @@ function run(cfg: Config, ops: Op[]): void {
   let highest: number | undefined;
   let now = 0;
   let pushes = 0;
+  let fills = 0;
   const results: Record<PushResult, number> = { ok: 0, late: 0, duplicate: 0, overflow: 0 };
   const accepted = new Set<number>();
   let lastFrame = -1;
   let lastEvent = -1;
   for (const o of ops) {
-    now += o.dt;
-    if (o.kind === 'push') {
+    if (o.kind === 'fill') {
+      if (highest === undefined) continue;
+      const ext = highest - o.back;
+      const before = jb.buffered();
+      if (jb.fill(ext, payloadOf(ext), now)) {
+        // Only a frame that was neither held nor played yet.
+        expect(before).not.toContain(ext);
+        expect(ext).toBeGreaterThan(lastFrame);
+        // An underrun's concealment does not use up its sequence number: a copy may still come in time, as the frame itself may.
+        expect(ext).toBeGreaterThanOrEqual(lastEvent);
+        fills++;
+        accepted.add(ext);
+      }
+    } else if (o.kind === 'push') {
+      now += o.dt;
       const seq16 = ((highest ?? cfg.firstSeq16 - 1) + o.delta) & 0xffff;
       const ext = extendSeq16(seq16, highest);
       highest = highest === undefined ? ext : Math.max(highest, ext);
@@ -72,6 +91,7 @@ function run(cfg: Config, ops: Op[]): void {
       results[r]++;
       if (r === 'ok') accepted.add(ext);
     } else {
+      now += o.dt;
       const r = jb.pop(now);
       if (r.kind !== 'waiting') {
         expect(r.extSeq).toBeGreaterThanOrEqual(lastEvent);
@@ -96,7 +116,8 @@ function run(cfg: Config, ops: Op[]): void {
     expect(s.late).toBe(results.late);
     expect(s.duplicate).toBe(results.duplicate);
     expect(s.received).toBe(results.ok + s.late + s.duplicate);
-    expect(results.ok).toBe(s.played + s.skipped + s.overflow + jb.size);
+    expect(s.filled).toBe(fills);
+    expect(results.ok + fills).toBe(s.played + s.skipped + s.overflow + jb.size);
   }
 }
 

@@ -197,3 +197,30 @@ describe('JitterBuffer', () => {
     expect(Math.max(...waits.slice(-100))).toBeLessThan(60);
   });
 });
+
+describe('JitterBuffer.fill (redundancy)', () => {
+  const frame = (n: number): Uint8Array => Uint8Array.of(n);
+
+  it('plays a lost frame from the copy a later packet carried, and never replaces or revives one', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 40 });
+    jb.push(0, 0, frame(0), 0);
+    jb.push(1, 960, frame(1), 20);
+    // Packets 2 and 3 are lost; 4 carries copies of 2 and 3.
+    jb.push(4, 4 * 960, frame(4), 80);
+    expect(jb.fill(2, frame(2), 80)).toBe(true);
+    expect(jb.fill(3, frame(3), 80)).toBe(true);
+    // Not twice, not over a frame that is there, not ahead of the packet that carried it.
+    expect(jb.fill(3, frame(99), 80)).toBe(false);
+    expect(jb.fill(1, frame(99), 80)).toBe(false);
+    expect(jb.fill(4, frame(99), 80)).toBe(false);
+    const played: number[] = [];
+    for (let t = 80; t <= 200; t += 20) {
+      const r = jb.pop(t);
+      if (r.kind === 'frame') played.push(r.payload[0]!);
+    }
+    expect(played).toEqual([0, 1, 2, 3, 4]);
+    expect(jb.stats).toMatchObject({ filled: 2, lost: 0, received: 3, played: 5 });
+    // Already played: a late copy is refused.
+    expect(jb.fill(2, frame(2), 200)).toBe(false);
+  });
+});

@@ -54,6 +54,8 @@ export interface JitterBufferStats {
   underruns: number;
   /** Frames skipped to bring the delay back to the target. */
   skipped: number;
+  /** Missing frames filled from a later packet's redundancy before their turn (`fill`). */
+  filled: number;
 }
 
 interface Slot {
@@ -70,7 +72,17 @@ const TALK_SPURT_GAP_MS = 1000;
 
 /** All counters at zero. */
 export function emptyJitterStats(): JitterBufferStats {
-  return { received: 0, played: 0, late: 0, duplicate: 0, overflow: 0, lost: 0, underruns: 0, skipped: 0 };
+  return {
+    received: 0,
+    played: 0,
+    late: 0,
+    duplicate: 0,
+    overflow: 0,
+    lost: 0,
+    underruns: 0,
+    skipped: 0,
+    filled: 0,
+  };
 }
 
 export class JitterBuffer {
@@ -171,6 +183,29 @@ export class JitterBuffer {
     }
     this.count++;
     return 'ok';
+  }
+
+  /**
+   * A copy of an earlier frame, carried by a later packet (docs/protocol.md,
+   * "Redundancy"): it takes the frame's slot only when that frame has
+   * neither arrived nor been played, and the packet that carried it is held
+   * (so the slot is inside the ring's window). Counts `filled`; never counts
+   * as received, late or duplicate, and does not move the jitter estimate.
+   * True when it was taken.
+   */
+  fill(extSeq: number, payload: Uint8Array, arrivalMs: number): boolean {
+    if (this.count === 0 || extSeq < 0 || extSeq >= this.high || this.high - extSeq >= this.capacity)
+      return false;
+    if (this.next !== undefined && extSeq < this.next) return false;
+    // A playout that has not started begins at `low`: older frames would never play.
+    if (this.next === undefined && extSeq < this.low && this.low - extSeq > 3) return false;
+    const i = extSeq % this.capacity;
+    if (this.slots[i] !== undefined) return false;
+    this.slots[i] = { extSeq, payload, arrivalMs };
+    if (extSeq < this.low) this.low = extSeq;
+    this.count++;
+    this.stats.filled++;
+    return true;
   }
 
   pop(nowMs: number): PopResult {
