@@ -245,6 +245,7 @@ export const ROUTES: readonly RouteCase[] = [
     prepare: () => Promise.resolve({ body: { maxUsersPerChannel: 0 } }),
   },
   { method: 'GET', path: '/stats', expect: who(401, 403, 200, 200) },
+  { method: 'GET', path: '/quality', expect: who(401, 403, 200, 200) },
   { method: 'GET', path: '/metrics', expect: who(401, 403, 403, 200) },
   { method: 'GET', path: '/health', expect: ANYONE_200 },
 ];
