@@ -7,7 +7,7 @@
  *   frames above the threshold and stays open for `hangoverMs` of frames
  *   below it, so word endings and short pauses are not cut.
  * - `SpeakingDetector` drives the *indicators* ("who speaks"): the same
- *   idea with a short hangover (default 100 ms), so the indicator clears
+ *   idea with a short hangover (default 80 ms), so the indicator clears
  *   within about 150 ms after the audio stops.
  */
 import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
@@ -86,9 +86,9 @@ export class VoiceActivityDetector extends LevelGate {
   }
 }
 
-/** "Is this person speaking" for indicators: threshold −50 dBFS, hangover 100 ms. */
+/** "Is this person speaking" for indicators: threshold −50 dBFS, hangover 80 ms. */
 export class SpeakingDetector extends LevelGate {
   constructor(opts: LevelGateOptions = {}) {
-    super(opts, { thresholdDb: DEFAULT_SPEAKING_THRESHOLD_DB, hangoverMs: 100 });
+    super(opts, { thresholdDb: DEFAULT_SPEAKING_THRESHOLD_DB, hangoverMs: 80 });
   }
 }

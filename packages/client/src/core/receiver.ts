@@ -37,7 +37,7 @@ export interface ReceiverOptions {
   duckDb?: number;
   /** Frame level (dBFS RMS, before volume) at which a speaker counts as speaking (default −50). */
   speakingThresholdDb?: number;
-  /** Speaking hangover (ms, default 100): the indicator clears this long after the audio stops. */
+  /** Speaking hangover (ms, default 80): the indicator clears this long after the audio stops. */
   speakingHangoverMs?: number;
   /**
    * A speaker started or stopped speaking, judged from the audio actually
