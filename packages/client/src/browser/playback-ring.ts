@@ -34,23 +34,20 @@ export class PlaybackRing {
 
   /** Appends `x`; when it does not fit, the oldest samples go (counted in `overruns`). */
   write(x: Float32Array): void {
-    let src = x;
-    if (src.length > this.capacity) {
-      this.overruns += src.length - this.capacity;
-      this.readPos += src.length - this.capacity; // what would have been overwritten is dropped too
-      src = src.subarray(src.length - this.capacity);
-    }
-    const over = this.fill + src.length - this.capacity;
-    if (over > 0) {
-      this.overruns += over;
-      this.readPos += over;
-    }
     const cap = this.capacity;
-    const w = this.writePos % cap;
+    const end = this.writePos + x.length;
+    // Only the last `cap` samples can be kept; each lands at its absolute position mod cap.
+    const src = x.length > cap ? x.subarray(x.length - cap) : x;
+    const w = (end - src.length) % cap;
     const first = Math.min(src.length, cap - w);
     this.buf.set(src.subarray(0, first), w);
     if (first < src.length) this.buf.set(src.subarray(first), 0);
-    this.writePos += src.length;
+    this.writePos = end;
+    const oldest = end - cap;
+    if (this.readPos < oldest) {
+      this.overruns += oldest - this.readPos;
+      this.readPos = oldest;
+    }
   }
 
   /** Fills `out` from the ring; what is missing is silence (counted in `underruns`). Returns samples read. */
