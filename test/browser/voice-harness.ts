@@ -78,3 +78,9 @@ export function writeSignal(
 
 /** The page options every test uses: no browser processing (a tone must stay a tone). */
 export const RAW = { echoCancellation: false, noiseSuppression: false, autoGainControl: false } as const;
+
+/** The int16 samples of `takeHeard` (base64 of little-endian bytes). */
+export function samplesOf(heard: { samples: string }): Int16Array {
+  const b = Buffer.from(heard.samples, 'base64');
+  return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
