@@ -28,6 +28,8 @@ export type {
 } from './core/control.js';
 export type { MediaTransport, UdpTransportFactory } from './core/media-transport.js';
 export { StreamSender, BufferSource } from './core/sender.js';
+export { RedundantFramer, RedundancyPolicy } from './core/redundancy.js';
+export type { RedundancyDepth } from './core/redundancy.js';
 export type { FrameSource, FrameEncoder, StreamSenderOptions, SenderStats } from './core/sender.js';
 export { recordMix } from './core/recorder.js';
 export type { FramePuller, FrameSink, RecordOptions } from './core/recorder.js';

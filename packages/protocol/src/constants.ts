@@ -51,7 +51,7 @@ export const HELLO_PAYLOAD_SIZE = HELLO_NONCE_SIZE + HELLO_COOKIE_SIZE;
 export const HELLO_ACK_VALIDATE = 0x01;
 
 /** Flag bits of AUDIO packets. */
-export const AudioFlag = { TalkStart: 0x20, TalkEnd: 0x10 } as const;
+export const AudioFlag = { TalkStart: 0x20, TalkEnd: 0x10, Redundant: 0x08 } as const;
 export const CODEC_MASK = 0xc0;
 export const TARGET_MASK = 0x03;
 

@@ -4,6 +4,7 @@
  * parsing returns views into the payload, or a named reason; it never
  * throws on hostile input and never reads past the buffer.
  */
+import { AudioFlag } from './constants.js';
 import type { Result } from './result.js';
 
 /** Redundant blocks per packet at most. */
@@ -13,7 +14,7 @@ export const MAX_REDUNDANT_BACK = 3;
 /** Largest redundant block, bytes. */
 export const MAX_REDUNDANT_BLOCK = 1000;
 /** Flag bit of an AUDIO packet whose payload carries redundancy. */
-export const REDUNDANT_FLAG = 0x08;
+export const REDUNDANT_FLAG = AudioFlag.Redundant;
 
 const BLOCK_HEADER = 3;
 

@@ -90,7 +90,8 @@ export class JitterBuffer {
   private readonly slots: (Slot | undefined)[];
   private readonly capacity: number;
   private readonly frameMs: number;
-  private readonly minDelayMs: number;
+  private readonly configuredMinMs: number;
+  private minDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly idleAfter: number;
   private count = 0;
@@ -113,11 +114,22 @@ export class JitterBuffer {
   constructor(opts: JitterBufferOptions = {}) {
     this.capacity = opts.capacity ?? 64;
     this.frameMs = opts.frameMs ?? 20;
-    this.minDelayMs = opts.minDelayMs ?? 20;
+    this.configuredMinMs = opts.minDelayMs ?? 20;
+    this.minDelayMs = this.configuredMinMs;
     this.maxDelayMs = opts.maxDelayMs ?? 400;
     this.idleAfter = opts.idleAfterUnderruns ?? 3;
     this.targetMs = opts.initialDelayMs ?? 40;
     this.slots = new Array<Slot | undefined>(this.capacity);
+  }
+
+  /**
+   * A floor under the target delay for now (ms; 0 = the configured
+   * minimum): a stream that carries redundancy k packets deep needs its
+   * frames to wait about k frames, or their copies come after their turn.
+   */
+  setFloor(ms: number): void {
+    this.minDelayMs = Math.min(this.maxDelayMs, Math.max(this.configuredMinMs, ms));
+    if (this.targetMs < this.minDelayMs) this.targetMs = this.minDelayMs;
   }
 
   /** Current target delay (ms). */

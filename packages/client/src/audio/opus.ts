@@ -114,6 +114,7 @@ export interface OpusEncoderOptions {
 /** 48 kHz mono Opus encoder, VoIP application, voice signal. */
 export class OpusEncoder {
   private readonly n: Native;
+  private readonly ctl: (cmd: number, v: number) => number;
 
   constructor(module: OpusModule, opts: OpusEncoderOptions = {}) {
     const m = module.exports;
@@ -121,12 +122,23 @@ export class OpusEncoder {
     check(m.opus_encoder_init(this.n.state, SAMPLE_RATE, 1, CTL.applicationVoip), 'encoder init');
     const set = (cmd: number, v: number): number =>
       check(m.opus_encoder_ctl_set(this.n.state, cmd, v), `ctl ${cmd}`);
+    this.ctl = set;
     set(CTL.setBitrate, opts.bitrate ?? 32000);
     set(CTL.setComplexity, opts.complexity ?? 9);
     set(CTL.setInbandFec, opts.fec === false ? 0 : 1);
     set(CTL.setPacketLossPerc, opts.packetLossPerc ?? 10);
     set(CTL.setDtx, opts.dtx === false ? 0 : 1);
     set(CTL.setSignal, CTL.signalVoice);
+  }
+
+  /**
+   * The loss the listeners report (percent, 0–100): tunes in-band FEC, on
+   * from 1 % (docs/protocol.md, "Redundancy", sending).
+   */
+  setExpectedLoss(pct: number): void {
+    const p = Math.round(Math.min(100, Math.max(0, pct)));
+    this.ctl(CTL.setPacketLossPerc, p);
+    this.ctl(CTL.setInbandFec, p >= 1 ? 1 : 0);
   }
 
   /** Encodes one frame (120, 240, 480, 960, 1920 or 2880 samples) into a new packet. */

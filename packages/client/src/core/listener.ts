@@ -6,7 +6,7 @@
  * members. What `parley record`, a bot and the web app all need, in one
  * object with one `close()`.
  */
-import type { Member, ServerMessage } from '@parley/protocol';
+import type { Member, ReportMessage, ServerMessage } from '@parley/protocol';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
 import type { OpusModule } from '../audio/opus.js';
 import { FrameClock, type ClockDeps } from './clock.js';
@@ -21,6 +21,8 @@ export interface AudioSource {
   onEvent(fn: (m: ServerMessage) => void): () => void;
   /** The channel's other members by ssrc. */
   readonly members: ReadonlyMap<number, Member>;
+  /** Sends a receiver report (VoiceClient.sendReport); absent: the Listener reports nothing. */
+  sendReport?(report: Omit<ReportMessage, 'type' | 'ref'>): void;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface ListenerOptions {
   volumes?: UserVolumes;
   /** Timers and monotonic clock (tests inject fakes). */
   clock?: Partial<ClockDeps>;
+  /** A receiver report this often (ms, docs/protocol.md §2.6; default 5000, 0 = never). */
+  reportEveryMs?: number;
 }
 
 export class Listener {
@@ -55,6 +59,8 @@ export class Listener {
   private closed = false;
   /** Aborted by `close()`: ends the recordings in progress. */
   private readonly recordings = new AbortController();
+  private reportTimer: unknown = null;
+  private readonly timers: Pick<ClockDeps, 'setTimeout' | 'clearTimeout'>;
 
   constructor(
     private readonly source: AudioSource,
@@ -79,6 +85,11 @@ export class Listener {
       }),
     ];
     this.applyVolumes();
+    this.timers = {
+      setTimeout: opts.clock?.setTimeout ?? ((fn, ms) => setTimeout(fn, ms)),
+      clearTimeout: opts.clock?.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)),
+    };
+    this.scheduleReport();
   }
 
   /** Samples written to the output so far. */
@@ -138,8 +149,25 @@ export class Listener {
     this.closed = true;
     this.clock.stop();
     this.recordings.abort();
+    if (this.reportTimer !== null) this.timers.clearTimeout(this.reportTimer);
+    this.reportTimer = null;
     for (const off of this.unsubscribe) off();
     this.receiver.close();
+  }
+
+  /** Every `reportEveryMs`: how each speaker arrived, to the server (when there is something to say). */
+  private scheduleReport(): void {
+    const every = this.opts.reportEveryMs ?? 5000;
+    const send = this.source.sendReport?.bind(this.source);
+    if (every <= 0 || send === undefined || this.closed) return;
+    this.reportTimer = this.timers.setTimeout(() => {
+      this.reportTimer = null;
+      if (this.closed) return;
+      const streams = this.receiver.reportStreams();
+      if (streams.length > 0)
+        send({ intervalMs: Math.min(60_000, Math.max(1000, Math.round(every))), streams });
+      this.scheduleReport();
+    }, every);
   }
 
   private tick(): void {

@@ -6,7 +6,15 @@ import { dominantFrequency, longestGapMs, rmsDbfs } from '../audio/analysis.js';
 import { mulberry32 } from './impair.js';
 import { Receiver } from './receiver.js';
 import { UserVolumes, userKey } from './user-volumes.js';
-import { FRAME_SAMPLES, SAMPLE_RATE, SAMPLES_PER_MS, type Member } from '@parley/protocol';
+import {
+  AudioFlag,
+  FRAME_SAMPLES,
+  packRedundant,
+  REDUNDANT_FLAG,
+  SAMPLE_RATE,
+  SAMPLES_PER_MS,
+  type Member,
+} from '@parley/protocol';
 
 let opus: OpusModule;
 beforeAll(async () => {
@@ -206,3 +214,105 @@ function run(
   }
   return out;
 }
+
+describe('Receiver: redundancy and receiver reports', () => {
+  /** Packet i carries frames i−2 and i−1 before its own (docs/protocol.md, "Redundancy"). */
+  function withRedundancy(frames: Uint8Array[]): Uint8Array[] {
+    return frames.map((f, i) => {
+      const blocks = [2, 1]
+        .filter((back) => i - back >= 0)
+        .map((back) => ({ back, frame: frames[i - back]! }));
+      return blocks.length === 0 ? f : packRedundant(blocks, f);
+    });
+  }
+
+  /** Plays `packets` losing bursts of two every 25 packets (after the first 25); returns the output. */
+  function playBursts(
+    rx: Receiver,
+    packets: Uint8Array[],
+    redundant: boolean,
+  ): { out: Int16Array; dropped: number } {
+    const frames = packets.length + 10;
+    const out = new Int16Array(frames * FRAME_SAMPLES);
+    let dropped = 0;
+    for (let tick = 0; tick < frames; tick++) {
+      const i = tick;
+      if (i < packets.length) {
+        const lostHere = i >= 25 && i % 25 < 2;
+        if (lostHere) dropped++;
+        else
+          rx.push({
+            ssrc: 7,
+            // The last packet ends the spurt: no concealment after it.
+            flags:
+              (redundant && i > 0 ? REDUNDANT_FLAG : 0) | (i === packets.length - 1 ? AudioFlag.TalkEnd : 0),
+            extSeq: 1000 + i,
+            timestamp: i * FRAME_SAMPLES,
+            payload: packets[i]!,
+            arrivalMs: i * 20,
+          });
+      }
+      out.set(rx.pull(tick * 20), tick * FRAME_SAMPLES);
+    }
+    return { out, dropped };
+  }
+
+  it('fills bursts of two lost packets from the next packet’s copies: no gap, nothing concealed', () => {
+    const tone = encodeTone(opus, 1000, 250);
+    const rx = new Receiver(opus);
+    const { out, dropped } = playBursts(rx, withRedundancy(tone), true);
+    const steady = out.subarray(SAMPLE_RATE * 0.3, SAMPLE_RATE * 4.8);
+    expect(Math.abs(dominantFrequency(steady, SAMPLE_RATE) - 1000)).toBeLessThan(10);
+    expect(longestGapMs(steady, SAMPLE_RATE)).toBeLessThan(20);
+    const s = rx.stats();
+    expect(dropped).toBe(18);
+    expect(s.filled).toBe(dropped);
+    expect(s.lost).toBe(0);
+    expect(s.concealed).toBe(0);
+
+    // The same bursts without redundancy: every dropped frame is lost (FEC or concealment stands in).
+    const plain = new Receiver(opus);
+    playBursts(plain, tone, false);
+    expect(plain.stats().lost).toBe(dropped);
+    expect(plain.stats().filled).toBe(0);
+    rx.close();
+    plain.close();
+  });
+
+  it('drops a packet whose redundancy breaks the layout, counted, and plays the rest', () => {
+    const tone = encodeTone(opus, 1000, 20);
+    const rx = new Receiver(opus);
+    rx.push({
+      ssrc: 7,
+      flags: REDUNDANT_FLAG,
+      extSeq: 1,
+      timestamp: 0,
+      payload: Uint8Array.of(3, 1, 0, 1),
+      arrivalMs: 0,
+    });
+    rx.push({ ssrc: 7, extSeq: 2, timestamp: FRAME_SAMPLES, payload: tone[1]!, arrivalMs: 20 });
+    expect(rx.stats()).toMatchObject({ badRedundancy: 1, received: 1 });
+    rx.close();
+  });
+
+  it('reports each speaker’s interval: expected, lost, recovered by redundancy, jitter and delay; nothing twice', () => {
+    const tone = encodeTone(opus, 1000, 250);
+    const rx = new Receiver(opus);
+    const { dropped } = playBursts(rx, withRedundancy(tone), true);
+    const [r, ...rest] = rx.reportStreams();
+    expect(rest).toEqual([]);
+    expect(r).toMatchObject({
+      ssrc: 7,
+      expected: 250,
+      lost: 0,
+      late: 0,
+      recoveredRed: dropped,
+      stretched: 0,
+    });
+    expect(r!.delayMs).toBeGreaterThan(0);
+    expect(r!.jitterMs).toBeGreaterThanOrEqual(0);
+    // The next interval: nothing new from this speaker.
+    expect(rx.reportStreams()).toEqual([]);
+    rx.close();
+  });
+});

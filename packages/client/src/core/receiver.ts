@@ -5,7 +5,15 @@
  * FEC (from the next packet) or concealment for missing frames and silence
  * when nobody speaks. Pure apart from the decoder it owns.
  */
-import { AudioFlag, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
+import {
+  AudioFlag,
+  FRAME_SAMPLES,
+  MAX_REPORT_STREAMS,
+  parseRedundant,
+  REDUNDANT_FLAG,
+  SAMPLES_PER_MS,
+  type ReportStream,
+} from '@parley/protocol';
 import {
   emptyJitterStats,
   JitterBuffer,
@@ -65,6 +73,19 @@ export interface ReceiverStats extends JitterBufferStats {
   concealed: number;
   recoveredByFec: number;
   corrupt: number;
+  /** Packets dropped whole: their redundancy blocks broke the layout (docs/protocol.md, "Redundancy"). */
+  badRedundancy: number;
+}
+
+/** The counters a receiver report takes differences of, per stream. */
+interface ReportBase {
+  played: number;
+  lost: number;
+  late: number;
+  skipped: number;
+  filled: number;
+  concealed: number;
+  recoveredByFec: number;
 }
 
 interface Stream {
@@ -78,6 +99,10 @@ interface Stream {
   pcm: Int16Array | undefined;
   /** Sequence number of the last TALK_END received (−1: none): nothing after it is concealed. */
   endSeq: number;
+  /** The counters at the previous receiver report. */
+  reported: ReportBase;
+  /** How far back the stream's redundancy reaches now (packets; 0 = none). */
+  redDepth: number;
 }
 
 export class Receiver {
@@ -99,6 +124,7 @@ export class Receiver {
   /** The duck gain applied at the end of the last mix (1 = not ducked). */
   private duck = 1;
   private duckedFrames = 0;
+  private badRedundancy = 0;
   /** Reused per pull: the sources of the mix. */
   private readonly sources: MixSource[] = [];
   /** (ssrc, seq) pairs of the frames in the last mix, when tracing. */
@@ -145,6 +171,8 @@ export class Receiver {
         level: -Infinity,
         pcm: undefined,
         endSeq: -1,
+        reported: { played: 0, lost: 0, late: 0, skipped: 0, filled: 0, concealed: 0, recoveredByFec: 0 },
+        redDepth: 0,
       };
       this.streams.set(ssrc, s);
     }
@@ -152,7 +180,75 @@ export class Receiver {
     // A TALK_END marks the end of the spurt; a later packet starts the next one.
     if (p.flags !== undefined && (p.flags & AudioFlag.TalkEnd) !== 0) s.endSeq = Math.max(s.endSeq, extSeq);
     else if (extSeq > s.endSeq) s.endSeq = -1;
-    s.jb.push(extSeq, timestamp, payload, arrivalMs);
+    if (p.flags === undefined || (p.flags & REDUNDANT_FLAG) === 0) {
+      this.redundancyDepth(s, 0);
+      s.jb.push(extSeq, timestamp, payload, arrivalMs);
+      return;
+    }
+    // Redundancy: the packet's own frame, then copies of earlier ones for the slots still empty.
+    const red = parseRedundant(payload);
+    if (!red.ok) {
+      this.badRedundancy++;
+      return;
+    }
+    this.redundancyDepth(s, red.value.blocks[0]?.back ?? 0);
+    s.jb.push(extSeq, timestamp, red.value.primary, arrivalMs);
+    for (const b of red.value.blocks) s.jb.fill(extSeq - b.back, b.frame, arrivalMs);
+  }
+
+  /**
+   * The stream's redundancy reaches `depth` packets back: its frames wait
+   * at least depth + ½ frames, so that a copy arrives before its frame's
+   * turn (the sender turns redundancy on only when its listeners lose).
+   */
+  private redundancyDepth(s: Stream, depth: number): void {
+    if (depth === s.redDepth) return;
+    s.redDepth = depth;
+    s.jb.setFloor(depth === 0 ? 0 : ((depth + 0.5) * this.frameSamples) / SAMPLES_PER_MS);
+  }
+
+  /**
+   * How each speaker arrived since the previous call (docs/protocol.md
+   * §2.6), for `VoiceClient.sendReport`: speakers with nothing due in the
+   * interval are left out; at most MAX_REPORT_STREAMS.
+   */
+  reportStreams(): ReportStream[] {
+    const out: ReportStream[] = [];
+    for (const [ssrc, s] of this.streams) {
+      if (out.length >= MAX_REPORT_STREAMS) break;
+      const j = s.jb.stats;
+      const d = s.decoder.stats;
+      const was = s.reported;
+      const now: ReportBase = {
+        played: j.played,
+        lost: j.lost,
+        late: j.late,
+        skipped: j.skipped,
+        filled: j.filled,
+        concealed: d.concealed,
+        recoveredByFec: d.recoveredByFec,
+      };
+      s.reported = now;
+      // Every sequence number whose turn came: played (filled ones included), lost, or skipped.
+      const expected = now.played - was.played + (now.lost - was.lost) + (now.skipped - was.skipped);
+      if (expected === 0 && now.late === was.late) continue;
+      const cap = (n: number): number => Math.min(100_000, Math.max(0, n));
+      out.push({
+        ssrc,
+        expected: cap(expected),
+        lost: cap(now.lost - was.lost),
+        late: cap(now.late - was.late),
+        concealed: cap(now.concealed - was.concealed),
+        recoveredFec: cap(now.recoveredByFec - was.recoveredByFec),
+        recoveredRed: cap(now.filled - was.filled),
+        accelerated: cap(now.skipped - was.skipped),
+        // No time-stretching yet: the delay grows by concealing (underruns), counted as concealed.
+        stretched: 0,
+        jitterMs: Math.min(10_000, s.jb.jitter),
+        delayMs: Math.min(10_000, s.jb.targetDelayMs),
+      });
+    }
+    return out;
   }
 
   /**
@@ -272,6 +368,7 @@ export class Receiver {
       streams: this.streams.size,
       ignoredStreams: this.ignored,
       duckedFrames: this.duckedFrames,
+      badRedundancy: this.badRedundancy,
     };
     for (const s of this.streams.values()) addStream(total, s);
     return total;
@@ -300,6 +397,7 @@ function emptyStats(): ReceiverStats {
     concealed: 0,
     recoveredByFec: 0,
     corrupt: 0,
+    badRedundancy: 0,
   };
 }
 

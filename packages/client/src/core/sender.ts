@@ -2,6 +2,7 @@ import { AudioFlag, extendSeq16, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/p
 import { FrameClock, type ClockDeps } from './clock.js';
 import { rmsDbfs } from '../audio/analysis.js';
 import type { Impairment } from './impair.js';
+import { RedundancyPolicy, RedundantFramer, type RedundancyDepth } from './redundancy.js';
 import type { TalkGate } from './talk-gate.js';
 import type { FrameTracer } from './trace.js';
 import type { VoiceClient } from './voice-client.js';
@@ -14,6 +15,8 @@ export interface FrameSource {
 /** Anything that turns one PCM frame into one Opus packet. */
 export interface FrameEncoder {
   encode(pcm: Int16Array): Uint8Array;
+  /** The listeners' loss (percent): tunes in-band FEC (OpusEncoder has it). */
+  setExpectedLoss?(pct: number): void;
 }
 
 export interface StreamSenderOptions {
@@ -31,6 +34,16 @@ export interface StreamSenderOptions {
    * one marked TALK_START.
    */
   gate?: TalkGate;
+  /**
+   * Redundancy (docs/protocol.md, "Redundancy"): a fixed depth (0 = off,
+   * the default), or `auto`: chosen, with the encoder's expected loss, from
+   * the listeners' reports (`quality` events; RedundancyPolicy). Off by
+   * default until the jitter buffer makes the most of it (docs/benchmarks.md,
+   * "Audio under bad networks").
+   */
+  redundancy?: RedundancyDepth | 'auto';
+  /** The channel's packet size limit (`joined.media.maxPacketSize`): blocks that do not fit are left out. */
+  maxPacketSize?: number;
 }
 
 export interface SenderStats {
@@ -63,6 +76,8 @@ export class StreamSender {
   private traceSeq: number | undefined;
   private finish: (() => void) | null = null;
   private readonly done: Promise<void>;
+  private readonly framer: RedundantFramer;
+  private offQuality: (() => void) | null = null;
 
   constructor(
     private readonly client: VoiceClient,
@@ -73,6 +88,11 @@ export class StreamSender {
     this.frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
     this.timestamp = opts.initialTimestamp ?? Math.floor(Math.random() * 0x100000000);
     this.done = new Promise((resolve) => (this.finish = resolve));
+    this.framer = new RedundantFramer(
+      opts.maxPacketSize === undefined ? {} : { maxPacketSize: opts.maxPacketSize },
+    );
+    const redundancy = opts.redundancy ?? 0;
+    if (redundancy !== 'auto') this.framer.setDepth(redundancy);
     this.clock = new FrameClock({
       periodMs: this.frameSamples / SAMPLES_PER_MS,
       onTick: () => this.tick(),
@@ -82,11 +102,26 @@ export class StreamSender {
 
   /** Starts sending; resolves when the source ends or `stop()` is called. */
   run(): Promise<void> {
+    if (this.opts.redundancy === 'auto' && this.offQuality === null) {
+      const policy = new RedundancyPolicy();
+      this.offQuality = this.client.on('quality', (agg) => {
+        const d = policy.update(agg, performance.now());
+        this.framer.setDepth(d.depth);
+        this.encoder.setExpectedLoss?.(d.expectedLossPct);
+      });
+    }
     this.clock.start();
     return this.done;
   }
 
+  /** Redundancy depth in use now (0–2). */
+  get redundancy(): RedundancyDepth {
+    return this.framer.depth;
+  }
+
   stop(): void {
+    this.offQuality?.();
+    this.offQuality = null;
     this.clock.stop();
     this.stats.clockSkips = this.clock.skipped;
     for (const t of this.pendingDelays) clearTimeout(t);
@@ -121,7 +156,9 @@ export class StreamSender {
     }
     const opus = this.encoder.encode(pcm);
     const tEncoded = tracer === undefined ? 0 : tracer.now();
-    const packet = this.client.sealAudio(opus, this.timestamp, flags);
+    if ((flags & AudioFlag.TalkStart) !== 0) this.framer.reset();
+    const wrapped = this.framer.wrap(opus);
+    const packet = this.client.sealAudio(wrapped.payload, this.timestamp, flags | wrapped.flags);
     this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
     this.stats.framesSent++;
     const pos = this.samplesTaken;

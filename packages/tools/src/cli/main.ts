@@ -18,6 +18,7 @@ import {
   ParleyClientError,
   ClientErrorCode,
   VoiceClient,
+  type RedundancyDepth,
 } from '@parley/client';
 import { loadOpusNode, openUdpTransport, nodeWebSocketFactory, WavFileWriter } from '@parley/client/node';
 import { runNetem } from '../netem/netem-cli.js';
@@ -25,7 +26,7 @@ import { runLoadtestCli } from '../loadtest/cli.js';
 import { isUsageError, UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
-  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--vad [DBFS]] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--vad [DBFS]] [--redundancy auto|0|1|2] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
   parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws] [--trace FILE]
   parley netem --target HOST:PORT [--loss P] [--delay MS] [--jitter MS] …   (parley netem --help)
   parley loadtest [--clients N] [--channels N] [--seconds N] [--json] …   (parley loadtest --help)
@@ -38,6 +39,8 @@ const USAGE = `Usage:
   --bitrate BPS    Opus bitrate, 6000..510000 (default: the server's defaultBitrate setting)
   --vad [DBFS]     voice activation: send only while the file is louder than DBFS (frame RMS,
                    default ${DEFAULT_VAD_THRESHOLD_DB}), with 300 ms of hangover; silence sends nothing
+  --redundancy R   copies of the previous frames in each packet: 0 (off, default), 1, 2, or auto
+                   (chosen from what the listeners report; docs/protocol.md, "Redundancy")
   --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
   --jitter MS      delay each packet sent by a random 0..MS milliseconds
   --seed N         seed of --loss/--jitter, to repeat the same impairment pattern
@@ -59,6 +62,7 @@ const options = {
   seed: { type: 'string' },
   bitrate: { type: 'string' },
   vad: { type: 'string' },
+  redundancy: { type: 'string', default: '0' },
   seconds: { type: 'string' },
   transport: { type: 'string', default: 'udp' },
   trace: { type: 'string' },
@@ -196,6 +200,13 @@ async function loadWav(file: string): Promise<Int16Array> {
   return floatToInt16(resampleTo48k(wav.value.samples, wav.value.sampleRate));
 }
 
+/** `--redundancy auto|0|1|2`. */
+function redundancyOption(raw: string | undefined): RedundancyDepth | 'auto' {
+  if (raw === undefined || raw === 'auto') return 'auto';
+  if (raw === '0' || raw === '1' || raw === '2') return Number(raw) as RedundancyDepth;
+  throw new UsageError(`--redundancy must be auto, 0, 1 or 2, got ${JSON.stringify(raw)}`);
+}
+
 async function send(file: string | undefined, values: Values, err: NodeJS.WritableStream): Promise<number> {
   if (file === undefined) throw new UsageError('send needs a WAV file');
   const ref = channelRef(values.channel);
@@ -218,8 +229,12 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
     const tracer = values.trace === undefined ? undefined : new TraceRecorder();
     const frameSamples = frameSamplesOf(client);
     const vad = numberOption('vad', values.vad, -120, 0);
+    const redundancy = redundancyOption(values.redundancy);
+    const maxPacketSize = client.joined?.media.maxPacketSize;
     const sender = new StreamSender(client, encoder, new BufferSource(pcm, frameSamples, values.loop), {
       frameSamples,
+      redundancy,
+      ...(maxPacketSize === undefined ? {} : { maxPacketSize }),
       ...(vad === undefined ? {} : { gate: new TalkGate({ mode: 'voice-activity', thresholdDb: vad }) }),
       ...(impairment ? { impairment } : {}),
       ...(tracer ? { tracer } : {}),
