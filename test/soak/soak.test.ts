@@ -117,12 +117,17 @@ describe.skipIf(SECONDS <= 0)(`soak: ${CLIENTS} participants for ${SECONDS} s`, 
         () => stats.audioIn + stats.dropped >= audioSent,
         () => `the server to count every packet (${stats.audioIn} + ${stats.dropped} of ${audioSent})`,
       );
-      // Packets still on their way when a participant switched channel or left are the only drops.
+      // Packets still on their way when a participant switched channel or left are the only
+      // audio drops. Every participant is on 127.0.0.1, one address: when many handshake at
+      // once on a busy machine, some HELLOs go over the per-address limit (source_rate_limited)
+      // and are sent again (docs/protocol.md, "Per-source limit") — a delay, not a loss.
       const drops = Object.entries(stats.drops).filter(([, n]) => n > 0);
-      const allowed = new Set(['not_in_channel', 'unknown_session', 'not_bound']);
+      const allowed = new Set(['not_in_channel', 'unknown_session', 'not_bound', 'source_rate_limited']);
       expect(drops.filter(([reason]) => !allowed.has(reason))).toEqual([]);
-      expect(stats.audioIn + stats.dropped).toBe(audioSent);
-      expect(stats.dropped).toBeLessThan(audioSent * 0.001 + 50);
+      const helloDrops = stats.drops.source_rate_limited ?? 0;
+      expect(helloDrops).toBeLessThan(joins);
+      expect(stats.audioIn + stats.dropped - helloDrops).toBe(audioSent);
+      expect(stats.dropped - helloDrops).toBeLessThan(audioSent * 0.001 + 50);
 
       // Memory: after the warm-up, the heap floor and the RSS stay within 5 %.
       const warm = samples.filter((s) => s.at >= SECONDS * 1000 * WARMUP_FRACTION);

@@ -13,17 +13,21 @@ describe('HelloHandshake', () => {
 
   const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i + 1);
 
-  it('sends at once and every retry period, and completes on the ack that echoes its nonce', async () => {
+  it('sends at once, then after 1, 2, 4, 4… retry periods, and completes on the ack that echoes its nonce', async () => {
     const sent: Uint8Array[] = [];
     const h = new HelloHandshake({
       send: (n) => sent.push(n),
       retryMs: 200,
-      deadlineMs: 3000,
+      deadlineMs: 4000,
       randomBytes: bytes,
     });
     expect(sent).toHaveLength(1);
     vi.advanceTimersByTime(450);
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(2); // 0, 200
+    vi.advanceTimersByTime(150);
+    expect(sent).toHaveLength(3); // 600
+    vi.advanceTimersByTime(800 + 800 + 800);
+    expect(sent).toHaveLength(6); // 1400, 2200, 3000: never more than 4 periods apart
     expect(sent.every((n) => n === h.payload)).toBe(true);
     expect([...h.payload]).toEqual([...bytes(8), ...new Array<number>(16).fill(0)]);
     h.ack(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9)); // someone else's nonce
@@ -35,7 +39,7 @@ describe('HelloHandshake', () => {
     h.ack(bytes(8));
     await h.done;
     vi.advanceTimersByTime(5000);
-    expect(sent).toHaveLength(3); // no more HELLOs after the ack
+    expect(sent).toHaveLength(6); // no more HELLOs after the ack
   });
 
   it('echoes the cookie of a challenge at once and in every retry, and completes only on an ack without the flag', async () => {

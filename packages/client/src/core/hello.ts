@@ -4,8 +4,10 @@ import { ClientErrorCode, ParleyClientError } from './control.js';
 /**
  * The UDP HELLO handshake with address validation (docs/protocol.md,
  * "Address validation"). A sealed HELLO whose payload is a random 8-byte
- * nonce and a 16-byte cookie field (zeros at first) goes out at once and
- * every `retryMs`. A HELLO_ACK that echoes the nonce with the VALIDATE flag
+ * nonce and a 16-byte cookie field (zeros at first) goes out at once, then
+ * after `retryMs`, twice that, four times that (at most `4 × retryMs`
+ * apart): a server slow to answer, or a crowd behind one address, does not
+ * make the HELLOs pile up (the server limits them per address). A HELLO_ACK that echoes the nonce with the VALIDATE flag
  * carries a cookie: it is copied into the payload, and the HELLO goes out
  * again at once. A HELLO_ACK that echoes the nonce without the flag means
  * the address is bound: `done` resolves. `deadlineMs` passing rejects
@@ -24,7 +26,7 @@ export class HelloHandshake {
   /** Challenges received (HELLO_ACKs with a cookie). */
   challenges = 0;
   private readonly send: (payload: Uint8Array) => void;
-  private retry: ReturnType<typeof setInterval> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
   private deadline: ReturnType<typeof setTimeout> | undefined;
   private settle: ((err?: Error) => void) | null = null;
 
@@ -47,7 +49,13 @@ export class HelloHandshake {
     // A cancelled handshake nobody awaits is not an unhandled rejection.
     this.done.catch(() => undefined);
     const payload = this.payload;
-    this.retry = setInterval(() => opts.send(payload), opts.retryMs);
+    const again = (delayMs: number): void => {
+      this.retry = setTimeout(() => {
+        opts.send(payload);
+        again(Math.min(delayMs * 2, opts.retryMs * 4));
+      }, delayMs);
+    };
+    again(opts.retryMs);
     this.deadline = setTimeout(
       () => this.settle?.(new ParleyClientError(ClientErrorCode.UdpHandshake, 'no answer to UDP hello')),
       opts.deadlineMs,
@@ -80,7 +88,7 @@ export class HelloHandshake {
   }
 
   private stop(): void {
-    clearInterval(this.retry);
+    clearTimeout(this.retry);
     clearTimeout(this.deadline);
     this.retry = undefined;
     this.deadline = undefined;
