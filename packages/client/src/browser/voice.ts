@@ -179,6 +179,7 @@ export class BrowserVoice {
     if (this.closed) return;
     this.playback = await Playback.open(this.ctx, {
       pull: () => this.listener.receiver.pull(performance.now()),
+      excess: () => this.listener.receiver.excessFrames(),
       ...(this.opts.outputLowWaterMs === undefined ? {} : { lowWaterMs: this.opts.outputLowWaterMs }),
     });
     if (this.opts.outputDeviceId !== undefined) await this.playback.setOutputDevice(this.opts.outputDeviceId);
@@ -313,6 +314,7 @@ export class BrowserVoice {
         overruns: 0,
         fill: 0,
         lowWaterMs: 0,
+        skipped: 0,
       },
     };
   }
