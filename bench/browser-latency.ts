@@ -109,6 +109,7 @@ function launch(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       '--autoplay-policy=no-user-gesture-required',
+      ...(process.env.PARLEY_BENCH_FLAGS ?? '').split(' ').filter((f) => f !== ''),
       `--use-file-for-fake-audio-capture=${join(dir, 'clicks.wav')}`,
     ],
   });
