@@ -68,6 +68,11 @@ export class MicTest {
     return this.events.on(ev, fn);
   }
 
+  /** The AudioContext in use (closed by `close()` only if MicTest made it). */
+  get audioContext(): AudioContext {
+    return this.ctx;
+  }
+
   get inputTrack(): MediaStreamTrack | null {
     return this.capture?.track ?? null;
   }
