@@ -38,7 +38,7 @@ const DATABASE_TESTS = [
 //   integration     npm run test:integration  real server on port 0, real sockets
 //   integration-db  npm run test:integration  the same on SQLite and PostgreSQL
 //   e2e             npm run test:e2e          CLI processes (`parley send` → `parley record`)
-//   browser         npm run test:e2e          Chromium tests in test/browser/ (none yet)
+//   browser         npm run test:e2e          Chromium tests in test/browser/
 // `npm test` (= `vitest run`) runs every project.
 export default defineConfig({
   resolve: {

@@ -5,7 +5,7 @@
  * thread converts and posts. The audio clock paces the mix, not a timer.
  * Output device: `AudioContext.setSinkId` (Chromium 110+).
  */
-import { SAMPLE_RATE } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
 import { int16ToFloat, resampleTo48k } from '../audio/resample.js';
 import { loadWorklets, PLAYBACK_PROCESSOR, type PlaybackNeed } from './worklet-source.js';
 
@@ -20,6 +20,8 @@ export interface PlaybackRingStats {
   fill: number;
   /** The output buffer the ring keeps now (ms): it adapts to how late the main thread answers. */
   lowWaterMs: number;
+  /** Mixed frames dropped to catch up after underruns. */
+  skipped: number;
 }
 
 /** One frame handed to the output, for tests and measurements. */
@@ -36,6 +38,13 @@ export type OutputTap = (frame: Int16Array, info: OutputTapInfo) => void;
 export interface PlaybackOptions {
   /** The next mixed frame (48 kHz mono int16). */
   pull: () => Int16Array;
+  /**
+   * Frames the source can drop without starving (Receiver.excessFrames): after
+   * the output played silence because the main thread was late, the mix is
+   * behind the audio clock; up to this many frames are pulled and dropped to
+   * catch up. Absent: never.
+   */
+  excess?: () => number;
   /** Ask for a frame when fewer than this many ms are buffered, at least (default 10; it rises after underruns). */
   lowWaterMs?: number;
   /** The most it rises to (default 60 ms). */
@@ -55,12 +64,18 @@ export class Playback {
     overruns: 0,
     fill: 0,
     lowWaterMs: 0,
+    skipped: 0,
   };
   private readonly taps = new Set<OutputTap>();
   private deafened = false;
   private closed = false;
   /** Frames pulled. */
   frames = 0;
+  /** Frames pulled and dropped to catch up with the audio clock after underruns. */
+  skipped = 0;
+  /** Silence played (underruns) that the mix has not caught up with yet, in context samples. */
+  private debt = 0;
+  private lastUnderrunSamples = 0;
 
   private constructor(
     private readonly ctx: AudioContext,
@@ -81,7 +96,7 @@ export class Playback {
         capacity: Math.round((rate * (opts.capacityMs ?? 120)) / 1000),
         lowWater: Math.round((rate * (opts.lowWaterMs ?? 10)) / 1000),
         maxLowWater: Math.round((rate * (opts.maxLowWaterMs ?? 60)) / 1000),
-        calmSamples: rate * 2,
+        calmSamples: rate,
       },
     });
     node.connect(ctx.destination);
@@ -89,7 +104,7 @@ export class Playback {
   }
 
   get ringStats(): PlaybackRingStats {
-    return { ...this.ring };
+    return { ...this.ring, skipped: this.skipped };
   }
 
   /** Deafened: frames are still pulled (the jitter buffers keep time) but silence is played. */
@@ -122,6 +137,33 @@ export class Playback {
     this.node.port.close();
   }
 
+  /**
+   * Keeps the mix on time. Two ways it falls behind the packets: the output
+   * played silence while the main thread was late (`underrunSamples`, the
+   * debt), and the output device's clock runs slower than the sender's (a
+   * starved audio thread, or plain clock drift) — then the jitter buffers
+   * fill with no underrun at all. Either way, whole frames the jitter
+   * buffers hold beyond their target are pulled and dropped (never more
+   * than that excess, so no buffer is starved): for a debt, as many as it
+   * covers; otherwise one per ask while two or more are in excess.
+   * A debt that cannot be paid now (nothing in excess) is forgiven.
+   */
+  private catchUp(underrunSamples: number): void {
+    this.debt += underrunSamples - this.lastUnderrunSamples;
+    this.lastUnderrunSamples = underrunSamples;
+    if (this.opts.excess === undefined) return;
+    const frameCtx = (this.ctx.sampleRate * FRAME_SAMPLES) / SAMPLE_RATE;
+    const excess = this.opts.excess();
+    let drops =
+      this.debt >= frameCtx ? Math.min(Math.floor(this.debt / frameCtx), excess) : excess >= 2 ? 1 : 0;
+    this.debt = drops < Math.floor(this.debt / frameCtx) ? 0 : this.debt - drops * frameCtx;
+    if (this.debt < 0) this.debt = 0;
+    while (drops-- > 0) {
+      this.opts.pull();
+      this.skipped++;
+    }
+  }
+
   private onNeed(n: PlaybackNeed): void {
     if (this.closed) return;
     this.ring.underruns = n.underruns;
@@ -129,6 +171,7 @@ export class Playback {
     this.ring.overruns = n.overruns;
     this.ring.fill = n.fill;
     this.ring.lowWaterMs = (n.lowWater / this.ctx.sampleRate) * 1000;
+    this.catchUp(n.underrunSamples);
     let frame = this.opts.pull();
     this.frames++;
     if (this.deafened) frame = frame.fill(0);

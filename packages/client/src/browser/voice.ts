@@ -18,6 +18,7 @@ import type { OpusModule } from '../audio/opus.js';
 import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
 import { Listener } from '../core/listener.js';
 import { TalkGate, type VoiceMode } from '../core/talk-gate.js';
+import type { FrameTracer } from '../core/trace.js';
 import type { VoiceClient } from '../core/voice-client.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
 import { createEncoder, type EncoderKind, type VoiceEncoder } from './encoders.js';
@@ -51,13 +52,20 @@ export interface BrowserVoiceOptions {
   encoder?: EncoderKind | 'auto';
   /** Playback asks for the next frame below this much buffered output (ms, default 10). */
   outputLowWaterMs?: number;
+  /**
+   * Per-frame timing (core/trace.ts, docs/benchmarks.md "Mouth-to-ear
+   * latency"): `arrived`, `popped`, `decoded` from the Receiver, and
+   * `played` when a mixed frame is handed to the output worklet (`pos` in
+   * samples of the output). Absent: no tracing.
+   */
+  tracer?: FrameTracer;
 }
 
 export interface BrowserVoiceStats {
   transport: 'udp' | 'ws' | null;
   cipher: string | null;
   encoder: 'webcodecs' | 'wasm';
-  /** Round-trip time to the server; null: not measured by this client yet. */
+  /** Round-trip time to the server on the media path (PING/PONG); null until the first answer. */
   rttMs: number | null;
   /** Frames lost of those due, received side (%). */
   lossPct: number;
@@ -72,6 +80,8 @@ export interface BrowserVoiceStats {
 /** The figures behind `stats()`, for tests and the connection panel's details. */
 export interface BrowserVoiceCounters {
   framesCaptured: number;
+  /** Captured frames the encoder dropped (it was too far behind). */
+  framesDroppedByEncoder: number;
   packetsSent: number;
   packetsReceived: number;
   framesPlayed: number;
@@ -109,6 +119,8 @@ export class BrowserVoice {
   private encoder: VoiceEncoder | null = null;
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private deafened = false;
+  /** Samples handed to the output so far (a traced frame's `pos`). */
+  private outPos = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly counters = {
@@ -150,7 +162,10 @@ export class BrowserVoice {
     const listener = new Listener(client, {
       opus,
       frameSamples,
-      receiver: { onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db) },
+      receiver: {
+        onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
+        ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),
+      },
     });
     voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);
     try {
@@ -178,7 +193,8 @@ export class BrowserVoice {
     });
     if (this.closed) return;
     this.playback = await Playback.open(this.ctx, {
-      pull: () => this.listener.receiver.pull(performance.now()),
+      pull: () => this.pull(),
+      excess: () => this.listener.receiver.excessFrames(),
       ...(this.opts.outputLowWaterMs === undefined ? {} : { lowWaterMs: this.opts.outputLowWaterMs }),
     });
     if (this.opts.outputDeviceId !== undefined) await this.playback.setOutputDevice(this.opts.outputDeviceId);
@@ -194,7 +210,9 @@ export class BrowserVoice {
       frameMs: this.frameSamples / SAMPLES_PER_MS,
       onFrame: (pcm) => this.onFrame(pcm),
     });
-    if (this.ctx.state === 'suspended') await this.ctx.resume();
+    // Without a user gesture the browser keeps a new context suspended, and resume() stays
+    // pending until one comes: start() does not wait for it (call it from a click).
+    if (this.ctx.state === 'suspended') void this.ctx.resume().catch(() => undefined);
   }
 
   /** The AudioContext in use. */
@@ -275,7 +293,13 @@ export class BrowserVoice {
     return () => this.inputTaps.delete(fn);
   }
 
+  /**
+   * The connection figures. Each call also sends a PING on the media path:
+   * `rttMs` is the answer to an earlier call's (call it every second or so
+   * for the connection panel; nothing runs between calls).
+   */
   stats(): BrowserVoiceStats {
+    this.client.ping();
     const r = this.listener.receiver.stats();
     const { jitterMs, targetDelayMs } = this.listener.receiver.delays();
     const now = performance.now();
@@ -292,7 +316,7 @@ export class BrowserVoice {
       transport: this.client.transportKind,
       cipher: this.client.joined?.media.cipher ?? null,
       encoder: this.encoder?.kind ?? 'wasm',
-      rttMs: null,
+      rttMs: this.client.rttMs,
       lossPct: due === 0 ? 0 : (100 * r.lost) / due,
       jitterMs,
       jitterBufferMs: targetDelayMs,
@@ -304,6 +328,7 @@ export class BrowserVoice {
   counts(): BrowserVoiceCounters {
     return {
       framesCaptured: this.counters.framesCaptured,
+      framesDroppedByEncoder: this.encoder?.dropped ?? 0,
       packetsSent: this.counters.packetsSent,
       packetsReceived: this.counters.packetsReceived,
       framesPlayed: this.playback?.frames ?? 0,
@@ -313,6 +338,7 @@ export class BrowserVoice {
         overruns: 0,
         fill: 0,
         lowWaterMs: 0,
+        skipped: 0,
       },
     };
   }
@@ -342,6 +368,15 @@ export class BrowserVoice {
     this.playback = null;
     this.listener.close();
     if (this.ownsContext && this.ctx.state !== 'closed') await this.ctx.close();
+  }
+
+  /** One mixed frame for the output; traced as `played` at its position in the output. */
+  private pull(): Int16Array {
+    const rx = this.listener.receiver;
+    const frame = rx.pull(performance.now());
+    rx.played(this.outPos);
+    this.outPos += frame.length;
+    return frame;
   }
 
   private onFrame(pcm: Float32Array<ArrayBuffer>): void {
