@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE, type ReportMessage } from '@parley/protocol';
 import { encodeTone, FakeAudioSource, member } from '../../../../test/helpers/sdk.js';
 import { loadOpusNode } from '../audio/opus-node.js';
 import type { OpusModule } from '../audio/opus.js';
@@ -143,6 +143,44 @@ describe('Listener (client + receiver + clock + output)', () => {
     expect(client.audio.size).toBe(0);
     expect(client.events.size).toBe(0);
     listener.start(); // no effect once closed
+    expect(clock.pending).toBe(0);
+  });
+
+  it('sends a receiver report every 5 s about the speakers heard (with the RTT), and none after close()', () => {
+    const reports: ReportMessage[] = [];
+    const client = Object.assign(new FakeAudioSource(), {
+      rttMs: 12,
+      sendReport: (r: Omit<ReportMessage, 'type' | 'ref'>) => reports.push({ type: 'report', ...r }),
+    });
+    const clock = new ManualClock();
+    const listener = new Listener(client, { opus, output: () => undefined, clock: clock.deps });
+    listener.start();
+    const tone = encodeTone(opus, 440, 300);
+    for (let i = 0; i < 300; i++) {
+      // Every tenth packet is lost.
+      if (i % 10 !== 5)
+        client.push({
+          ssrc: 11,
+          extSeq: i,
+          timestamp: i * FRAME_SAMPLES,
+          flags: 0,
+          payload: tone[i]!,
+          arrivalMs: clock.t,
+        });
+      clock.advance(20);
+    }
+    // 6 s: one report, at 5 s, about the one speaker.
+    expect(reports).toHaveLength(1);
+    const r = reports[0]!;
+    expect(r).toMatchObject({ intervalMs: 5000, rttMs: 12 });
+    expect(r.streams).toHaveLength(1);
+    const s = r.streams[0]!;
+    expect(s.ssrc).toBe(11);
+    expect(s.expected).toBeGreaterThan(230);
+    expect(s.lost / s.expected).toBeCloseTo(0.1, 1);
+    listener.close();
+    clock.advance(10_000);
+    expect(reports).toHaveLength(1);
     expect(clock.pending).toBe(0);
   });
 });

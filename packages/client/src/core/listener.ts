@@ -23,6 +23,8 @@ export interface AudioSource {
   readonly members: ReadonlyMap<number, Member>;
   /** Sends a receiver report (VoiceClient.sendReport); absent: the Listener reports nothing. */
   sendReport?(report: Omit<ReportMessage, 'type' | 'ref'>): void;
+  /** Round trip on the media path (ms), when measured (VoiceClient.rttMs); goes into the reports. */
+  readonly rttMs?: number | null;
 }
 
 /**
@@ -164,8 +166,13 @@ export class Listener {
       this.reportTimer = null;
       if (this.closed) return;
       const streams = this.receiver.reportStreams();
+      const rtt = this.source.rttMs;
       if (streams.length > 0)
-        send({ intervalMs: Math.min(60_000, Math.max(1000, Math.round(every))), streams });
+        send({
+          intervalMs: Math.min(60_000, Math.max(1000, Math.round(every))),
+          ...(rtt === undefined || rtt === null ? {} : { rttMs: Math.min(10_000, rtt) }),
+          streams,
+        });
       this.scheduleReport();
     }, every);
   }
