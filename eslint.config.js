@@ -11,6 +11,7 @@ export default tseslint.config(
       'bench/dist/**',
       '**/bin/*.js',
       'eslint.config.js',
+      'apps/web/public/**',
     ],
   },
   js.configs.recommended,
@@ -22,6 +23,17 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // The web app: browser code with its own tsconfig (Bundler resolution, JSX, DOM).
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: { project: ['./apps/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/ban-ts-comment': 'error',
     },
   },
 );

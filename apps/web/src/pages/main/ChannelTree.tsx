@@ -1,0 +1,125 @@
+/** The channel tree: each channel (lock, user limit), the people in it, a button to join it. */
+import { useState } from 'react';
+import type { ChannelInfo } from '@parley/protocol';
+import { describeError, useI18n } from '../../i18n';
+import type { VoiceSession } from '../../voice/session';
+import { channelTree, countIn, peopleIn, type VoiceState } from '../../voice/state';
+import { Button } from '../../ui/Button';
+import { Dialog } from '../../ui/Dialog';
+import { Input } from '../../ui/Field';
+import { Icon } from '../../ui/icons';
+import { useToast } from '../../ui/Toast';
+import { PersonRow } from './PersonRow';
+
+export function ChannelTree({ session, state }: { session: VoiceSession; state: VoiceState }) {
+  const { t } = useI18n();
+  const toast = useToast();
+  const [locked, setLocked] = useState<ChannelInfo | null>(null);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const join = async (c: ChannelInfo, pw?: string) => {
+    if (c.hasPassword && pw === undefined) {
+      setPassword('');
+      setError(null);
+      setLocked(c);
+      return;
+    }
+    try {
+      await session.join(c.id, pw);
+      setLocked(null);
+    } catch (err) {
+      if (locked !== null || pw !== undefined) setError(describeError(t, err));
+      else toast.show(describeError(t, err), 'error');
+    }
+  };
+  return (
+    <nav className="tree" aria-labelledby="channels-title">
+      <h2 id="channels-title" className="tree-title">
+        {t('channels.title')}
+      </h2>
+      <ul className="tree-list">
+        {channelTree(state.channels).map(({ channel: c, depth }) => {
+          const people = peopleIn(state, c.id);
+          const here = c.id === state.channelId;
+          const count = countIn(state, c.id);
+          return (
+            <li
+              key={c.id}
+              className="tree-channel"
+              data-channel={c.name}
+              style={{ paddingLeft: `${depth * 1}rem` }}
+            >
+              <button
+                type="button"
+                className={`channel-btn ${here ? 'channel-here' : ''}`}
+                aria-current={here ? 'location' : undefined}
+                aria-label={
+                  here ? `${c.name}, ${t('channels.current')}` : t('channels.join', { name: c.name })
+                }
+                onClick={() => void (here ? undefined : join(c))}
+              >
+                <Icon name="hash" className="icon icon-sm" />
+                <span className="channel-name">{c.name}</span>
+                {c.hasPassword && (
+                  <span title={t('channels.locked')} className="channel-flag">
+                    <Icon name="lock" className="icon icon-sm" />
+                    <span className="visually-hidden">{t('channels.locked')}</span>
+                  </span>
+                )}
+                {c.temporary && <span className="badge">{t('channels.temporary')}</span>}
+                <span className="channel-count">
+                  {c.userLimit > 0 ? (
+                    <>
+                      <span aria-hidden="true">
+                        {count}/{c.userLimit}
+                      </span>
+                      <span className="visually-hidden">
+                        {t('channels.limit', { count, limit: c.userLimit })}
+                      </span>
+                    </>
+                  ) : count > 0 ? (
+                    <>
+                      <span aria-hidden="true">{count}</span>
+                      <span className="visually-hidden">{t('channels.people', { count })}</span>
+                    </>
+                  ) : null}
+                </span>
+              </button>
+              {people.length > 0 && (
+                <ul className="people" aria-label={t('channels.people', { count: people.length })}>
+                  {people.map((p) => (
+                    <PersonRow key={p.ssrc} person={p} session={session} state={state} inMyChannel={here} />
+                  ))}
+                </ul>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <Dialog
+        open={locked !== null}
+        title={t('channels.passwordTitle', { name: locked?.name ?? '' })}
+        onClose={() => setLocked(null)}
+        closeLabel={t('common.close')}
+        onSubmit={() => void (locked !== null && join(locked, password))}
+        actions={
+          <>
+            <Button variant="secondary" onClick={() => setLocked(null)}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit">{t('guest.join')}</Button>
+          </>
+        }
+      >
+        <Input
+          label={t('channels.passwordFor', { name: locked?.name ?? '' })}
+          type="password"
+          value={password}
+          autoFocus
+          onChange={(e) => setPassword(e.currentTarget.value)}
+          error={error}
+        />
+      </Dialog>
+    </nav>
+  );
+}
