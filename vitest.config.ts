@@ -46,6 +46,7 @@ export default defineConfig({
       { find: /^@parley\/protocol\/node$/, replacement: src('./packages/protocol/src/node/index.ts') },
       { find: /^@parley\/protocol$/, replacement: src('./packages/protocol/src/index.ts') },
       { find: /^@parley\/client\/node$/, replacement: src('./packages/client/src/node/index.ts') },
+      { find: /^@parley\/client\/browser$/, replacement: src('./packages/client/src/browser/index.ts') },
       { find: /^@parley\/client$/, replacement: src('./packages/client/src/index.ts') },
       { find: /^@parley\/tools$/, replacement: src('./packages/tools/src/index.ts') },
       { find: /^@parley\/server$/, replacement: src('./packages/server/src/index.ts') },

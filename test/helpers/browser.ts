@@ -93,6 +93,7 @@ export async function bundleForBrowser(entry: string, outDir: string): Promise<B
       alias: [
         { find: /^@parley\/protocol$/, replacement: SRC('protocol/src/index.ts') },
         { find: /^@parley\/client$/, replacement: SRC('client/src/index.ts') },
+        { find: /^@parley\/client\/browser$/, replacement: SRC('client/src/browser/index.ts') },
       ],
     },
     build: {

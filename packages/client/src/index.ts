@@ -37,6 +37,8 @@ export type { ReceiverOptions, ReceiverStats, ReceivedAudio } from './core/recei
 export { Listener } from './core/listener.js';
 export type { AudioSource, AudioOutput, ListenerOptions } from './core/listener.js';
 export { UserVolumes, userKey } from './core/user-volumes.js';
+export { TalkGate } from './core/talk-gate.js';
+export type { VoiceMode, GateDecision, TalkGateOptions } from './core/talk-gate.js';
 export type { UserVolumesOptions, VolumeTarget } from './core/user-volumes.js';
 export { Impairment, mulberry32 } from './core/impair.js';
 export { MediaCore } from './core/media-core.js';

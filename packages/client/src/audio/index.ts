@@ -9,3 +9,10 @@ export { parseWav, encodeWav, wavHeader, MAX_WAV_SAMPLES, MAX_WAV_DATA_BYTES } f
 export type { WavAudio } from './wav.js';
 export { resampleTo48k, floatToInt16, int16ToFloat } from './resample.js';
 export { dominantFrequency, rmsDbfs, longestGapMs, toneInt16 } from './analysis.js';
+export {
+  VoiceActivityDetector,
+  SpeakingDetector,
+  DEFAULT_VAD_THRESHOLD_DB,
+  DEFAULT_SPEAKING_THRESHOLD_DB,
+} from './vad.js';
+export type { LevelGateOptions } from './vad.js';

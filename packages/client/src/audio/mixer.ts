@@ -31,6 +31,11 @@ export interface MixSource {
   pcm: Int16Array;
   /** Linear gain for this frame (≥ 0; 1 = unchanged, the default; 0 = muted). */
   gain?: number;
+  /**
+   * Gain at the frame's first sample, ramping linearly to `gain` at its
+   * last (a fade, e.g. ducking): absent = `gain` throughout.
+   */
+  rampFrom?: number;
 }
 
 export class Mixer {
@@ -46,10 +51,15 @@ export class Mixer {
     acc.fill(0, 0, n);
     for (const s of sources) {
       const g = s.gain ?? 1;
-      if (g === 0) continue;
+      const g0 = s.rampFrom ?? g;
+      if (g === 0 && g0 === 0) continue;
       const pcm = s.pcm;
       const len = Math.min(n, pcm.length);
-      for (let i = 0; i < len; i++) acc[i]! += pcm[i]! * g;
+      if (g0 === g) for (let i = 0; i < len; i++) acc[i]! += pcm[i]! * g;
+      else {
+        const step = len > 1 ? (g - g0) / (len - 1) : 0;
+        for (let i = 0; i < len; i++) acc[i]! += pcm[i]! * (g0 + step * i);
+      }
     }
     const dst = out ?? new Int16Array(n);
     for (let i = 0; i < n; i++) dst[i] = limitSample(acc[i]!);

@@ -119,6 +119,12 @@ export class Listener {
     this.applyVolumes();
   }
 
+  /** The same, by user key (`userKey(member)`: `user:<id>` or `guest:<name>`), for a UI that keeps keys. */
+  setUserVolumeByKey(key: string, gain: number): void {
+    this.volumes.set(key, gain);
+    this.applyVolumes();
+  }
+
   stats(): ReceiverStats {
     return this.receiver.stats();
   }
@@ -145,9 +151,10 @@ export class Listener {
 
   private applyVolume(m: Member): void {
     this.receiver.setVolume(m.ssrc, this.volumes.gainOf(m));
+    this.receiver.setPriority(m.ssrc, m.prioritySpeaker);
   }
 
   private applyVolumes(): void {
-    this.volumes.applyTo(this.receiver, this.source.members.values());
+    for (const m of this.source.members.values()) this.applyVolume(m);
   }
 }

@@ -12,9 +12,11 @@ import {
   type JitterBufferOptions,
   type JitterBufferStats,
 } from '../audio/jitter-buffer.js';
-import { Mixer, type MixSource } from '../audio/mixer.js';
+import { dbToGain, Mixer, type MixSource } from '../audio/mixer.js';
+import { rmsDbfs } from '../audio/analysis.js';
+import { SpeakingDetector } from '../audio/vad.js';
 import { OpusDecoder, type OpusModule } from '../audio/opus.js';
-import { GainMap } from './bounded-map.js';
+import { BoundedMap, GainMap } from './bounded-map.js';
 import type { FrameTracer } from './trace.js';
 
 export interface ReceiverOptions {
@@ -28,6 +30,20 @@ export interface ReceiverOptions {
   jitter?: JitterBufferOptions;
   /** Records arrived / popped / decoded / played per frame (core/trace.ts); absent = no tracing. */
   tracer?: FrameTracer;
+  /**
+   * While a priority speaker (`setPriority`) is heard speaking, every other
+   * speaker is attenuated by this much (dB, default −12), faded over one frame.
+   */
+  duckDb?: number;
+  /** Frame level (dBFS RMS, before volume) at which a speaker counts as speaking (default −50). */
+  speakingThresholdDb?: number;
+  /** Speaking hangover (ms, default 80): the indicator clears this long after the audio stops. */
+  speakingHangoverMs?: number;
+  /**
+   * A speaker started or stopped speaking, judged from the audio actually
+   * played (decoded, before volume), with its level then (dBFS).
+   */
+  onSpeaking?: (ssrc: number, speaking: boolean, dbfs: number) => void;
 }
 
 /** A decrypted audio packet: whose, which, when (its 48 kHz timestamp and arrival on the caller's ms clock). */
@@ -41,6 +57,8 @@ export interface ReceivedAudio {
 
 export interface ReceiverStats extends JitterBufferStats {
   streams: number;
+  /** Mixes in which the others were ducked under a priority speaker. */
+  duckedFrames: number;
   ignoredStreams: number;
   concealed: number;
   recoveredByFec: number;
@@ -51,6 +69,11 @@ interface Stream {
   jb: JitterBuffer;
   decoder: OpusDecoder;
   lastArrival: number;
+  speaking: SpeakingDetector;
+  /** dBFS of what was played for it in the last mix (after volume and ducking); −Infinity when nothing. */
+  level: number;
+  /** This tick's frame (decoded, before volume), while mixing. */
+  pcm: Int16Array | undefined;
 }
 
 export class Receiver {
@@ -66,6 +89,14 @@ export class Receiver {
   private readonly maxStreams: number;
   private readonly idleMs: number;
   private ignored = 0;
+  /** Priority speakers (ssrcs), bounded like the volumes. */
+  private readonly priority: BoundedMap<number, true>;
+  private readonly duckGain: number;
+  /** The duck gain applied at the end of the last mix (1 = not ducked). */
+  private duck = 1;
+  private duckedFrames = 0;
+  /** Reused per pull: the sources of the mix. */
+  private readonly sources: MixSource[] = [];
   /** (ssrc, seq) pairs of the frames in the last mix, when tracing. */
   private readonly lastMix: number[] = [];
   /** Counters of streams already forgotten, so totals never go down. */
@@ -81,6 +112,8 @@ export class Receiver {
     this.idleMs = opts.idleMs ?? 5000;
     this.retired = emptyStats();
     this.volumes = new GainMap(opts.maxVolumes ?? 1024);
+    this.priority = new BoundedMap(opts.maxVolumes ?? 1024);
+    this.duckGain = dbToGain(opts.duckDb ?? -12);
   }
 
   /** One decrypted audio packet as it arrives (`VoiceClient.onAudio` hands exactly this). */
@@ -98,6 +131,15 @@ export class Receiver {
         jb: new JitterBuffer({ frameMs: this.frameSamples / SAMPLES_PER_MS, ...this.opts.jitter }),
         decoder: new OpusDecoder(this.opus),
         lastArrival: arrivalMs,
+        speaking: new SpeakingDetector({
+          frameMs: this.frameSamples / SAMPLES_PER_MS,
+          ...(this.opts.speakingThresholdDb === undefined
+            ? {}
+            : { thresholdDb: this.opts.speakingThresholdDb }),
+          ...(this.opts.speakingHangoverMs === undefined ? {} : { hangoverMs: this.opts.speakingHangoverMs }),
+        }),
+        level: -Infinity,
+        pcm: undefined,
       };
       this.streams.set(ssrc, s);
     }
@@ -126,6 +168,36 @@ export class Receiver {
     this.volumes.set(ssrc, gain);
   }
 
+  /**
+   * Marks a speaker as a priority speaker (presence `prioritySpeaker`):
+   * while it is heard speaking, the others are ducked by `duckDb`.
+   */
+  setPriority(ssrc: number, on: boolean): void {
+    if (on) this.priority.set(ssrc, true);
+    else this.priority.delete(ssrc);
+  }
+
+  /** dBFS of what the last mix played for this speaker (after volume and ducking); −Infinity when nothing. */
+  levelOf(ssrc: number): number {
+    return this.streams.get(ssrc)?.level ?? -Infinity;
+  }
+
+  /** Whether this speaker is speaking now (see `onSpeaking`). */
+  isSpeaking(ssrc: number): boolean {
+    return this.streams.get(ssrc)?.speaking.isOpen ?? false;
+  }
+
+  /** The largest interarrival jitter and target delay among the speakers now heard (ms; 0 when none). */
+  delays(): { jitterMs: number; targetDelayMs: number } {
+    let jitterMs = 0;
+    let targetDelayMs = 0;
+    for (const s of this.streams.values()) {
+      jitterMs = Math.max(jitterMs, s.jb.jitter);
+      targetDelayMs = Math.max(targetDelayMs, s.jb.targetDelayMs);
+    }
+    return { jitterMs, targetDelayMs };
+  }
+
   /** A speaker's volume (1 unless set). */
   volumeOf(ssrc: number): number {
     return this.volumes.get(ssrc);
@@ -133,9 +205,11 @@ export class Receiver {
 
   /** One mixed frame for this playout tick. */
   pull(nowMs: number): Int16Array {
-    const sources: MixSource[] = [];
+    const sources = this.sources;
+    sources.length = 0;
     const tracer = this.opts.tracer;
     if (tracer !== undefined) this.lastMix.length = 0;
+    let priorityHeard = false;
     for (const [ssrc, s] of this.streams) {
       const r = s.jb.pop(nowMs);
       let pcm: Int16Array | undefined;
@@ -156,13 +230,42 @@ export class Receiver {
         this.retire(ssrc, s);
         continue;
       }
-      if (pcm !== undefined) sources.push({ id: ssrc, pcm, gain: this.volumes.get(ssrc) });
+      s.pcm = pcm;
+      const db = pcm === undefined ? -Infinity : rmsDbfs(pcm);
+      const was = s.speaking.isOpen;
+      const now = s.speaking.update(db);
+      if (now !== was) this.opts.onSpeaking?.(ssrc, now, db);
+      if (now && this.priority.has(ssrc)) priorityHeard = true;
+    }
+    // Ducking: the others fade to duckGain over this frame while a priority speaker is heard.
+    const duckFrom = this.duck;
+    const duckTo = priorityHeard ? this.duckGain : 1;
+    this.duck = duckTo;
+    if (priorityHeard) this.duckedFrames++;
+    for (const [ssrc, s] of this.streams) {
+      const pcm = s.pcm;
+      if (pcm === undefined) {
+        s.level = -Infinity;
+        continue;
+      }
+      s.pcm = undefined;
+      const gain = this.volumes.get(ssrc);
+      const ducked = !this.priority.has(ssrc);
+      const g1 = ducked ? gain * duckTo : gain;
+      const g0 = ducked ? gain * duckFrom : gain;
+      s.level = g1 === 0 ? -Infinity : rmsDbfs(pcm) + 20 * Math.log10(g1);
+      sources.push(g0 === g1 ? { id: ssrc, pcm, gain: g1 } : { id: ssrc, pcm, gain: g1, rampFrom: g0 });
     }
     return this.mixer.mix(sources, new Int16Array(this.frameSamples));
   }
 
   stats(): ReceiverStats {
-    const total = { ...this.retired, streams: this.streams.size, ignoredStreams: this.ignored };
+    const total = {
+      ...this.retired,
+      streams: this.streams.size,
+      ignoredStreams: this.ignored,
+      duckedFrames: this.duckedFrames,
+    };
     for (const s of this.streams.values()) addStream(total, s);
     return total;
   }
@@ -174,6 +277,7 @@ export class Receiver {
   }
 
   private retire(ssrc: number, s: Stream): void {
+    if (s.speaking.isOpen) this.opts.onSpeaking?.(ssrc, false, -Infinity);
     addStream(this.retired, s);
     s.decoder.destroy();
     this.streams.delete(ssrc);
@@ -184,6 +288,7 @@ function emptyStats(): ReceiverStats {
   return {
     ...emptyJitterStats(),
     streams: 0,
+    duckedFrames: 0,
     ignoredStreams: 0,
     concealed: 0,
     recoveredByFec: 0,

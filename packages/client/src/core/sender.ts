@@ -1,6 +1,8 @@
 import { AudioFlag, extendSeq16, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { FrameClock, type ClockDeps } from './clock.js';
+import { rmsDbfs } from '../audio/analysis.js';
 import type { Impairment } from './impair.js';
+import type { TalkGate } from './talk-gate.js';
 import type { FrameTracer } from './trace.js';
 import type { VoiceClient } from './voice-client.js';
 
@@ -22,10 +24,19 @@ export interface StreamSenderOptions {
   initialTimestamp?: number;
   /** Records capture / encoded / sent per frame (core/trace.ts); absent = no tracing. */
   tracer?: FrameTracer;
+  /**
+   * Voice activation / push-to-talk: frames it does not pass are not sent
+   * (their time still passes: the timestamp moves on), and it sets the
+   * TALK_START / TALK_END flags. Absent: every frame is sent, the first
+   * one marked TALK_START.
+   */
+  gate?: TalkGate;
 }
 
 export interface SenderStats {
   framesSent: number;
+  /** Frames the gate held back (silence under voice activation, push-to-talk released, muted). */
+  framesGated: number;
   framesDroppedByImpairment: number;
   clockSkips: number;
 }
@@ -36,7 +47,12 @@ export interface SenderStats {
  * demos) may drop or delay each packet.
  */
 export class StreamSender {
-  readonly stats: SenderStats = { framesSent: 0, framesDroppedByImpairment: 0, clockSkips: 0 };
+  readonly stats: SenderStats = {
+    framesSent: 0,
+    framesGated: 0,
+    framesDroppedByImpairment: 0,
+    clockSkips: 0,
+  };
   private readonly clock: FrameClock;
   private readonly frameSamples: number;
   private readonly pendingDelays = new Set<ReturnType<typeof setTimeout>>();
@@ -87,13 +103,23 @@ export class StreamSender {
     }
     const tracer = this.opts.tracer;
     const tCapture = tracer === undefined ? 0 : tracer.now();
-    const opus = this.encoder.encode(pcm);
-    const tEncoded = tracer === undefined ? 0 : tracer.now();
     let flags = 0;
-    if (this.first) {
+    const gate = this.opts.gate;
+    if (gate !== undefined) {
+      const d = gate.decide(rmsDbfs(pcm));
+      if (!d.send) {
+        this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
+        this.samplesTaken += pcm.length;
+        this.stats.framesGated++;
+        return;
+      }
+      flags = d.flags;
+    } else if (this.first) {
       flags |= AudioFlag.TalkStart;
       this.first = false;
     }
+    const opus = this.encoder.encode(pcm);
+    const tEncoded = tracer === undefined ? 0 : tracer.now();
     const packet = this.client.sealAudio(opus, this.timestamp, flags);
     this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
     this.stats.framesSent++;

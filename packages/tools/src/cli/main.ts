@@ -12,6 +12,8 @@ import {
   StreamSender,
   BufferSource,
   Listener,
+  TalkGate,
+  DEFAULT_VAD_THRESHOLD_DB,
   TraceRecorder,
   ParleyClientError,
   ClientErrorCode,
@@ -23,7 +25,7 @@ import { runLoadtestCli } from '../loadtest/cli.js';
 import { isUsageError, UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
-  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
+  parley send FILE.wav [--server URL] --channel NAME [--name NICK | --token TOKEN] [--loop] [--bitrate BPS] [--vad [DBFS]] [--loss P] [--jitter MS] [--seed N] [--transport udp|ws] [--trace FILE]
   parley record OUT.wav [--server URL] --channel NAME --seconds N [--name NICK | --token TOKEN] [--transport udp|ws] [--trace FILE]
   parley netem --target HOST:PORT [--loss P] [--delay MS] [--jitter MS] …   (parley netem --help)
   parley loadtest [--clients N] [--channels N] [--seconds N] [--json] …   (parley loadtest --help)
@@ -34,6 +36,8 @@ const USAGE = `Usage:
   --token TOKEN    log in as an account with this token (POST /api/v1/auth/login); default $PARLEY_TOKEN
   --loop           repeat the file until interrupted
   --bitrate BPS    Opus bitrate, 6000..510000 (default: the server's defaultBitrate setting)
+  --vad [DBFS]     voice activation: send only while the file is louder than DBFS (frame RMS,
+                   default ${DEFAULT_VAD_THRESHOLD_DB}), with 300 ms of hangover; silence sends nothing
   --loss P         drop this fraction (0..1) of the packets sent (impairment for tests/demos)
   --jitter MS      delay each packet sent by a random 0..MS milliseconds
   --seed N         seed of --loss/--jitter, to repeat the same impairment pattern
@@ -54,6 +58,7 @@ const options = {
   jitter: { type: 'string' },
   seed: { type: 'string' },
   bitrate: { type: 'string' },
+  vad: { type: 'string' },
   seconds: { type: 'string' },
   transport: { type: 'string', default: 'udp' },
   trace: { type: 'string' },
@@ -73,7 +78,7 @@ export async function main(
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: vadValue(argv), options, allowPositionals: true, strict: true });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -97,6 +102,28 @@ export async function main(
     io.err.write(`parley: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/**
+ * `--vad` takes an optional value, and that value is negative (`--vad -40`),
+ * which parseArgs would read as an option: `--vad N` becomes `--vad=N`, and
+ * a bare `--vad` the default threshold.
+ */
+function vadValue(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a !== '--vad') {
+      out.push(a);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next !== undefined && /^-?\d+(\.\d+)?$/.test(next)) {
+      out.push(`--vad=${next}`);
+      i++;
+    } else out.push(`--vad=${DEFAULT_VAD_THRESHOLD_DB}`);
+  }
+  return out;
 }
 
 function numberOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -190,8 +217,10 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
         : undefined;
     const tracer = values.trace === undefined ? undefined : new TraceRecorder();
     const frameSamples = frameSamplesOf(client);
+    const vad = numberOption('vad', values.vad, -120, 0);
     const sender = new StreamSender(client, encoder, new BufferSource(pcm, frameSamples, values.loop), {
       frameSamples,
+      ...(vad === undefined ? {} : { gate: new TalkGate({ mode: 'voice-activity', thresholdDb: vad }) }),
       ...(impairment ? { impairment } : {}),
       ...(tracer ? { tracer } : {}),
     });
@@ -205,7 +234,7 @@ async function send(file: string | undefined, values: Values, err: NodeJS.Writab
     await new Promise((r) => setTimeout(r, Math.max(100, jitterMs + 50)));
     encoder.destroy?.();
     err.write(
-      `parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss) over ${client.transportKind}\n`,
+      `parley: sent ${sender.stats.framesSent} frames (${sender.stats.framesDroppedByImpairment} dropped by --loss${vad === undefined ? '' : `, ${sender.stats.framesGated} silent ones held back by --vad`}) over ${client.transportKind}\n`,
     );
     if (tracer) await writeTrace(values.trace!, tracer, 'send', client.transportKind, frameSamples, err);
     return 0;

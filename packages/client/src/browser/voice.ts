@@ -1,0 +1,365 @@
+/**
+ * BrowserVoice: a joined VoiceClient's audio in a browser.
+ *
+ *   mic → getUserMedia → `parley-capture` worklet (20 ms frames, 48 kHz)
+ *       → [RNNoise] → TalkGate (voice activation / push-to-talk / open, mute)
+ *       → Opus (WebCodecs AudioEncoder, or the SDK's wasm libopus)
+ *       → VoiceClient.sealAudio → the client's media transport
+ *   VoiceClient.onAudio → Listener/Receiver (jitter buffers, Opus PLC/FEC,
+ *       per-user volume, priority ducking) → `parley-playback` worklet
+ *
+ * The transport stays the client's (MediaTransport: WebSocket today).
+ * `close()` stops tracks, worklets and listeners and closes the
+ * AudioContext it made; the client stays open (it is the app's).
+ */
+import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
+import { rmsDbfs } from '../audio/analysis.js';
+import type { OpusModule } from '../audio/opus.js';
+import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
+import { Listener } from '../core/listener.js';
+import { TalkGate, type VoiceMode } from '../core/talk-gate.js';
+import type { VoiceClient } from '../core/voice-client.js';
+import { MicCapture, type AudioProcessing } from './capture.js';
+import { createEncoder, type EncoderKind, type VoiceEncoder } from './encoders.js';
+import { Listeners } from './listeners.js';
+import { loadOpusWasm } from './opus-loader.js';
+import { Playback, type OutputTap, type PlaybackRingStats } from './playback.js';
+
+export type { VoiceMode } from '../core/talk-gate.js';
+
+export interface BrowserVoiceOptions {
+  inputDeviceId?: string;
+  outputDeviceId?: string;
+  echoCancellation?: boolean;
+  noiseSuppression?: boolean;
+  autoGainControl?: boolean;
+  /** RNNoise wasm suppressor (@jitsi/rnnoise-wasm), loaded only when on. */
+  rnnoise?: boolean;
+  /** Opus bits/s (default: the channel's `joined.media.bitrate`). */
+  bitrate?: number;
+  /** Default 'voice-activity'. */
+  mode?: VoiceMode;
+  /** dBFS (frame RMS) at which voice activation opens (default −45). */
+  vadThresholdDb?: number;
+  /** Optional, else one is created at 48 kHz (and closed by `close()`). */
+  audioContext?: AudioContext;
+  /** libopus, already instantiated (decoding, and encoding without WebCodecs). */
+  opus?: OpusModule;
+  /** Where to fetch libopus's `.wasm` when `opus` is not given (default `opus.wasm` next to the page). */
+  opusWasmUrl?: string | URL;
+  /** 'auto' (default): WebCodecs when it has Opus, else wasm. */
+  encoder?: EncoderKind | 'auto';
+  /** Playback asks for the next frame below this much buffered output (ms, default 10). */
+  outputLowWaterMs?: number;
+}
+
+export interface BrowserVoiceStats {
+  transport: 'udp' | 'ws' | null;
+  cipher: string | null;
+  encoder: 'webcodecs' | 'wasm';
+  /** Round-trip time to the server; null: not measured by this client yet. */
+  rttMs: number | null;
+  /** Frames lost of those due, received side (%). */
+  lossPct: number;
+  /** Largest interarrival jitter among the speakers heard (ms). */
+  jitterMs: number;
+  /** Largest jitter-buffer target delay (ms). */
+  jitterBufferMs: number;
+  sendKbps: number;
+  recvKbps: number;
+}
+
+/** The figures behind `stats()`, for tests and the connection panel's details. */
+export interface BrowserVoiceCounters {
+  framesCaptured: number;
+  packetsSent: number;
+  packetsReceived: number;
+  framesPlayed: number;
+  ring: PlaybackRingStats;
+}
+
+export interface BrowserVoiceEvents {
+  /** Every captured frame: its level (dBFS RMS) and whether it is sent. */
+  'input-level': [dbfs: number, sending: boolean];
+  /** A remote speaker started/stopped, from the audio actually received. */
+  speaking: [ssrc: number, speaking: boolean, dbfs: number];
+  /** We started/stopped speaking, from the audio actually sent. */
+  'self-speaking': [speaking: boolean];
+}
+
+/** One captured frame, for measurements: 48 kHz mono, and when it was complete. */
+export type InputTap = (pcm: Float32Array, info: { t: number; sent: boolean }) => void;
+
+/** 28 bytes of header and tag around each Opus payload. */
+const PACKET_OVERHEAD = 28;
+
+function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export class BrowserVoice {
+  private readonly events = new Listeners<BrowserVoiceEvents>();
+  private readonly inputTaps = new Set<InputTap>();
+  private readonly gate: TalkGate;
+  private readonly selfSpeaking: SpeakingDetector;
+  private readonly frameSamples: number;
+  private readonly offClient: (() => void)[] = [];
+  private capture: MicCapture | null = null;
+  private playback: Playback | null = null;
+  private encoder: VoiceEncoder | null = null;
+  private timestamp = Math.floor(Math.random() * 0x100000000);
+  private deafened = false;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private readonly counters = {
+    framesCaptured: 0,
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsReceived: 0,
+    bytesReceived: 0,
+  };
+  private rateMark = { t: 0, sent: 0, recv: 0 };
+  private lastRates = { sendKbps: 0, recvKbps: 0 };
+
+  private constructor(
+    private readonly client: VoiceClient,
+    private readonly ctx: AudioContext,
+    private readonly ownsContext: boolean,
+    private readonly listener: Listener,
+    private readonly opts: BrowserVoiceOptions,
+  ) {
+    this.frameSamples = client.joined === null ? FRAME_SAMPLES : client.joined.media.frameMs * SAMPLES_PER_MS;
+    this.gate = new TalkGate({
+      mode: opts.mode ?? 'voice-activity',
+      thresholdDb: opts.vadThresholdDb ?? DEFAULT_VAD_THRESHOLD_DB,
+      frameMs: this.frameSamples / SAMPLES_PER_MS,
+    });
+    this.selfSpeaking = new SpeakingDetector({ frameMs: this.frameSamples / SAMPLES_PER_MS });
+    this.rateMark.t = performance.now();
+  }
+
+  /** Starts the microphone and the speakers for a client that has joined a channel. */
+  static async start(client: VoiceClient, opts: BrowserVoiceOptions = {}): Promise<BrowserVoice> {
+    const joined = client.joined;
+    if (joined === null) throw new Error('BrowserVoice.start: join a channel first');
+    const opus =
+      opts.opus ?? (await loadOpusWasm(opts.opusWasmUrl ?? new URL('opus.wasm', document.baseURI)));
+    const ctx = opts.audioContext ?? new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+    const frameSamples = joined.media.frameMs * SAMPLES_PER_MS;
+    let voice: BrowserVoice | null = null;
+    const listener = new Listener(client, {
+      opus,
+      frameSamples,
+      receiver: { onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db) },
+    });
+    voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);
+    try {
+      await voice.open(opus, joined.media.bitrate);
+    } catch (err) {
+      await voice.close();
+      throw err;
+    }
+    return voice;
+  }
+
+  private async open(opus: OpusModule, channelBitrate: number): Promise<void> {
+    const counters = this.counters;
+    this.offClient.push(
+      this.client.onAudio((p) => {
+        counters.packetsReceived++;
+        counters.bytesReceived += p.payload.length + PACKET_OVERHEAD;
+      }),
+    );
+    this.encoder = await createEncoder((bytes, ts, flags) => this.send(bytes, ts, flags), {
+      prefer: this.opts.encoder ?? 'auto',
+      opus,
+      bitrate: this.opts.bitrate ?? channelBitrate,
+      frameSamples: this.frameSamples,
+    });
+    if (this.closed) return;
+    this.playback = await Playback.open(this.ctx, {
+      pull: () => this.listener.receiver.pull(performance.now()),
+      ...(this.opts.outputLowWaterMs === undefined ? {} : { lowWaterMs: this.opts.outputLowWaterMs }),
+    });
+    if (this.opts.outputDeviceId !== undefined) await this.playback.setOutputDevice(this.opts.outputDeviceId);
+    if (this.closed) return;
+    const processing: AudioProcessing = {};
+    if (this.opts.echoCancellation !== undefined) processing.echoCancellation = this.opts.echoCancellation;
+    if (this.opts.noiseSuppression !== undefined) processing.noiseSuppression = this.opts.noiseSuppression;
+    if (this.opts.autoGainControl !== undefined) processing.autoGainControl = this.opts.autoGainControl;
+    if (this.opts.rnnoise !== undefined) processing.rnnoise = this.opts.rnnoise;
+    this.capture = await MicCapture.open(this.ctx, {
+      ...(this.opts.inputDeviceId === undefined ? {} : { inputDeviceId: this.opts.inputDeviceId }),
+      processing,
+      frameMs: this.frameSamples / SAMPLES_PER_MS,
+      onFrame: (pcm) => this.onFrame(pcm),
+    });
+    if (this.ctx.state === 'suspended') await this.ctx.resume();
+  }
+
+  /** The AudioContext in use. */
+  get audioContext(): AudioContext {
+    return this.ctx;
+  }
+
+  /** The current microphone track (null once closed). */
+  get inputTrack(): MediaStreamTrack | null {
+    return this.capture?.track ?? null;
+  }
+
+  /** Switches the microphone mid-call: frames keep flowing from the old one until the new one is connected. */
+  async setInputDevice(deviceId: string): Promise<void> {
+    await this.capture?.setInputDevice(deviceId);
+  }
+
+  /** Plays on another output device (`AudioContext.setSinkId`). */
+  async setOutputDevice(deviceId: string): Promise<void> {
+    await this.playback?.setOutputDevice(deviceId);
+  }
+
+  async setProcessing(p: AudioProcessing): Promise<void> {
+    await this.capture?.setProcessing(p);
+  }
+
+  setBitrate(bps: number): void {
+    this.encoder?.setBitrate(bps);
+  }
+
+  setMode(mode: VoiceMode): void {
+    this.gate.mode = mode;
+  }
+
+  setVadThreshold(db: number): void {
+    this.gate.thresholdDb = db;
+  }
+
+  setPushToTalk(pressed: boolean): void {
+    this.gate.setPushToTalk(pressed);
+  }
+
+  /** Stops sending from the next frame (the app also tells the server: `client.setState({ muted })`). */
+  setMuted(muted: boolean): void {
+    this.gate.setMuted(muted);
+  }
+
+  /** Stops playing (the app also mutes and tells the server). */
+  setDeafened(deafened: boolean): void {
+    this.deafened = deafened;
+    this.playback?.setDeafened(deafened);
+  }
+
+  /** A user's volume by `userKey(member)`; 0 = local mute. Kept while they are silent, leave or come back. */
+  setUserVolume(key: string, gain: number): void {
+    this.listener.setUserVolumeByKey(key, gain);
+  }
+
+  on<K extends keyof BrowserVoiceEvents>(ev: K, fn: (...args: BrowserVoiceEvents[K]) => void): () => void {
+    return this.events.on(ev, fn);
+  }
+
+  /** dBFS of what is being played for that speaker (after volume and ducking); −Infinity when silent. */
+  remoteLevel(ssrc: number): number {
+    if (this.deafened) return -Infinity;
+    return this.listener.receiver.levelOf(ssrc);
+  }
+
+  /** Sees each mixed frame as it is handed to the output (for tests and measurements). */
+  tapOutput(fn: OutputTap): () => void {
+    if (this.playback === null) return () => undefined;
+    return this.playback.tap(fn);
+  }
+
+  /** Sees each captured frame (after RNNoise), sent or not (for tests and measurements). */
+  tapInput(fn: InputTap): () => void {
+    this.inputTaps.add(fn);
+    return () => this.inputTaps.delete(fn);
+  }
+
+  stats(): BrowserVoiceStats {
+    const r = this.listener.receiver.stats();
+    const { jitterMs, targetDelayMs } = this.listener.receiver.delays();
+    const now = performance.now();
+    const dt = now - this.rateMark.t;
+    if (dt >= 1000) {
+      this.lastRates = {
+        sendKbps: ((this.counters.bytesSent - this.rateMark.sent) * 8) / dt,
+        recvKbps: ((this.counters.bytesReceived - this.rateMark.recv) * 8) / dt,
+      };
+      this.rateMark = { t: now, sent: this.counters.bytesSent, recv: this.counters.bytesReceived };
+    }
+    const due = r.played + r.lost;
+    return {
+      transport: this.client.transportKind,
+      cipher: this.client.joined?.media.cipher ?? null,
+      encoder: this.encoder?.kind ?? 'wasm',
+      rttMs: null,
+      lossPct: due === 0 ? 0 : (100 * r.lost) / due,
+      jitterMs,
+      jitterBufferMs: targetDelayMs,
+      sendKbps: this.lastRates.sendKbps,
+      recvKbps: this.lastRates.recvKbps,
+    };
+  }
+
+  counts(): BrowserVoiceCounters {
+    return {
+      framesCaptured: this.counters.framesCaptured,
+      packetsSent: this.counters.packetsSent,
+      packetsReceived: this.counters.packetsReceived,
+      framesPlayed: this.playback?.frames ?? 0,
+      ring: this.playback?.ringStats ?? { underruns: 0, underrunSamples: 0, overruns: 0, fill: 0 },
+    };
+  }
+
+  /** Listeners still registered on this object (0 after `close()`). */
+  get listenerCount(): number {
+    return this.events.count + this.inputTaps.size + this.offClient.length;
+  }
+
+  /** Stops the microphone, the worklets, the listeners; closes the AudioContext it made. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const off of this.offClient.splice(0)) off();
+    this.events.clear();
+    this.inputTaps.clear();
+    const capture = this.capture;
+    this.capture = null;
+    await capture?.close();
+    this.encoder?.close();
+    this.encoder = null;
+    this.playback?.close();
+    this.playback = null;
+    this.listener.close();
+    if (this.ownsContext && this.ctx.state !== 'closed') await this.ctx.close();
+  }
+
+  private onFrame(pcm: Float32Array<ArrayBuffer>): void {
+    if (this.closed) return;
+    this.counters.framesCaptured++;
+    const db = rmsDbfs(pcm);
+    const d = this.gate.decide(db);
+    const ts = this.timestamp;
+    this.timestamp = (this.timestamp + pcm.length) >>> 0;
+    if (this.inputTaps.size > 0) {
+      const info = { t: wallMs(), sent: d.send };
+      for (const fn of this.inputTaps) fn(pcm, info);
+    }
+    this.events.emit('input-level', db, d.send);
+    const was = this.selfSpeaking.isOpen;
+    const now = this.selfSpeaking.update(d.send ? db : -Infinity);
+    if (now !== was) this.events.emit('self-speaking', now);
+    if (d.send) this.encoder?.encode(pcm, ts, d.flags);
+  }
+
+  private send(opus: Uint8Array, timestamp: number, flags: number): void {
+    if (this.closed || this.client.joined === null || this.gate.isMuted) return;
+    this.client.sendPacket(this.client.sealAudio(opus, timestamp, flags));
+    this.counters.packetsSent++;
+    this.counters.bytesSent += opus.length + PACKET_OVERHEAD;
+  }
+}
