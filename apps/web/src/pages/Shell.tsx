@@ -7,6 +7,7 @@ import { setPrefs, usePrefs, type LangChoice } from '../lib/prefs';
 import { usePath } from '../lib/router';
 import { disconnect, useSession } from '../voice/connection';
 import { INITIAL_STATE } from '../voice/state';
+import { SessionKeeper } from '../voice/SessionKeeper';
 import { IconButton } from '../ui/Button';
 import { Link } from '../ui/Link';
 
@@ -81,6 +82,7 @@ export function Shell({ children, wide = false }: { children: ReactNode; wide?: 
           </>
         )}
       </header>
+      {auth !== null && <SessionKeeper />}
       {state.status === 'reconnecting' && (
         <div className="banner" role="status">
           {t('conn.reconnecting', { n: state.attempt })}

@@ -1,14 +1,15 @@
 /**
  * The app's one door to the browser audio engine (`@parley/client/browser`,
- * issue 11 part 4). Everything audio in the app goes through these
- * functions, so the rest of the app does not change when the engine comes.
- * In a build without the engine they say so (`AUDIO_AVAILABLE` false) and
- * the app runs presence and chat only.
+ * issue 11 part 4): BrowserVoice for the call, MicTest for the settings
+ * page, the device list and its watch. The rest of the app uses only what
+ * is here.
  */
 import type { VoiceClient } from '@parley/client';
+import { BrowserVoice, listAudioDevices, MicTest, watchAudioDevices } from '@parley/client/browser';
+import opusWasmUrl from '@evan/opus/wasm/opus.wasm?url';
 import type { Prefs, VoiceModeChoice } from '../lib/prefs';
 
-export const AUDIO_AVAILABLE = false;
+export const AUDIO_AVAILABLE = true;
 
 export interface DeviceInfo {
   deviceId: string;
@@ -21,10 +22,10 @@ export interface DeviceList {
 }
 
 export interface LinkStats {
-  transport: string;
-  cipher: string;
+  transport: string | null;
+  cipher: string | null;
   encoder: string;
-  rttMs: number;
+  rttMs: number | null;
   lossPct: number;
   jitterMs: number;
   jitterBufferMs: number;
@@ -53,7 +54,9 @@ export interface AudioEngine {
   setUserVolume(userKey: string, gain: number): void;
   onInputLevel(fn: (dbfs: number, sending: boolean) => void): () => void;
   onSpeaking(fn: (ssrc: number, speaking: boolean, dbfs: number) => void): () => void;
+  onSelfSpeaking(fn: (speaking: boolean) => void): () => void;
   remoteLevel(ssrc: number): number;
+  isSpeaking(ssrc: number): boolean;
   stats(): LinkStats;
   close(): Promise<void>;
 }
@@ -63,27 +66,88 @@ export interface MicTestHandle {
   close(): Promise<void>;
 }
 
-const NOT_BUILT = 'the audio engine is not part of this build';
+/**
+ * Browsers start audio only after the page was used (a click, a key):
+ * after a reload the call waits for the first one instead of hanging.
+ */
+function afterUserGesture(): Promise<void> {
+  const activation = (navigator as Navigator & { userActivation?: { hasBeenActive: boolean } })
+    .userActivation;
+  if (activation === undefined || activation.hasBeenActive) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      window.removeEventListener('pointerdown', done, true);
+      window.removeEventListener('keydown', done, true);
+      resolve();
+    };
+    window.addEventListener('pointerdown', done, true);
+    window.addEventListener('keydown', done, true);
+  });
+}
 
-/** Starts the call's audio on a joined client (null when this build has no engine). */
-export function startAudio(_client: VoiceClient, _prefs: Prefs): Promise<AudioEngine | null> {
-  return Promise.resolve(null);
+function wrap(v: BrowserVoice): AudioEngine {
+  return {
+    setInputDevice: (id) => v.setInputDevice(id),
+    setOutputDevice: (id) => v.setOutputDevice(id),
+    setProcessing: (p) => v.setProcessing(p),
+    setBitrate: (bps) => v.setBitrate(bps),
+    setMode: (m) => v.setMode(m),
+    setVadThreshold: (db) => v.setVadThreshold(db),
+    setPushToTalk: (pressed) => v.setPushToTalk(pressed),
+    setMuted: (b) => v.setMuted(b),
+    setDeafened: (b) => v.setDeafened(b),
+    setUserVolume: (key, gain) => v.setUserVolume(key, gain),
+    onInputLevel: (fn) => v.on('input-level', fn),
+    onSpeaking: (fn) => v.on('speaking', fn),
+    onSelfSpeaking: (fn) => v.on('self-speaking', fn),
+    remoteLevel: (ssrc) => v.remoteLevel(ssrc),
+    isSpeaking: (ssrc) => v.isSpeaking(ssrc),
+    stats: () => v.stats(),
+    close: () => v.close(),
+  };
+}
+
+/** Starts the call's audio on a joined client, with the user's devices and settings. */
+export async function startAudio(client: VoiceClient, prefs: Prefs): Promise<AudioEngine> {
+  await afterUserGesture();
+  const voice = await BrowserVoice.start(client, {
+    opusWasmUrl: new URL(opusWasmUrl, location.href),
+    ...(prefs.inputDeviceId === '' ? {} : { inputDeviceId: prefs.inputDeviceId }),
+    ...(prefs.outputDeviceId === '' ? {} : { outputDeviceId: prefs.outputDeviceId }),
+    echoCancellation: prefs.echoCancellation,
+    noiseSuppression: prefs.noiseSuppression,
+    autoGainControl: prefs.autoGainControl,
+    rnnoise: prefs.rnnoise,
+    ...(prefs.bitrate === 0 ? {} : { bitrate: prefs.bitrate }),
+    mode: prefs.mode,
+    vadThresholdDb: prefs.vadThresholdDb,
+  });
+  return wrap(voice);
 }
 
 export function listDevices(): Promise<DeviceList> {
-  return Promise.reject(new Error(NOT_BUILT));
+  return listAudioDevices();
 }
 
 /** Calls `fn` when devices are plugged in or out; returns the unsubscribe. */
-export function watchDevices(_fn: () => void): () => void {
-  return () => undefined;
+export function watchDevices(fn: () => void): () => void {
+  return watchAudioDevices(() => fn());
 }
 
-export function startMicTest(_opts: {
+export async function startMicTest(opts: {
   inputDeviceId: string;
   outputDeviceId: string;
   loopback: boolean;
   processing: ProcessingOptions;
 }): Promise<MicTestHandle> {
-  return Promise.reject(new Error(NOT_BUILT));
+  const test = await MicTest.start({
+    loopback: opts.loopback,
+    processing: opts.processing,
+    ...(opts.inputDeviceId === '' ? {} : { inputDeviceId: opts.inputDeviceId }),
+    ...(opts.outputDeviceId === '' ? {} : { outputDeviceId: opts.outputDeviceId }),
+  });
+  return {
+    onInputLevel: (fn) => test.on('input-level', (db) => fn(db)),
+    close: () => test.close(),
+  };
 }

@@ -30,9 +30,9 @@ export class VoiceSession {
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private joinPassword: string | undefined;
-  /** Speaking flags from the audio actually received (engine), by ssrc. */
-  private readonly heard = new Map<number, boolean>();
   private readonly engineListeners = new Set<() => void>();
+  /** Why the audio could not start (no microphone, permission refused…), or null. */
+  engineError: string | null = null;
 
   constructor(
     private readonly identity: Identity,
@@ -67,7 +67,7 @@ export class VoiceSession {
 
   /** Whether `ssrc` is heard speaking: from received audio when the engine runs, else the server's flag. */
   speaking(ssrc: number, serverFlag: boolean): boolean {
-    return this.engine === null ? serverFlag : (this.heard.get(ssrc) ?? false);
+    return this.engine === null ? serverFlag : (this.state.heard.get(ssrc) ?? false);
   }
 
   // ── lifecycle ──
@@ -141,7 +141,6 @@ export class VoiceSession {
       case 'presence':
         this.dispatch({ type: 'presence', presence: m });
         if (m.joined.length > 0) this.applyVolumes();
-        for (const ssrc of m.left) this.heard.delete(ssrc);
         break;
       case 'members':
         this.dispatch({ type: 'members', page: m });
@@ -159,10 +158,7 @@ export class VoiceSession {
   private enterChannel(joined: Extract<ServerMessage, { type: 'joined' }>): void {
     const changed = this.state.channelId !== joined.channel.id;
     this.dispatch({ type: 'joined', joined });
-    if (changed) {
-      this.heard.clear();
-      void this.loadHistory(joined.channel.id);
-    }
+    if (changed) void this.loadHistory(joined.channel.id);
     void this.ensureEngine();
     this.applyVolumes();
   }
@@ -239,18 +235,28 @@ export class VoiceSession {
     this.engineStarting ??= (async () => {
       const client = this.client;
       if (client === null) return;
-      const engine = await startAudio(client, getPrefs());
-      if (engine === null) return;
+      let engine: AudioEngine;
+      try {
+        engine = await startAudio(client, getPrefs());
+      } catch (err) {
+        this.engineError = err instanceof Error ? err.message : String(err);
+        for (const fn of this.engineListeners) fn();
+        return;
+      }
       if (this.closed || this.state.channelId === null) {
         await engine.close();
         return;
       }
       this.engine = engine;
-      engine.onSpeaking((ssrc, speaking) => {
-        if (this.heard.get(ssrc) === speaking) return;
-        this.heard.set(ssrc, speaking);
-        for (const fn of this.listeners) fn();
-      });
+      this.engineError = null;
+      engine.onSpeaking((ssrc, speaking) => this.dispatch({ type: 'heard', ssrc, speaking }));
+      engine.onSelfSpeaking((speaking) =>
+        this.dispatch({ type: 'heard', ssrc: this.state.selfSsrc, speaking }),
+      );
+      // Speakers who started while the engine was starting (their event came before we listened).
+      for (const ssrc of this.state.members.keys()) {
+        if (engine.isSpeaking(ssrc)) this.dispatch({ type: 'heard', ssrc, speaking: true });
+      }
       const self = this.state.self;
       if (self !== null) {
         engine.setMuted(self.muted);
@@ -266,7 +272,7 @@ export class VoiceSession {
     await this.engineStarting?.catch(() => undefined);
     const e = this.engine;
     this.engine = null;
-    this.heard.clear();
+    this.dispatch({ type: 'heard-reset' });
     if (e !== null) {
       for (const fn of this.engineListeners) fn();
       await e.close();

@@ -42,6 +42,8 @@ export interface VoiceState {
   elsewhere: readonly SessionRow[];
   /** Our channel's chat, oldest first, at most MAX_CHAT. */
   chat: readonly ChatMessageInfo[];
+  /** Who is heard speaking, from the audio actually received (and sent, for us), by ssrc. */
+  heard: ReadonlyMap<number, boolean>;
 }
 
 export const MAX_CHAT = 200;
@@ -59,6 +61,7 @@ export const INITIAL_STATE: VoiceState = {
   memberCount: 0,
   elsewhere: [],
   chat: [],
+  heard: new Map(),
 };
 
 export type VoiceAction =
@@ -70,6 +73,8 @@ export type VoiceAction =
   | { type: 'members'; page: MembersMessage }
   | { type: 'chat'; messages: readonly ChatMessageInfo[] }
   | { type: 'elsewhere'; sessions: readonly SessionRow[] }
+  | { type: 'heard'; ssrc: number; speaking: boolean }
+  | { type: 'heard-reset' }
   | { type: 'reconnecting'; attempt: number }
   | { type: 'live' }
   | { type: 'closed'; code: string; reason: string };
@@ -107,10 +112,19 @@ export function voiceReducer(s: VoiceState, a: VoiceAction): VoiceState {
         members: new Map(j.members.filter((m) => m.ssrc !== j.self.ssrc).map((m) => [m.ssrc, m])),
         memberCount: j.memberCount,
         chat: sameChannel ? s.chat : [],
+        heard: sameChannel ? s.heard : new Map(),
       };
     }
     case 'left':
-      return { ...s, channelId: null, self: null, members: new Map(), memberCount: 0, chat: [] };
+      return {
+        ...s,
+        channelId: null,
+        self: null,
+        members: new Map(),
+        memberCount: 0,
+        chat: [],
+        heard: new Map(),
+      };
     case 'presence': {
       const p = a.presence;
       if (p.channelId !== s.channelId) return s;
@@ -120,8 +134,16 @@ export function voiceReducer(s: VoiceState, a: VoiceAction): VoiceState {
         if (m.ssrc === s.selfSsrc) self = m;
         else members.set(m.ssrc, m);
       }
-      for (const ssrc of p.left) members.delete(ssrc);
-      return { ...s, members, self, memberCount: p.count };
+      let heard = s.heard;
+      for (const ssrc of p.left) {
+        members.delete(ssrc);
+        if (heard.has(ssrc)) {
+          const next = new Map(heard);
+          next.delete(ssrc);
+          heard = next;
+        }
+      }
+      return { ...s, members, self, memberCount: p.count, heard };
     }
     case 'members': {
       if (a.page.channelId !== s.channelId) return s;
@@ -135,6 +157,15 @@ export function voiceReducer(s: VoiceState, a: VoiceAction): VoiceState {
     }
     case 'elsewhere':
       return { ...s, elsewhere: a.sessions };
+    case 'heard': {
+      if ((s.heard.get(a.ssrc) ?? false) === a.speaking) return s;
+      const heard = new Map(s.heard);
+      if (a.speaking) heard.set(a.ssrc, true);
+      else heard.delete(a.ssrc);
+      return { ...s, heard };
+    }
+    case 'heard-reset':
+      return s.heard.size === 0 ? s : { ...s, heard: new Map() };
     case 'reconnecting':
       return { ...s, status: 'reconnecting', attempt: a.attempt };
     case 'live':

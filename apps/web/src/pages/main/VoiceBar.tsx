@@ -96,6 +96,11 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
             />
           </div>
           {!AUDIO_AVAILABLE && <p className="field-hint">{t('voice.noAudio')}</p>}
+          {session.engineError !== null && (
+            <p className="error-text" role="alert">
+              {t('voice.audioError', { reason: session.engineError })}
+            </p>
+          )}
           <Select
             label={t('voice.mode')}
             value={prefs.mode}

@@ -24,8 +24,8 @@ export function ConnectionPanel() {
     return () => clearInterval(timer);
   }, [engine, session]);
   if (session === null || state.channelId === null) return <p className="muted">{t('stats.notConnected')}</p>;
-  const n = (v: number | undefined, unit: string, digits = 0) =>
-    v === undefined || !Number.isFinite(v) ? dash : `${v.toFixed(digits)} ${unit}`;
+  const n = (v: number | null | undefined, unit: string, digits = 0) =>
+    v === null || v === undefined || !Number.isFinite(v) ? dash : `${v.toFixed(digits)} ${unit}`;
   const rows: [string, string][] = [
     [t('stats.session'), String(link?.ssrc ?? dash)],
     [t('stats.transport'), stats?.transport ?? link?.transport ?? dash],
