@@ -78,6 +78,7 @@ export const en = {
   'conn.retry': 'Connect again',
   'channels.title': 'Channels',
   'channels.join': 'Join {name}',
+  'channels.joinPrefix': 'Join',
   'channels.current': 'You are here',
   'channels.locked': 'Password required',
   'channels.limit': '{count} of {limit} people',

@@ -80,6 +80,7 @@ export const fr: Record<MessageKey, string> = {
   'conn.retry': 'Se reconnecter',
   'channels.title': 'Salons',
   'channels.join': 'Rejoindre {name}',
+  'channels.joinPrefix': 'Rejoindre',
   'channels.current': 'Vous êtes ici',
   'channels.locked': 'Mot de passe requis',
   'channels.limit': '{count} sur {limit} personnes',

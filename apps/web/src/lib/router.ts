@@ -32,3 +32,8 @@ export function navigate(path: string, opts: { replace?: boolean } = {}): void {
 export function usePath(): string {
   return useSyncExternalStore(subscribe, () => location.pathname);
 }
+
+/** The current query string (`?tab=audio`), for pages whose state lives in the URL. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => location.search);
+}

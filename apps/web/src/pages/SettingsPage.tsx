@@ -1,7 +1,6 @@
 /** Settings: audio devices and processing with a microphone test, voice mode, appearance, connection figures. */
-import { useState } from 'react';
 import { useI18n } from '../i18n';
-import { navigate } from '../lib/router';
+import { navigate, useSearch } from '../lib/router';
 import { Tabs } from '../ui/Tabs';
 import { AppearanceSettings } from './settings/AppearanceSettings';
 import { AudioSettings } from './settings/AudioSettings';
@@ -14,13 +13,10 @@ type Tab = (typeof TABS)[number];
 
 export function SettingsPage() {
   const { t } = useI18n();
-  const initial = new URLSearchParams(location.search).get('tab');
-  const [tab, setTab] = useState<Tab>(TABS.find((x) => x === initial) ?? 'audio');
-  const select = (id: string) => {
-    const next = TABS.find((x) => x === id) ?? 'audio';
-    setTab(next);
-    navigate(`/settings?tab=${next}`, { replace: true });
-  };
+  const wanted = new URLSearchParams(useSearch()).get('tab');
+  const tab: Tab = TABS.find((x) => x === wanted) ?? 'audio';
+  const select = (id: string) =>
+    navigate(`/settings?tab=${TABS.find((x) => x === id) ?? 'audio'}`, { replace: true });
   return (
     <Shell>
       <div className="page">

@@ -5,6 +5,7 @@ import { setAuth, useAuth } from '../lib/auth';
 import { api } from '../lib/api';
 import { setPrefs, usePrefs, type LangChoice } from '../lib/prefs';
 import { usePath } from '../lib/router';
+import { resolveTheme } from '../lib/theme';
 import { disconnect, useSession } from '../voice/connection';
 import { INITIAL_STATE } from '../voice/state';
 import { SessionKeeper } from '../voice/SessionKeeper';
@@ -19,7 +20,7 @@ export function Shell({ children, wide = false }: { children: ReactNode; wide?: 
   const session = useSession();
   const state = useSyncExternalStore(session?.subscribe ?? noop, session?.getState ?? initial);
   const role = auth?.kind === 'account' ? auth.user.role : 'guest';
-  const dark = document.documentElement.dataset.theme === 'dark';
+  const dark = resolveTheme(prefs.theme, matchMedia('(prefers-color-scheme: dark)').matches) === 'dark';
   const signOut = () => {
     const token = auth?.kind === 'account' ? auth.token : null;
     disconnect();
@@ -65,6 +66,7 @@ export function Shell({ children, wide = false }: { children: ReactNode; wide?: 
           <option value="fr">Français</option>
         </select>
         <IconButton
+          id="theme-toggle"
           icon={dark ? 'sun' : 'moon'}
           label={dark ? t('theme.light') : t('theme.dark')}
           onClick={() => setPrefs({ theme: dark ? 'light' : 'dark' })}

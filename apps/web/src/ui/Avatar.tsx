@@ -6,7 +6,7 @@ const HUES = [262, 200, 160, 20, 330, 45, 290, 120, 0, 220];
 export function avatarColor(name: string): string {
   let h = 0;
   for (const ch of name) h = (h * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
-  return `hsl(${HUES[h % HUES.length] ?? 262} 55% 36%)`;
+  return `hsl(${HUES[h % HUES.length] ?? 262} 50% 30%)`;
 }
 
 export function initials(name: string): string {

@@ -49,17 +49,20 @@ export function ChannelTree({ session, state }: { session: VoiceSession; state: 
               data-channel={c.name}
               style={{ paddingLeft: `${depth * 1}rem` }}
             >
-              <button
-                type="button"
-                className={`channel-btn ${here ? 'channel-here' : ''}`}
-                aria-current={here ? 'location' : undefined}
-                aria-label={
-                  here ? `${c.name}, ${t('channels.current')}` : t('channels.join', { name: c.name })
-                }
-                onClick={() => void (here ? undefined : join(c))}
-              >
-                <Icon name="hash" className="icon icon-sm" />
-                <span className="channel-name">{c.name}</span>
+              <div className={`channel-row ${here ? 'channel-here' : ''}`}>
+                <button
+                  type="button"
+                  className="channel-btn"
+                  aria-current={here ? 'location' : undefined}
+                  onClick={() => void (here ? undefined : join(c))}
+                >
+                  <Icon name="hash" className="icon icon-sm" />
+                  <span className="channel-name">
+                    {!here && <span className="visually-hidden">{t('channels.joinPrefix')} </span>}
+                    {c.name}
+                    {here && <span className="visually-hidden">, {t('channels.current')}</span>}
+                  </span>
+                </button>
                 {c.hasPassword && (
                   <span title={t('channels.locked')} className="channel-flag">
                     <Icon name="lock" className="icon icon-sm" />
@@ -84,7 +87,7 @@ export function ChannelTree({ session, state }: { session: VoiceSession; state: 
                     </>
                   ) : null}
                 </span>
-              </button>
+              </div>
               {people.length > 0 && (
                 <ul className="people" aria-label={t('channels.people', { count: people.length })}>
                   {people.map((p) => (

@@ -12,7 +12,7 @@ export function ChatPanel({ session, state }: { session: VoiceSession; state: Vo
   const toast = useToast();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
-  const logRef = useRef<HTMLOListElement>(null);
+  const logRef = useRef<HTMLDivElement>(null);
   const channel = state.channelId === null ? null : state.channels.get(state.channelId);
   useEffect(() => {
     const el = logRef.current;
@@ -46,23 +46,25 @@ export function ChatPanel({ session, state }: { session: VoiceSession; state: Vo
         <h2 id="chat-title">{t('chat.title', { channel: channel.name })}</h2>
         {channel.description !== '' && <p className="muted">{channel.description}</p>}
       </header>
-      <ol className="chat-log" ref={logRef} role="log" aria-label={t('chat.log')} tabIndex={0}>
-        {state.chat.length === 0 && <li className="muted chat-none">{t('chat.empty')}</li>}
-        {state.chat.map((m) => (
-          <li key={m.id} className="chat-msg" data-author={m.authorName}>
-            <Avatar name={m.authorName} />
-            <div>
-              <div className="chat-meta">
-                <strong>{m.authorName}</strong>{' '}
-                <time className="muted" dateTime={m.createdAt}>
-                  {time.format(new Date(m.createdAt))}
-                </time>
+      <div className="chat-log" ref={logRef} role="log" aria-label={t('chat.log')} tabIndex={0}>
+        <ol className="chat-list">
+          {state.chat.length === 0 && <li className="muted chat-none">{t('chat.empty')}</li>}
+          {state.chat.map((m) => (
+            <li key={m.id} className="chat-msg" data-author={m.authorName}>
+              <Avatar name={m.authorName} />
+              <div>
+                <div className="chat-meta">
+                  <strong>{m.authorName}</strong>{' '}
+                  <time className="muted" dateTime={m.createdAt}>
+                    {time.format(new Date(m.createdAt))}
+                  </time>
+                </div>
+                <p className="chat-text">{m.text}</p>
               </div>
-              <p className="chat-text">{m.text}</p>
-            </div>
-          </li>
-        ))}
-      </ol>
+            </li>
+          ))}
+        </ol>
+      </div>
       <form className="chat-form" onSubmit={(e) => void submit(e)}>
         <label htmlFor="chat-input" className="visually-hidden">
           {t('chat.label')}
