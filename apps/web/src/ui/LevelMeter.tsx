@@ -17,11 +17,13 @@ export interface LevelMeterProps {
   thresholdDb?: number;
   /** Whether the sound passes (sending): the bar's color. */
   active?: boolean;
+  /** Shows the label above the bar too. */
+  showLabel?: boolean;
 }
 
-export function LevelMeter({ label, db, thresholdDb, active = true }: LevelMeterProps) {
+export function LevelMeter({ label, db, thresholdDb, active = true, showLabel = false }: LevelMeterProps) {
   const shown = Number.isFinite(db) ? Math.round(Math.max(db, -100)) : -100;
-  return (
+  const meter = (
     <div
       className="meter"
       role="meter"
@@ -38,6 +40,15 @@ export function LevelMeter({ label, db, thresholdDb, active = true }: LevelMeter
           style={{ left: `calc(${meterFraction(thresholdDb) * 100}% - 1px)` }}
         />
       )}
+    </div>
+  );
+  if (!showLabel) return meter;
+  return (
+    <div className="field">
+      <span className="field-label" aria-hidden="true">
+        {label}
+      </span>
+      {meter}
     </div>
   );
 }

@@ -55,7 +55,11 @@ export interface AudioEngine {
   onInputLevel(fn: (dbfs: number, sending: boolean) => void): () => void;
   onSpeaking(fn: (ssrc: number, speaking: boolean, dbfs: number) => void): () => void;
   onSelfSpeaking(fn: (speaking: boolean) => void): () => void;
+  /** The level of what is played (the mix you hear), every output frame, dBFS RMS. */
+  onOutputLevel(fn: (dbfs: number) => void): () => void;
   remoteLevel(ssrc: number): number;
+  /** The label of the microphone in use now (null: none yet). */
+  inputLabel(): string | null;
   isSpeaking(ssrc: number): boolean;
   stats(): LinkStats;
   close(): Promise<void>;
@@ -85,6 +89,15 @@ function afterUserGesture(): Promise<void> {
   });
 }
 
+/** RMS level of a 16-bit frame, dBFS (−Infinity for digital silence). */
+export function int16Dbfs(frame: Int16Array): number {
+  if (frame.length === 0) return -Infinity;
+  let sum = 0;
+  for (const s of frame) sum += s * s;
+  const rms = Math.sqrt(sum / frame.length) / 32768;
+  return rms > 0 ? 20 * Math.log10(rms) : -Infinity;
+}
+
 function wrap(v: BrowserVoice): AudioEngine {
   return {
     setInputDevice: (id) => v.setInputDevice(id),
@@ -100,8 +113,10 @@ function wrap(v: BrowserVoice): AudioEngine {
     onInputLevel: (fn) => v.on('input-level', fn),
     onSpeaking: (fn) => v.on('speaking', fn),
     onSelfSpeaking: (fn) => v.on('self-speaking', fn),
+    onOutputLevel: (fn) => v.tapOutput((frame) => fn(int16Dbfs(frame))),
     remoteLevel: (ssrc) => v.remoteLevel(ssrc),
     isSpeaking: (ssrc) => v.isSpeaking(ssrc),
+    inputLabel: () => v.inputTrack?.label ?? null,
     stats: () => v.stats(),
     close: () => v.close(),
   };

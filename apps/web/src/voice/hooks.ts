@@ -58,3 +58,22 @@ export function useInputLevel(engine: AudioEngine | null): { db: number; sending
   }, [engine]);
   return v;
 }
+
+/** The level of what is played (the mix), 20 updates a second at most (−100 without audio). */
+export function useOutputLevel(engine: AudioEngine | null): number {
+  const [db, setDb] = useState(-100);
+  useEffect(() => {
+    if (engine === null) {
+      setDb(-100);
+      return;
+    }
+    let last = 0;
+    return engine.onOutputLevel((v) => {
+      const now = performance.now();
+      if (now - last < 50) return;
+      last = now;
+      setDb(Number.isFinite(v) ? Math.max(-100, v) : -100);
+    });
+  }, [engine]);
+  return db;
+}

@@ -7,7 +7,7 @@
 import { useEffect } from 'react';
 import { describeError, useI18n } from '../../i18n';
 import { setPrefs, usePrefs, type VoiceModeChoice } from '../../lib/prefs';
-import { useEngine, useInputLevel } from '../../voice/hooks';
+import { useEngine, useInputLevel, useOutputLevel } from '../../voice/hooks';
 import type { VoiceSession } from '../../voice/session';
 import type { VoiceState } from '../../voice/state';
 import { AUDIO_AVAILABLE } from '../../voice/audio';
@@ -32,6 +32,7 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
   const prefs = usePrefs();
   const engine = useEngine(session);
   const input = useInputLevel(engine);
+  const output = useOutputLevel(engine);
   const self = state.self;
 
   useEffect(() => {
@@ -125,6 +126,7 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
                 db={input.db}
                 thresholdDb={prefs.vadThresholdDb}
                 active={input.sending}
+                showLabel
               />
             </>
           )}
@@ -132,9 +134,10 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
             <>
               <PttKeyField />
               <p className="field-hint">{t('voice.pttHold', { key: prefs.pttKey })}</p>
-              <LevelMeter label={t('voice.inputLevel')} db={input.db} active={input.sending} />
+              <LevelMeter label={t('voice.inputLevel')} db={input.db} active={input.sending} showLabel />
             </>
           )}
+          {engine !== null && <LevelMeter label={t('voice.outputLevel')} db={output} showLabel />}
         </>
       )}
     </section>

@@ -41,6 +41,9 @@ export function AudioSettings() {
   const [test, setTest] = useState<MicTestHandle | null>(null);
   const [loopback, setLoopback] = useState(false);
   const [testLevel, setTestLevel] = useState(-100);
+  /** The microphone the call uses now (after a switch has taken effect). */
+  const [inUse, setInUse] = useState<string | null>(null);
+  useEffect(() => setInUse(engine?.inputLabel() ?? null), [engine]);
 
   useEffect(() => {
     let live = true;
@@ -71,7 +74,9 @@ export function AudioSettings() {
     setPrefs(patch);
     const next = { ...prefs, ...patch };
     if (engine === null) return;
-    if (patch.inputDeviceId !== undefined) engine.setInputDevice(patch.inputDeviceId).catch(fail);
+    if (patch.inputDeviceId !== undefined) {
+      engine.setInputDevice(patch.inputDeviceId).then(() => setInUse(engine.inputLabel()), fail);
+    }
     if (patch.outputDeviceId !== undefined) engine.setOutputDevice(patch.outputDeviceId).catch(fail);
     if (patch.bitrate !== undefined) engine.setBitrate(patch.bitrate);
     if (['echoCancellation', 'noiseSuppression', 'autoGainControl', 'rnnoise'].some((k) => k in patch)) {
@@ -118,6 +123,11 @@ export function AudioSettings() {
         disabled={devices === null}
         onChange={(e) => update({ inputDeviceId: e.currentTarget.value })}
       />
+      {inUse !== null && (
+        <p className="field-hint" role="status" data-testid="input-in-use">
+          {t('settings.inUse', { label: inUse })}
+        </p>
+      )}
       <Select
         label={t('settings.output')}
         value={prefs.outputDeviceId}
