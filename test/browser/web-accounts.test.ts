@@ -176,7 +176,7 @@ describe('web app: accounts and admin pages', () => {
       await admin.getByRole('cell', { name: 'channel.create' }).first().waitFor();
       await admin.getByLabel('Action (e.g. ban.create)').fill('user.create');
       await admin.waitForFunction(() =>
-        [...document.querySelectorAll('table tbody tr td:nth-child(3)')].every(
+        Array.from(document.querySelectorAll('table tbody tr td:nth-child(3)')).every(
           (td) => td.textContent === 'user.create',
         ),
       );
