@@ -9,7 +9,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { encodeWav, toneInt16 } from '@parley/client';
+import { encodeWav, mulberry32, toneInt16 } from '@parley/client';
 import { bundleForBrowser, launchChromium, serveDir, type StaticServer } from '../helpers/browser.js';
 import type { VoicePageApi } from './fixture/voice-page.js';
 
@@ -56,17 +56,26 @@ export function call<K extends Fn>(page: Page, name: K, ...args: Args<K>): Promi
   );
 }
 
-/** Writes a 48 kHz mono WAV of `parts` (tones and silences, one after the other). */
+/** Writes a 48 kHz mono WAV of `parts` (tones, silences and white noise, one after the other). */
 export function writeSignal(
   path: string,
-  parts: ({ hz: number; dbfs: number; seconds: number } | { silence: number })[],
+  parts: (
+    | { hz: number; dbfs: number; seconds: number }
+    | { silence: number }
+    | { noiseDbfs: number; seconds: number }
+  )[],
 ): string {
-  const chunks = parts.map((p) =>
-    'silence' in p
-      ? new Int16Array(Math.round(p.silence * 48000))
-      : toneInt16(p.hz, p.seconds, 48000, p.dbfs),
-  );
-  const all = new Int16Array(chunks.reduce((a, c) => a + c.length, 0));
+  const rand = mulberry32(7);
+  const chunks = parts.map((p) => {
+    if ('silence' in p) return new Int16Array(Math.round(p.silence * 48000));
+    if ('hz' in p) return toneInt16(p.hz, p.seconds, 48000, p.dbfs);
+    // Uniform white noise: RMS = peak / √3.
+    const peak = 32767 * 10 ** (p.noiseDbfs / 20) * Math.sqrt(3);
+    return Int16Array.from({ length: Math.round(p.seconds * 48000) }, () =>
+      Math.round((rand() * 2 - 1) * peak),
+    );
+  });
+  const all = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
   for (const c of chunks) {
     all.set(c, o);
@@ -78,3 +87,9 @@ export function writeSignal(
 
 /** The page options every test uses: no browser processing (a tone must stay a tone). */
 export const RAW = { echoCancellation: false, noiseSuppression: false, autoGainControl: false } as const;
+
+/** The int16 samples of `takeHeard` (base64 of little-endian bytes). */
+export function samplesOf(heard: { samples: string }): Int16Array {
+  const b = Buffer.from(heard.samples, 'base64');
+  return new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}

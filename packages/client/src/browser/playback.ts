@@ -18,6 +18,8 @@ export interface PlaybackRingStats {
   overruns: number;
   /** Samples buffered at the last ask. */
   fill: number;
+  /** The output buffer the ring keeps now (ms): it adapts to how late the main thread answers. */
+  lowWaterMs: number;
 }
 
 /** One frame handed to the output, for tests and measurements. */
@@ -34,8 +36,10 @@ export type OutputTap = (frame: Int16Array, info: OutputTapInfo) => void;
 export interface PlaybackOptions {
   /** The next mixed frame (48 kHz mono int16). */
   pull: () => Int16Array;
-  /** Ask for a frame when fewer than this many ms are buffered (default 10). */
+  /** Ask for a frame when fewer than this many ms are buffered, at least (default 10; it rises after underruns). */
   lowWaterMs?: number;
+  /** The most it rises to (default 60 ms). */
+  maxLowWaterMs?: number;
   /** Ring size in ms (default 120): what a stalled main thread can catch up. */
   capacityMs?: number;
 }
@@ -45,7 +49,13 @@ interface SinkCapable {
 }
 
 export class Playback {
-  private readonly ring: PlaybackRingStats = { underruns: 0, underrunSamples: 0, overruns: 0, fill: 0 };
+  private readonly ring: PlaybackRingStats = {
+    underruns: 0,
+    underrunSamples: 0,
+    overruns: 0,
+    fill: 0,
+    lowWaterMs: 0,
+  };
   private readonly taps = new Set<OutputTap>();
   private deafened = false;
   private closed = false;
@@ -70,6 +80,8 @@ export class Playback {
       processorOptions: {
         capacity: Math.round((rate * (opts.capacityMs ?? 120)) / 1000),
         lowWater: Math.round((rate * (opts.lowWaterMs ?? 10)) / 1000),
+        maxLowWater: Math.round((rate * (opts.maxLowWaterMs ?? 60)) / 1000),
+        calmSamples: rate * 2,
       },
     });
     node.connect(ctx.destination);
@@ -116,6 +128,7 @@ export class Playback {
     this.ring.underrunSamples = n.underrunSamples;
     this.ring.overruns = n.overruns;
     this.ring.fill = n.fill;
+    this.ring.lowWaterMs = (n.lowWater / this.ctx.sampleRate) * 1000;
     let frame = this.opts.pull();
     this.frames++;
     if (this.deafened) frame = frame.fill(0);

@@ -316,7 +316,13 @@ export class BrowserVoice {
       packetsSent: this.counters.packetsSent,
       packetsReceived: this.counters.packetsReceived,
       framesPlayed: this.playback?.frames ?? 0,
-      ring: this.playback?.ringStats ?? { underruns: 0, underrunSamples: 0, overruns: 0, fill: 0 },
+      ring: this.playback?.ringStats ?? {
+        underruns: 0,
+        underrunSamples: 0,
+        overruns: 0,
+        fill: 0,
+        lowWaterMs: 0,
+      },
     };
   }
 
@@ -362,11 +368,11 @@ export class BrowserVoice {
     const was = this.selfSpeaking.isOpen;
     const now = this.selfSpeaking.update(d.send ? db : -Infinity);
     if (now !== was) this.events.emit('self-speaking', now);
-    if (d.send) this.encoder?.encode(pcm, ts, d.flags);
+    if (d.send) this.encoder?.encode(d.silence === true ? new Float32Array(pcm.length) : pcm, ts, d.flags);
   }
 
   private send(opus: Uint8Array, timestamp: number, flags: number): void {
-    if (this.closed || this.client.joined === null || this.gate.isMuted) return;
+    if (this.closed || this.client.joined === null) return;
     this.client.sendPacket(this.client.sealAudio(opus, timestamp, flags));
     this.counters.packetsSent++;
     this.counters.bytesSent += opus.length + PACKET_OVERHEAD;

@@ -8,7 +8,11 @@
  *   posted to the main thread as a transferred Float32Array.
  * - `parley-playback`: plays a PlaybackRing fed by the main thread; asks for
  *   the next frame (`{type:'need'}`) when fewer than `lowWater` samples are
- *   buffered, so the audio clock — not a timer — paces the mixing.
+ *   buffered, so the audio clock — not a timer — paces the mixing. When an
+ *   answer comes too late (an underrun while asking), `lowWater` rises by a
+ *   render quantum, up to `maxLowWater`; after `calmSamples` without one it
+ *   falls back a quantum, down to the configured floor: the output buffers
+ *   what this machine's main thread needs, and no more.
  *
  * The ring's code is PlaybackRing's own (its `toString()`), so the worklet
  * runs exactly what the unit tests check.
@@ -20,6 +24,8 @@ export interface PlaybackNeed {
   type: 'need';
   /** Samples buffered when it asked. */
   fill: number;
+  /** The fill it asks below now (it rises after an underrun, falls back after calm seconds). */
+  lowWater: number;
   underruns: number;
   underrunSamples: number;
   overruns: number;
@@ -66,7 +72,11 @@ class ParleyPlayback extends AudioWorkletProcessor {
     super();
     const o = options.processorOptions;
     this.ring = new Ring(o.capacity);
+    this.minLowWater = o.lowWater;
+    this.maxLowWater = o.maxLowWater;
     this.lowWater = o.lowWater;
+    this.calm = 0;
+    this.calmLimit = o.calmSamples;
     this.pending = false;
     this.closed = false;
     this.port.onmessage = (e) => {
@@ -81,12 +91,20 @@ class ParleyPlayback extends AudioWorkletProcessor {
     const out = outputs[0];
     if (out === undefined || out.length === 0) return true;
     const ch0 = out[0];
-    this.ring.read(ch0);
+    const got = this.ring.read(ch0);
     for (let c = 1; c < out.length; c++) out[c].set(ch0);
+    // The main thread answered too late: ask earlier from now on. Calm for a while: a bit later again.
+    if (got < ch0.length && this.pending) {
+      this.lowWater = Math.min(this.maxLowWater, this.lowWater + ch0.length);
+      this.calm = 0;
+    } else if ((this.calm += ch0.length) >= this.calmLimit) {
+      this.calm = 0;
+      this.lowWater = Math.max(this.minLowWater, this.lowWater - ch0.length);
+    }
     if (!this.pending && this.ring.fill < this.lowWater) {
       this.pending = true;
       const r = this.ring;
-      this.port.postMessage({ type: 'need', fill: r.fill, underruns: r.underruns, underrunSamples: r.underrunSamples, overruns: r.overruns });
+      this.port.postMessage({ type: 'need', fill: r.fill, lowWater: this.lowWater, underruns: r.underruns, underrunSamples: r.underrunSamples, overruns: r.overruns });
     }
     return true;
   }

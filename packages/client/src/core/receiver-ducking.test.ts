@@ -4,7 +4,8 @@
  * priority speaker and a 1 kHz one), their packets every 20 ms.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
+import { AudioFlag, FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
+import { rmsDbfs } from '../audio/analysis.js';
 import { encodeTone, FakeAudioSource, member } from '../../../../test/helpers/sdk.js';
 import { loadOpusNode } from '../audio/opus-node.js';
 import type { OpusModule } from '../audio/opus.js';
@@ -136,5 +137,39 @@ describe('Receiver: per-user volume over silence', () => {
     expect(rx.stats().streams).toBe(2); // ssrc 1 came back as a new stream: the volume outlived it
     expect(rx.volumeOf(1)).toBe(0);
     rx.close();
+  });
+});
+
+describe('Receiver: the end of a talk spurt (TALK_END)', () => {
+  function spurt(endFlag: boolean): Int16Array {
+    const rx = new Receiver(opus);
+    const pkts = encodeTone(opus, 440, 25);
+    const out = new Int16Array(40 * FRAME_SAMPLES);
+    for (let t = 0; t < 40; t++) {
+      if (t < 25)
+        rx.push({
+          ssrc: 5,
+          extSeq: t,
+          timestamp: t * FRAME_SAMPLES,
+          payload: pkts[t]!,
+          arrivalMs: t * 20,
+          flags: endFlag && t === 24 ? AudioFlag.TalkEnd : 0,
+        });
+      out.set(rx.pull(t * 20), t * FRAME_SAMPLES);
+    }
+    rx.close();
+    return out;
+  }
+
+  it('plays no concealment after a TALK_END: the audio stops with the last frame', () => {
+    const withEnd = spurt(true);
+    const without = spurt(false);
+    // Where the last real frame ends: the same in both (same packets, same timing).
+    let last = 0;
+    for (let i = 0; i < withEnd.length; i++) if (withEnd[i] !== 0) last = i;
+    const lastFrameEnd = Math.ceil((last + 1) / FRAME_SAMPLES) * FRAME_SAMPLES;
+    expect(rmsDbfs(withEnd.subarray(lastFrameEnd))).toBe(-200);
+    // Without the flag, the receiver conceals what it takes for a lost packet: a tail of tone.
+    expect(rmsDbfs(without.subarray(lastFrameEnd, lastFrameEnd + FRAME_SAMPLES))).toBeGreaterThan(-40);
   });
 });

@@ -5,7 +5,7 @@
  * FEC (from the next packet) or concealment for missing frames and silence
  * when nobody speaks. Pure apart from the decoder it owns.
  */
-import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
+import { AudioFlag, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import {
   emptyJitterStats,
   JitterBuffer,
@@ -49,6 +49,8 @@ export interface ReceiverOptions {
 /** A decrypted audio packet: whose, which, when (its 48 kHz timestamp and arrival on the caller's ms clock). */
 export interface ReceivedAudio {
   ssrc: number;
+  /** The header's flags: a TALK_END packet ends its spurt (no concealment after it). */
+  flags?: number;
   extSeq: number;
   timestamp: number;
   payload: Uint8Array;
@@ -74,6 +76,8 @@ interface Stream {
   level: number;
   /** This tick's frame (decoded, before volume), while mixing. */
   pcm: Int16Array | undefined;
+  /** Sequence number of the last TALK_END received (−1: none): nothing after it is concealed. */
+  endSeq: number;
 }
 
 export class Receiver {
@@ -140,10 +144,14 @@ export class Receiver {
         }),
         level: -Infinity,
         pcm: undefined,
+        endSeq: -1,
       };
       this.streams.set(ssrc, s);
     }
     s.lastArrival = arrivalMs;
+    // A TALK_END marks the end of the spurt; a later packet starts the next one.
+    if (p.flags !== undefined && (p.flags & AudioFlag.TalkEnd) !== 0) s.endSeq = Math.max(s.endSeq, extSeq);
+    else if (extSeq > s.endSeq) s.endSeq = -1;
     s.jb.push(extSeq, timestamp, payload, arrivalMs);
   }
 
@@ -222,10 +230,9 @@ export class Receiver {
           this.lastMix.push(ssrc, r.extSeq);
         }
       } else if (r.kind === 'missing') {
-        pcm =
-          r.next !== undefined
-            ? s.decoder.decodeFec(r.next, this.frameSamples)
-            : s.decoder.conceal(this.frameSamples);
+        if (r.next !== undefined) pcm = s.decoder.decodeFec(r.next, this.frameSamples);
+        // After a spurt's last frame (TALK_END) the silence is meant: nothing to conceal.
+        else if (s.endSeq < 0 || r.extSeq <= s.endSeq) pcm = s.decoder.conceal(this.frameSamples);
       } else if (!s.jb.isPlaying && s.jb.size === 0 && nowMs - s.lastArrival > this.idleMs) {
         this.retire(ssrc, s);
         continue;

@@ -96,7 +96,7 @@ export class StreamSender {
   }
 
   private tick(): void {
-    const pcm = this.source.next();
+    let pcm = this.source.next();
     if (pcm === null) {
       this.stop();
       return;
@@ -114,6 +114,7 @@ export class StreamSender {
         return;
       }
       flags = d.flags;
+      if (d.silence === true) pcm = new Int16Array(pcm.length);
     } else if (this.first) {
       flags |= AudioFlag.TalkStart;
       this.first = false;

@@ -35,10 +35,12 @@ describe('TalkGate', () => {
     expect(out).toEqual([null, AudioFlag.TalkStart, 0, AudioFlag.TalkEnd, null]);
   });
 
-  it('open: every frame; mute stops at once, unmute starts a new spurt', () => {
+  it('open: every frame; mute ends the spurt with one silent TALK_END, unmute starts a new spurt', () => {
     const g = new TalkGate({ mode: 'open' });
     expect(flagsOf([g.decide(QUIET), g.decide(QUIET)])).toEqual([AudioFlag.TalkStart, 0]);
     g.setMuted(true);
+    const end = g.decide(LOUD);
+    expect(end).toEqual({ send: true, flags: AudioFlag.TalkEnd, silence: true });
     expect(flagsOf([g.decide(LOUD), g.decide(LOUD)])).toEqual([null, null]);
     g.setMuted(false);
     expect(flagsOf([g.decide(LOUD)])).toEqual([AudioFlag.TalkStart]);
@@ -76,10 +78,11 @@ describe('TalkGate', () => {
           else if (o.k === 'mute') {
             g.setMuted(o.on);
             muted = o.on;
-            if (o.on) inSpurt = false; // mute ends a spurt without a TALK_END
           } else {
             const d = g.decide(o.db);
-            if (muted) expect(d.send).toBe(false);
+            // Muted: only the silent TALK_END closing a spurt in progress.
+            if (muted && d.send) expect(d).toEqual({ send: true, flags: AudioFlag.TalkEnd, silence: true });
+            if (d.send && d.silence === true) expect(muted).toBe(true);
             if (!d.send) {
               expect(inSpurt).toBe(false);
               continue;

@@ -9,13 +9,18 @@ import { VoiceActivityDetector, type LevelGateOptions } from '../audio/vad.js';
 
 export type VoiceMode = 'voice-activity' | 'push-to-talk' | 'open';
 
-/** What to do with one frame: not send it, or send it with these flags. */
-export type GateDecision = { send: false } | { send: true; flags: number };
+/**
+ * What to do with one frame: not send it, or send it with these flags —
+ * `silence`: send silence in its place (the TALK_END that closes a spurt
+ * cut by mute: nothing said after the mute goes out).
+ */
+export type GateDecision = { send: false } | { send: true; flags: number; silence?: boolean };
 
 const SKIP: GateDecision = { send: false };
 const SEND: GateDecision = { send: true, flags: 0 };
 const START: GateDecision = { send: true, flags: AudioFlag.TalkStart };
 const END: GateDecision = { send: true, flags: AudioFlag.TalkEnd };
+const END_SILENT: GateDecision = { send: true, flags: AudioFlag.TalkEnd, silence: true };
 
 export interface TalkGateOptions extends LevelGateOptions {
   mode?: VoiceMode;
@@ -47,10 +52,13 @@ export class TalkGate {
     this.ptt = pressed;
   }
 
-  /** Muted: nothing is sent from the next frame on (no TALK_END: the stop is immediate). */
+  /**
+   * Muted: from the next frame on nothing of the microphone is sent; a
+   * spurt in progress ends with one frame of silence marked TALK_END, so
+   * listeners stop at once instead of concealing a lost packet.
+   */
   setMuted(muted: boolean): void {
     this.muted = muted;
-    if (muted) this.talking = false;
   }
 
   get isMuted(): boolean {
@@ -65,7 +73,11 @@ export class TalkGate {
   /** One captured frame's level (dBFS RMS): send it or not, and with which flags. */
   decide(dbfs: number): GateDecision {
     const vadOpen = this.vad.update(dbfs); // runs in every mode: switching mode starts from a warm state
-    if (this.muted) return SKIP;
+    if (this.muted) {
+      if (!this.talking) return SKIP;
+      this.talking = false;
+      return END_SILENT;
+    }
     const want = this.mode === 'open' ? true : this.mode === 'push-to-talk' ? this.ptt : vadOpen;
     if (want) {
       if (this.talking) return SEND;
