@@ -6,6 +6,7 @@
  * the tab); the web app is served by the server itself, same origin.
  */
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,9 +110,66 @@ describe('web app: guest join and chat', () => {
     await ana.locator('[data-channel="Lobby"] [data-user="bob"]').waitFor();
   }, 30_000);
 
+  it('installs its service worker (the app shell; never the API)', async () => {
+    const scope = await ana.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    expect(scope).toBe(`${server.url}/`);
+    // The API still goes to the network: a fresh answer, not a cached one.
+    const a = await ana.evaluate(async () => (await fetch('/api/v1/sessions')).json());
+    expect(JSON.stringify(a)).toContain('"ana"');
+  }, 30_000);
+
   it('leaving the server removes the guest from the others’ tree', async () => {
     await bob.getByRole('button', { name: 'Leave the server' }).click();
     await bob.waitForURL('**/login');
     await ana.locator('[data-user="bob"]').waitFor({ state: 'detached' });
   }, 30_000);
+});
+
+/** A TCP port free right now (the restarted server must come back on the same one). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('web app: reconnects by itself', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-web-reconnect-'));
+  let server: SpawnedServer | undefined;
+  let browser: Browser | undefined;
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows a banner while the server is away, and is back in its channel when it returns', async () => {
+    const port = await freePort();
+    const args = ['--http-port', String(port), '--channel', 'Games'];
+    server = await startAppServer(join(dir, 'data'), args);
+    browser = await launchWithWav(soxSilence(join(dir, 'silence.wav')));
+    const page = (await newAppPage(browser)).page;
+    await joinAsGuest(page, server.url, 'dora');
+    await page.locator('[data-channel="Games"]').getByRole('button', { name: 'Join Games' }).click();
+    await page.locator('[data-channel="Games"] [data-user="dora"]').waitFor();
+
+    await server.stop();
+    await page.getByRole('status').filter({ hasText: 'Connection lost: reconnecting' }).waitFor();
+    server = await startAppServer(join(dir, 'data'), args);
+    // The old session died with the server: a new one, back in Games, and the banner gone.
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Reconnected with a new session' })
+      .waitFor({ timeout: 20_000 });
+    await page.locator('[data-channel="Games"] [data-user="dora"]').waitFor();
+    expect(await page.getByText('Connection lost: reconnecting').count()).toBe(0);
+    const sessions = (await (await fetch(`${server.url}/api/v1/sessions`)).json()) as {
+      items: { name: string }[];
+    };
+    expect(sessions.items.map((x) => x.name)).toEqual(['dora']);
+  }, 60_000);
 });

@@ -242,7 +242,11 @@ function ChannelDialog({
         onChange={(e) => setPassword(e.currentTarget.value)}
       />
       <Toggle label={t('channels.temporary')} checked={temporary} onChange={setTemporary} />
-      <ErrorLine error={error === null ? null : { code: '', message: error }} />
+      {error !== null && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
     </Dialog>
   );
 }

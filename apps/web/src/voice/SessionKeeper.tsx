@@ -4,12 +4,14 @@
  * cannot, with a retry). A refusal that another try would not change (bad
  * token, name taken, banned, guests off) signs the tab out instead.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { describeError, useI18n } from '../i18n';
 import { getAuth, setAuth, useAuth } from '../lib/auth';
 import { fetchServerInfo } from '../lib/server-info';
 import { Button } from '../ui/Button';
+import { useToast } from '../ui/Toast';
 import { connect, useSession } from './connection';
+import { useVoiceState } from './hooks';
 
 const SIGN_OUT_CODES = new Set([
   'PARLEY_ERR_BAD_CREDENTIALS',
@@ -31,6 +33,16 @@ export function SessionKeeper() {
   const session = useSession();
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
+  const toast = useToast();
+  const { status, lastReconnect } = useVoiceState(session);
+  const previous = useRef(status);
+  // Back after a break (the banner said "reconnecting"): say so once, and whether it is the same session.
+  useEffect(() => {
+    if (previous.current === 'reconnecting' && status === 'live') {
+      toast.show(t(lastReconnect === 'restarted' ? 'conn.restarted' : 'conn.reconnected'), 'success');
+    }
+    previous.current = status;
+  }, [status, lastReconnect, toast, t]);
   useEffect(() => {
     if (session !== null || auth === null) return;
     let cancelled = false;

@@ -91,10 +91,10 @@ export class VoiceSession {
       client.on('chat', (m) => this.dispatch({ type: 'chat', messages: [m] })),
       client.on('channels', (c) => this.dispatch({ type: 'channels', channels: c.values() })),
       client.on('reconnecting', (r) => this.dispatch({ type: 'reconnecting', attempt: r.attempt })),
-      client.on('reconnected', () => {
+      client.on('reconnected', ({ resumed }) => {
         this.welcome(client);
-        if (client.joined !== null) this.dispatch({ type: 'joined', joined: client.joined });
-        this.dispatch({ type: 'live' });
+        if (client.joined !== null) this.enterChannel(client.joined);
+        this.dispatch({ type: 'live', resumed });
       }),
       client.on('disconnected', (d) => {
         this.dispatch({ type: 'closed', code: d.code, reason: d.reason });

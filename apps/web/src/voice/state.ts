@@ -28,6 +28,8 @@ export interface VoiceState {
   status: ConnStatus;
   /** Reconnection attempt (while reconnecting). */
   attempt: number;
+  /** After a break: the same session resumed, or a new one that re-joined the channel. */
+  lastReconnect: 'resumed' | 'restarted' | null;
   /** Why the session ended (status closed). */
   closed: { code: string; reason: string } | null;
   user: SelfUser | null;
@@ -51,6 +53,7 @@ export const MAX_CHAT = 200;
 export const INITIAL_STATE: VoiceState = {
   status: 'connecting',
   attempt: 0,
+  lastReconnect: null,
   closed: null,
   user: null,
   selfSsrc: 0,
@@ -76,7 +79,7 @@ export type VoiceAction =
   | { type: 'heard'; ssrc: number; speaking: boolean }
   | { type: 'heard-reset' }
   | { type: 'reconnecting'; attempt: number }
-  | { type: 'live' }
+  | { type: 'live'; resumed?: boolean }
   | { type: 'closed'; code: string; reason: string };
 
 /** Merges messages by id, oldest first, keeping the newest MAX_CHAT. */
@@ -169,7 +172,13 @@ export function voiceReducer(s: VoiceState, a: VoiceAction): VoiceState {
     case 'reconnecting':
       return { ...s, status: 'reconnecting', attempt: a.attempt };
     case 'live':
-      return { ...s, status: 'live', attempt: 0, closed: null };
+      return {
+        ...s,
+        status: 'live',
+        attempt: 0,
+        closed: null,
+        lastReconnect: a.resumed === undefined ? s.lastReconnect : a.resumed ? 'resumed' : 'restarted',
+      };
     case 'closed':
       return { ...s, status: 'closed', closed: { code: a.code, reason: a.reason } };
   }
