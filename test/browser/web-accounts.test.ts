@@ -110,6 +110,16 @@ describe('web app: accounts and admin pages', () => {
       await admin.getByRole('cell', { name: 'admin', exact: true }).waitFor();
       await admin.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
       await admin.getByLabel('Online').selectOption('');
+      // Deleting asks first, in the app's own dialog.
+      await admin.getByLabel('Search').fill('user29');
+      await admin.getByRole('button', { name: 'Delete user29?' }).click();
+      const ask = admin.getByRole('dialog', { name: 'Delete user29?' });
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'hidden' });
+      await admin.getByRole('button', { name: 'Delete user29?' }).click();
+      await ask.getByRole('button', { name: 'Delete', exact: true }).click();
+      await admin.getByText('Nothing to show.').waitFor();
+      await admin.getByLabel('Search').fill('');
     }, 60_000);
 
     it('creates a user from the dialog (and shows a refusal from the server)', async () => {
@@ -174,6 +184,8 @@ describe('web app: accounts and admin pages', () => {
     it('the audit log, bans and sessions pages list with their filters', async () => {
       await goInApp(admin, '/admin/audit');
       await admin.getByRole('cell', { name: 'channel.create' }).first().waitFor();
+      await admin.getByLabel('Action (e.g. ban.create)').fill('user.delete');
+      await admin.getByRole('cell', { name: 'user #' }).first().waitFor();
       await admin.getByLabel('Action (e.g. ban.create)').fill('user.create');
       await admin.waitForFunction(() =>
         Array.from(document.querySelectorAll('table tbody tr td:nth-child(3)')).every(

@@ -12,6 +12,7 @@ import {
 } from '../lib/api';
 import { Button } from '../ui/Button';
 import { DataTable, useCursorList, type Column } from '../ui/DataTable';
+import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
 import { Input, Select, Toggle } from '../ui/Field';
 import { Icon } from '../ui/icons';
@@ -44,13 +45,17 @@ export function ChannelsAdmin({ token }: { token: string }) {
   }, [token, list.items]);
   const nameOf = (id: number | null) =>
     id === null ? t('admin.topLevel') : (all.find((c) => c.id === id)?.name ?? `#${id}`);
-  const remove = (c: ChannelRow) => {
-    if (!confirm(t('admin.deleteChannel', { name: c.name }))) return;
-    api(`/channels/${c.id}`, { method: 'DELETE', token }).then(
-      () => list.reload(),
-      (err: unknown) => toast.show(describeError(t, err), 'error'),
-    );
-  };
+  const [confirming, setConfirming] = useState<ConfirmState | null>(null);
+  const remove = (c: ChannelRow) =>
+    setConfirming({
+      title: t('admin.deleteChannel', { name: c.name }),
+      confirmLabel: t('common.delete'),
+      run: () =>
+        api(`/channels/${c.id}`, { method: 'DELETE', token }).then(
+          () => list.reload(),
+          (err: unknown) => toast.show(describeError(t, err), 'error'),
+        ),
+    });
   const columns: Column<ChannelRow>[] = [
     {
       key: 'name',
@@ -139,6 +144,12 @@ export function ChannelsAdmin({ token }: { token: string }) {
           onDone={list.reload}
         />
       )}
+      <ConfirmDialog
+        state={confirming}
+        onClose={() => setConfirming(null)}
+        cancelLabel={t('common.cancel')}
+        closeLabel={t('common.close')}
+      />
       {perms !== null && <PermissionsDialog token={token} channel={perms} onClose={() => setPerms(null)} />}
     </section>
   );
@@ -312,6 +323,7 @@ function PermissionsDialog({
     <Dialog
       open
       title={t('admin.permissionsOf', { name: channel.name })}
+      wide
       onClose={onClose}
       closeLabel={t('common.close')}
       onSubmit={() => void save()}

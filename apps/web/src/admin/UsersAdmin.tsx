@@ -3,6 +3,7 @@ import { describeError, useI18n } from '../i18n';
 import { api, type Page, type UserRow } from '../lib/api';
 import { Button } from '../ui/Button';
 import { DataTable, useCursorList, type Column } from '../ui/DataTable';
+import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
 import { Input, Select } from '../ui/Field';
 import { useToast } from '../ui/Toast';
@@ -17,6 +18,7 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
   const [role, setRole] = useState('');
   const [online, setOnline] = useState('');
   const [creating, setCreating] = useState(false);
+  const [confirming, setConfirming] = useState<ConfirmState | null>(null);
   const list = useCursorList<UserRow>(
     (cursor, signal) =>
       api<Page<UserRow>>('/users', {
@@ -85,10 +87,13 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
           variant="danger"
           size="sm"
           aria-label={t('admin.deleteUser', { name: u.name })}
-          onClick={() => {
-            if (confirm(t('admin.deleteUser', { name: u.name })))
-              void run(() => api(`/users/${u.id}`, { method: 'DELETE', token }));
-          }}
+          onClick={() =>
+            setConfirming({
+              title: t('admin.deleteUser', { name: u.name }),
+              confirmLabel: t('common.delete'),
+              run: () => run(() => api(`/users/${u.id}`, { method: 'DELETE', token })),
+            })
+          }
         >
           {t('common.delete')}
         </Button>
@@ -136,6 +141,12 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
         emptyText={t('common.empty')}
         loading={list.loading}
         pager={pagerProps(list, t)}
+      />
+      <ConfirmDialog
+        state={confirming}
+        onClose={() => setConfirming(null)}
+        cancelLabel={t('common.cancel')}
+        closeLabel={t('common.close')}
       />
       {creating && <NewUserDialog token={token} onClose={() => setCreating(false)} onDone={list.reload} />}
     </section>

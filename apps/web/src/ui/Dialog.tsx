@@ -14,6 +14,8 @@ export interface DialogProps {
   onSubmit?: () => void;
   actions?: ReactNode;
   closeLabel?: string;
+  /** Room for a table (the permissions grid). */
+  wide?: boolean;
 }
 
 export function Dialog({
@@ -24,6 +26,7 @@ export function Dialog({
   onSubmit,
   actions,
   closeLabel = 'Close',
+  wide = false,
 }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -61,7 +64,7 @@ export function Dialog({
     </>
   );
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby={titleId}>
+    <dialog ref={ref} className={`dialog ${wide ? 'dialog-wide' : ''}`} aria-labelledby={titleId}>
       {open &&
         (onSubmit === undefined ? (
           <div className="dialog-body">{body}</div>
