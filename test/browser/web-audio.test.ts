@@ -162,12 +162,28 @@ describe('web app: audio between browsers', () => {
     ]);
   }, 60_000);
 
+  it('push-to-talk sends only while the key is held', async () => {
+    await waitSpeaking(bob, 'ana', true);
+    await ana.getByLabel('Voice mode').selectOption('push-to-talk');
+    await ana.getByText('Hold Space to talk').waitFor();
+    // The key works anywhere but in a text field: leave the select.
+    await ana.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await waitSpeaking(bob, 'ana', false);
+    await ana.keyboard.down('Space');
+    await waitSpeaking(bob, 'ana', true);
+    await waitLevel(bob, 'ana', 'above', -30);
+    await ana.keyboard.up('Space');
+    await waitSpeaking(bob, 'ana', false);
+    await ana.getByLabel('Voice mode').selectOption('voice-activity');
+    await waitSpeaking(bob, 'ana', true);
+  }, 30_000);
+
   it('the settings list the fake devices, and switching the input keeps the call going', async () => {
     await chloe.context().close();
     await goInApp(ana, '/settings?tab=audio');
     const input = ana.getByLabel('Input device');
     await ana.getByText(/^In use by the call: /).waitFor();
-    await ana.waitForFunction(() => document.querySelectorAll('option[value]:not([value=""])').length > 2);
+    await input.locator('option').nth(1).waitFor({ state: 'attached' });
     const options = await input.locator('option').allTextContents();
     expect(
       options.some((o) => /fake/i.test(o)),
@@ -184,6 +200,8 @@ describe('web app: audio between browsers', () => {
     await waitLevel(bob, 'ana', 'above', -30);
     await goInApp(ana, '/settings?tab=connection');
     await ana.getByText('chacha20-poly1305').waitFor();
+    // The control plane's own round trip, measured with pings.
+    await ana.locator('dd[data-stat="Control round trip (WebSocket)"]').filter({ hasText: / ms$/ }).waitFor();
     await ana.getByText('ws', { exact: true }).waitFor();
   }, 60_000);
 });

@@ -219,6 +219,14 @@ export class VoiceSession {
     for (const m of this.state.members.values()) engine.setUserVolume(userKey(m), volumes[userKey(m)] ?? 1);
   }
 
+  /** Round trip of a control `ping` over the WebSocket, ms (the control plane's own RTT). */
+  async controlRttMs(): Promise<number> {
+    const client = this.need();
+    const t0 = performance.now();
+    await client.control.request({ type: 'ping', t: t0 }, 'pong');
+    return performance.now() - t0;
+  }
+
   /** Transport and cipher as the client knows them (without the engine's figures). */
   linkInfo(): { transport: string | null; cipher: string | null; ssrc: number } {
     const c = this.client;

@@ -14,6 +14,22 @@ export function ConnectionPanel() {
   const engine = useEngine(session);
   const [stats, setStats] = useState<LinkStats | null>(null);
   const [link, setLink] = useState(session?.linkInfo() ?? null);
+  const [controlRtt, setControlRtt] = useState<number | null>(null);
+  useEffect(() => {
+    if (session === null) return;
+    let live = true;
+    const ping = () =>
+      session.controlRttMs().then(
+        (ms) => live && setControlRtt(ms),
+        () => live && setControlRtt(null),
+      );
+    void ping();
+    const timer = setInterval(() => void ping(), 2000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [session]);
   useEffect(() => {
     const read = () => {
       setStats(engine?.stats() ?? null);
@@ -32,6 +48,7 @@ export function ConnectionPanel() {
     [t('stats.cipher'), stats?.cipher ?? link?.cipher ?? dash],
     [t('stats.encoder'), stats?.encoder ?? dash],
     [t('stats.rtt'), n(stats?.rttMs, 'ms')],
+    [t('stats.controlRtt'), n(controlRtt, 'ms', 1)],
     [t('stats.loss'), n(stats?.lossPct, '%', 1)],
     [t('stats.jitter'), n(stats?.jitterMs, 'ms', 1)],
     [t('stats.jitterBuffer'), n(stats?.jitterBufferMs, 'ms')],
