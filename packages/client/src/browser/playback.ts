@@ -5,7 +5,7 @@
  * thread converts and posts. The audio clock paces the mix, not a timer.
  * Output device: `AudioContext.setSinkId` (Chromium 110+).
  */
-import { SAMPLE_RATE } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
 import { int16ToFloat, resampleTo48k } from '../audio/resample.js';
 import { loadWorklets, PLAYBACK_PROCESSOR, type PlaybackNeed } from './worklet-source.js';
 
@@ -20,6 +20,8 @@ export interface PlaybackRingStats {
   fill: number;
   /** The output buffer the ring keeps now (ms): it adapts to how late the main thread answers. */
   lowWaterMs: number;
+  /** Mixed frames dropped to catch up after underruns. */
+  skipped: number;
 }
 
 /** One frame handed to the output, for tests and measurements. */
@@ -36,6 +38,13 @@ export type OutputTap = (frame: Int16Array, info: OutputTapInfo) => void;
 export interface PlaybackOptions {
   /** The next mixed frame (48 kHz mono int16). */
   pull: () => Int16Array;
+  /**
+   * Frames the source can drop without starving (Receiver.excessFrames): after
+   * the output played silence because the main thread was late, the mix is
+   * behind the audio clock; up to this many frames are pulled and dropped to
+   * catch up. Absent: never.
+   */
+  excess?: () => number;
   /** Ask for a frame when fewer than this many ms are buffered, at least (default 10; it rises after underruns). */
   lowWaterMs?: number;
   /** The most it rises to (default 60 ms). */
@@ -55,12 +64,18 @@ export class Playback {
     overruns: 0,
     fill: 0,
     lowWaterMs: 0,
+    skipped: 0,
   };
   private readonly taps = new Set<OutputTap>();
   private deafened = false;
   private closed = false;
   /** Frames pulled. */
   frames = 0;
+  /** Frames pulled and dropped to catch up with the audio clock after underruns. */
+  skipped = 0;
+  /** Silence played (underruns) that the mix has not caught up with yet, in context samples. */
+  private debt = 0;
+  private lastUnderrunSamples = 0;
 
   private constructor(
     private readonly ctx: AudioContext,
@@ -89,7 +104,7 @@ export class Playback {
   }
 
   get ringStats(): PlaybackRingStats {
-    return { ...this.ring };
+    return { ...this.ring, skipped: this.skipped };
   }
 
   /** Deafened: frames are still pulled (the jitter buffers keep time) but silence is played. */
@@ -122,6 +137,27 @@ export class Playback {
     this.node.port.close();
   }
 
+  /**
+   * The output played `underrunSamples` of silence in all: the mix lags the
+   * audio clock by what was not caught up yet. Drop whole frames the jitter
+   * buffers hold beyond their target (never more), so the delay does not
+   * grow with every stall of the main thread. What cannot be caught up now
+   * (nothing in excess) is forgiven: the jitter buffer shrinks by itself.
+   */
+  private catchUp(underrunSamples: number): void {
+    this.debt += underrunSamples - this.lastUnderrunSamples;
+    this.lastUnderrunSamples = underrunSamples;
+    const frameCtx = (this.ctx.sampleRate * FRAME_SAMPLES) / SAMPLE_RATE;
+    if (this.debt < frameCtx || this.opts.excess === undefined) return;
+    let can = this.opts.excess();
+    while (this.debt >= frameCtx && can-- > 0) {
+      this.debt -= frameCtx;
+      this.opts.pull();
+      this.skipped++;
+    }
+    if (can <= 0) this.debt = Math.min(this.debt, frameCtx);
+  }
+
   private onNeed(n: PlaybackNeed): void {
     if (this.closed) return;
     this.ring.underruns = n.underruns;
@@ -129,6 +165,7 @@ export class Playback {
     this.ring.overruns = n.overruns;
     this.ring.fill = n.fill;
     this.ring.lowWaterMs = (n.lowWater / this.ctx.sampleRate) * 1000;
+    this.catchUp(n.underrunSamples);
     let frame = this.opts.pull();
     this.frames++;
     if (this.deafened) frame = frame.fill(0);

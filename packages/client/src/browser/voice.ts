@@ -57,7 +57,7 @@ export interface BrowserVoiceStats {
   transport: 'udp' | 'ws' | null;
   cipher: string | null;
   encoder: 'webcodecs' | 'wasm';
-  /** Round-trip time to the server; null: not measured by this client yet. */
+  /** Round-trip time to the server on the media path (PING/PONG); null until the first answer. */
   rttMs: number | null;
   /** Frames lost of those due, received side (%). */
   lossPct: number;
@@ -179,6 +179,7 @@ export class BrowserVoice {
     if (this.closed) return;
     this.playback = await Playback.open(this.ctx, {
       pull: () => this.listener.receiver.pull(performance.now()),
+      excess: () => this.listener.receiver.excessFrames(),
       ...(this.opts.outputLowWaterMs === undefined ? {} : { lowWaterMs: this.opts.outputLowWaterMs }),
     });
     if (this.opts.outputDeviceId !== undefined) await this.playback.setOutputDevice(this.opts.outputDeviceId);
@@ -284,7 +285,13 @@ export class BrowserVoice {
     return () => this.inputTaps.delete(fn);
   }
 
+  /**
+   * The connection figures. Each call also sends a PING on the media path:
+   * `rttMs` is the answer to an earlier call's (call it every second or so
+   * for the connection panel; nothing runs between calls).
+   */
   stats(): BrowserVoiceStats {
+    this.client.ping();
     const r = this.listener.receiver.stats();
     const { jitterMs, targetDelayMs } = this.listener.receiver.delays();
     const now = performance.now();
@@ -301,7 +308,7 @@ export class BrowserVoice {
       transport: this.client.transportKind,
       cipher: this.client.joined?.media.cipher ?? null,
       encoder: this.encoder?.kind ?? 'wasm',
-      rttMs: null,
+      rttMs: this.client.rttMs,
       lossPct: due === 0 ? 0 : (100 * r.lost) / due,
       jitterMs,
       jitterBufferMs: targetDelayMs,
@@ -322,6 +329,7 @@ export class BrowserVoice {
         overruns: 0,
         fill: 0,
         lowWaterMs: 0,
+        skipped: 0,
       },
     };
   }

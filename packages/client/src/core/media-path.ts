@@ -72,6 +72,7 @@ export class MediaPath {
   private key = '';
   private readonly listeners = new Set<(p: AudioPacketIn) => void>();
   private readonly onUdpPacket = (p: Uint8Array): void => this.onPacket(p);
+  private rtt: number | null = null;
 
   constructor(
     private readonly opts: MediaPathOptions,
@@ -165,7 +166,29 @@ export class MediaPath {
       for (const fn of this.listeners) fn(p);
     } else if (r.kind === 'hello_ack') {
       if (this.st.kind === 'handshaking') this.st.hello?.ack(r.payload, r.header.flags);
+    } else if (r.kind === 'pong' && r.payload.length >= 8) {
+      // Our clock (µs) echoed: the round trip, over the path media takes now.
+      const sentUs = new DataView(r.payload.buffer, r.payload.byteOffset, 8).getBigUint64(0);
+      const rtt = this.opts.now() - Number(sentUs) / 1000;
+      if (rtt >= 0 && rtt < 60_000) this.rtt = rtt;
     }
+  }
+
+  /** Round-trip time of the last PING answered (ms); null before the first answer. */
+  get rttMs(): number | null {
+    return this.rtt;
+  }
+
+  /**
+   * Sends a PING on the media path (UDP or the WebSocket, as media goes);
+   * its PONG updates `rttMs`. Does nothing outside a channel or once closed.
+   */
+  ping(): void {
+    if (this.st.kind !== 'open') return;
+    const payload = new Uint8Array(8);
+    new DataView(payload.buffer).setBigUint64(0, BigInt(Math.round(this.opts.now() * 1000)));
+    const packet = this.core.sealControl(PacketType.Ping, payload);
+    if (packet !== null) this.st.transport.send(packet);
   }
 
   /** Drops counted so far for one reason. */

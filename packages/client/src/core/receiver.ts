@@ -206,6 +206,21 @@ export class Receiver {
     return { jitterMs, targetDelayMs };
   }
 
+  /**
+   * Whole frames every playing speaker has buffered beyond its target delay
+   * (0 when none plays): how many frames a late output can drop to catch
+   * up without starving any jitter buffer.
+   */
+  excessFrames(): number {
+    let min = Infinity;
+    const frameMs = this.frameSamples / SAMPLES_PER_MS;
+    for (const s of this.streams.values()) {
+      if (!s.jb.isPlaying) continue;
+      min = Math.min(min, s.jb.size - Math.ceil(s.jb.targetDelayMs / frameMs));
+    }
+    return min === Infinity ? 0 : Math.max(0, min);
+  }
+
   /** A speaker's volume (1 unless set). */
   volumeOf(ssrc: number): number {
     return this.volumes.get(ssrc);

@@ -334,6 +334,16 @@ export class VoiceClient {
     return this.media.sealAudio(opus, timestamp, flags);
   }
 
+  /** Round-trip time to the server on the media path (ms), from the last `ping()` answered; null before. */
+  get rttMs(): number | null {
+    return this.media.rttMs;
+  }
+
+  /** Sends a PING on the media path; its answer updates `rttMs`. */
+  ping(): void {
+    this.media.ping();
+  }
+
   /** Sends an already sealed packet on the media path. */
   sendPacket(packet: Uint8Array): void {
     this.media.send(packet);

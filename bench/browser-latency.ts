@@ -1,0 +1,197 @@
+// Mouth-to-ear latency, browser → server → browser, on loopback: two
+// Chromiums with @parley/client/browser (BrowserVoice: capture worklet,
+// WebCodecs or wasm Opus, WebSocket media, jitter buffer, playback
+// worklet). Browser A's fake microphone plays a click train (10 ms bursts
+// of 1 kHz every 500 ms); browser B listens. Each click's onset in what A
+// captured (its input tap: a frame's time is when its last sample was in)
+// is matched with its onset in what B hands to its output (its output tap:
+// when the frame starts playing out of the playback ring). The device's
+// own output latency (`AudioContext.outputLatency`) is printed apart: the
+// fake device Chromium uses here reports a fixed figure.
+//
+// Usage: node bench/dist/browser-latency.js [--seconds S] (after npm run build)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { encodeWav } from '@parley/client';
+import { clickTrain, findOnsets } from '@parley/tools';
+import { quantile } from '@parley/protocol';
+import { ROOT, SERVER_BIN } from './paths.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '12' } } });
+const SECONDS = Number(values.seconds);
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-bench-browser-latency-'));
+const ENTRY = `
+import { VoiceClient } from '@parley/client';
+import { BrowserVoice } from '@parley/client/browser';
+import { loadWasmAead, WASM_CIPHERS } from '@parley/protocol';
+let voice = null;
+const input = [], output = [];
+globalThis.startVoice = async (server, name, mode) => {
+  const client = await VoiceClient.connect({ server, name, webSocket: (u) => new WebSocket(u), aead: await loadWasmAead(), ciphers: WASM_CIPHERS });
+  await client.join('Lobby');
+  voice = await BrowserVoice.start(client, { opusWasmUrl: './opus.wasm', mode, echoCancellation: false, noiseSuppression: false, autoGainControl: false });
+  voice.tapInput((pcm, info) => { if (input.length < 5000) input.push({ t: info.t, pcm: Array.from(pcm, (s) => Math.round(s * 32767)) }); });
+  voice.tapOutput((frame, info) => { if (output.length < 5000) output.push({ t: info.t + info.aheadMs, pcm: Array.from(frame) }); });
+  return { encoder: voice.stats().encoder, outputLatencyMs: voice.audioContext.outputLatency * 1000, baseLatencyMs: voice.audioContext.baseLatency * 1000 };
+};
+globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), stats: voice.stats(), counts: voice.counts() });
+`;
+writeFileSync(join(dir, 'entry.js'), ENTRY);
+writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./entry.js"></script>');
+await build({
+  configFile: false,
+  logLevel: 'error',
+  root: dir,
+  resolve: {
+    alias: {
+      '@parley/protocol': join(ROOT, 'packages/protocol/dist/index.js'),
+      '@parley/client/browser': join(ROOT, 'packages/client/dist/browser/index.js'),
+      '@parley/client': join(ROOT, 'packages/client/dist/index.js'),
+    },
+  },
+  build: { outDir: join(dir, 'dist'), minify: false, target: 'es2022' },
+});
+copyFileSync(join(ROOT, 'node_modules/@evan/opus/wasm/opus.wasm'), join(dir, 'dist', 'opus.wasm'));
+const clicks = clickTrain({ seconds: 2 });
+writeFileSync(join(dir, 'clicks.wav'), encodeWav(clicks.samples, 48000));
+
+const TYPES: Record<string, string> = { js: 'text/javascript', html: 'text/html', wasm: 'application/wasm' };
+const site = createServer((req, res) => {
+  const path = req.url === undefined || req.url === '/' ? 'index.html' : (req.url.split('?')[0] ?? '');
+  const f = join(dir, 'dist', path);
+  readFile(f).then(
+    (b) =>
+      res
+        .writeHead(200, { 'content-type': TYPES[f.split('.').pop() ?? ''] ?? 'application/octet-stream' })
+        .end(b),
+    () => res.writeHead(404).end(),
+  );
+});
+await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+
+const server = spawn(
+  process.execPath,
+  [SERVER_BIN, '--http-port', '0', '--udp-port', '0', '--data-dir', join(dir, 'data'), '--log-level', 'info'],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PARLEY_CORS_ORIGINS: siteUrl } },
+);
+const serverUrl = await new Promise<string>((resolve, reject) => {
+  let buf = '';
+  server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  server.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (const line of buf.split('\n')) {
+      if (!line.includes('"httpPort"')) continue;
+      const rec = JSON.parse(line) as { host: string; httpPort: number };
+      resolve(`http://${rec.host}:${rec.httpPort}`);
+    }
+  });
+});
+
+function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+      ...(process.env.PARLEY_BENCH_FLAGS ?? '').split(' ').filter((f) => f !== ''),
+      `--use-file-for-fake-audio-capture=${join(dir, 'clicks.wav')}`,
+    ],
+  });
+}
+
+interface Started {
+  encoder: string;
+  outputLatencyMs: number;
+  baseLatencyMs: number;
+}
+interface Taken {
+  input: { t: number; pcm: number[] }[];
+  output: { t: number; pcm: number[] }[];
+  stats: Record<string, unknown>;
+  counts: Record<string, unknown>;
+}
+type PageFns = {
+  startVoice: (s: string, n: string, m: string) => Promise<Started>;
+  take: () => Taken;
+};
+
+async function open(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${siteUrl}/`);
+  await page.waitForFunction(() => 'startVoice' in globalThis);
+  return page;
+}
+
+/** Onset times (wall-clock ms) of the clicks in frames of 960 samples stamped with `at(frame)`. */
+function onsetTimes(
+  frames: { t: number; pcm: number[] }[],
+  frameTime: (f: { t: number }) => number,
+): number[] {
+  const all = Int16Array.from(frames.flatMap((f) => f.pcm));
+  return findOnsets(all).map((i) => {
+    const f = frames[Math.floor(i / 960)]!;
+    return frameTime(f) + ((i % 960) / 48000) * 1000;
+  });
+}
+
+const [ba, bb] = await Promise.all([launch(), launch()]);
+try {
+  const [a, b] = await Promise.all([open(ba), open(bb)]);
+  const call = <K extends keyof PageFns>(p: Page, k: K, ...args: Parameters<PageFns[K]>) =>
+    p.evaluate(
+      ([key, xs]) => (globalThis as unknown as Record<string, (...y: unknown[]) => unknown>)[key]!(...xs),
+      [k, args] as const,
+    ) as Promise<Awaited<ReturnType<PageFns[K]>>>;
+  const listener = await call(b, 'startVoice', serverUrl, 'ears', 'push-to-talk');
+  const talker = await call(a, 'startVoice', serverUrl, 'mouth', 'open');
+  const startedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 2000)); // warm-up: the first clicks set the jitter buffer
+  await call(a, 'take');
+  await call(b, 'take');
+  while (Date.now() - startedAt < (SECONDS + 2) * 1000) await new Promise((r) => setTimeout(r, 250));
+  const ta = await call(a, 'take');
+  const tb = await call(b, 'take');
+  // A frame of the microphone is complete when its last sample is in: sample i of it is 20 ms − i earlier.
+  const mouth = onsetTimes(ta.input, (f) => f.t - 20);
+  const ear = onsetTimes(tb.output, (f) => f.t);
+  const lat: number[] = [];
+  for (const m of mouth) {
+    const e = ear.find((x) => x >= m && x < m + 400);
+    if (e !== undefined) lat.push(e - m);
+  }
+  lat.sort((x, y) => x - y);
+  const fmt = (x: number | undefined): string => (x === undefined ? '—' : `${x.toFixed(1)} ms`);
+  console.log(
+    `mouth-to-ear, browser → server → browser (WebSocket media, ${talker.encoder} Opus), loopback, ${SECONDS} s`,
+  );
+  console.log(`  clicks matched      ${lat.length} of ${mouth.length}`);
+  console.log(`  median              ${fmt(quantile(lat, 0.5))}`);
+  console.log(`  p95                 ${fmt(quantile(lat, 0.95))}`);
+  console.log(`  min / max           ${fmt(lat[0])} / ${fmt(lat.at(-1))}`);
+  console.log(
+    `  + the device's own output latency (AudioContext.outputLatency): ${listener.outputLatencyMs.toFixed(1)} ms; baseLatency ${listener.baseLatencyMs.toFixed(1)} ms`,
+  );
+  console.log(`  listener: ${JSON.stringify(tb.stats)}`);
+  console.log(`  listener: ${JSON.stringify(tb.counts)}`);
+} finally {
+  await Promise.all([ba.close(), bb.close()]);
+  server.kill('SIGTERM');
+  site.close();
+  rmSync(dir, { recursive: true, force: true });
+}
