@@ -26,10 +26,14 @@ export function ConfirmDialog({
   const confirm = () => {
     if (state === null) return;
     setBusy(true);
-    state.run().finally(() => {
-      setBusy(false);
-      onClose();
-    });
+    // The action reports its own failure (a toast); the dialog closes either way.
+    void state
+      .run()
+      .catch(() => undefined)
+      .finally(() => {
+        setBusy(false);
+        onClose();
+      });
   };
   return (
     <Dialog
