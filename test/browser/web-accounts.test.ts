@@ -16,7 +16,9 @@ import {
   adminToken,
   goInApp,
   launchWithWav,
+  joinAsGuest,
   newAppPage,
+  person,
   rest,
   signIn,
   soxSilence,
@@ -181,6 +183,23 @@ describe('web app: accounts and admin pages', () => {
       await zoe.context().close();
     }, 60_000);
 
+    it("moderates from a person's menu: server mute shows to everyone, kick ends the guest's session", async () => {
+      const guest = (await newAppPage(browser)).page;
+      await joinAsGuest(guest, server.url, 'rowdy');
+      await goInApp(admin, '/');
+      await admin.locator('[data-channel="Lobby"]').getByRole('button', { name: 'Join Lobby' }).click();
+      await admin.locator('[data-channel="Lobby"] [data-user="rowdy"]').waitFor();
+      await person(admin, 'rowdy').getByRole('button', { name: 'Options for rowdy' }).click();
+      const menu = admin.getByRole('dialog', { name: 'Options for rowdy' });
+      await menu.getByRole('switch', { name: 'Server mute' }).click();
+      await person(guest, 'rowdy').getByText('Muted by a moderator').waitFor({ state: 'attached' });
+      await menu.getByRole('switch', { name: 'Server mute', checked: true }).waitFor();
+      await menu.getByRole('button', { name: 'Kick' }).click();
+      await guest.getByRole('alert').filter({ hasText: 'You were kicked.' }).waitFor();
+      await admin.locator('[data-user="rowdy"]').waitFor({ state: 'detached' });
+      await guest.context().close();
+    }, 60_000);
+
     it('the audit log, bans and sessions pages list with their filters', async () => {
       await goInApp(admin, '/admin/audit');
       await admin.getByRole('cell', { name: 'channel.create' }).first().waitFor();
@@ -207,7 +226,7 @@ describe('web app: accounts and admin pages', () => {
 
       await goInApp(admin, '/admin/sessions');
       await admin.getByRole('cell', { name: 'admin', exact: true }).waitFor();
-      await admin.getByRole('cell', { name: 'Secret' }).waitFor();
+      await admin.getByRole('cell', { name: 'Lobby', exact: true }).waitFor();
     }, 60_000);
   });
 });
