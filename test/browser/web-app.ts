@@ -212,6 +212,9 @@ export async function setLook(page: Page, theme: 'light' | 'dark', lang: 'en' | 
   if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme)
     await page.locator('#theme-toggle').click();
   await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+  // No focus left on the switches (their tooltips would show in the screenshots).
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.mouse.move(0, 0);
   // Colors fade between themes (CSS transitions): judge contrast once they are done.
   await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
 }

@@ -155,7 +155,7 @@ export const en = {
   'stats.cipher': 'Cipher',
   'stats.encoder': 'Encoder',
   'stats.rtt': 'Round trip',
-  'stats.controlRtt': 'Control round trip (WebSocket)',
+  'stats.controlRtt': 'Round trip (WebSocket ping)',
   'stats.loss': 'Packet loss',
   'stats.jitter': 'Jitter',
   'stats.jitterBuffer': 'Jitter buffer delay',

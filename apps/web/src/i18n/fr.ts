@@ -157,7 +157,7 @@ export const fr: Record<MessageKey, string> = {
   'stats.cipher': 'Chiffrement',
   'stats.encoder': 'Encodeur',
   'stats.rtt': 'Aller-retour',
-  'stats.controlRtt': 'Aller-retour de contrôle (WebSocket)',
+  'stats.controlRtt': 'Aller-retour (ping WebSocket)',
   'stats.loss': 'Perte de paquets',
   'stats.jitter': 'Gigue',
   'stats.jitterBuffer': 'Délai du tampon de gigue',

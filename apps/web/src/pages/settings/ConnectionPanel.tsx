@@ -47,8 +47,10 @@ export function ConnectionPanel() {
     [t('stats.transport'), stats?.transport ?? link?.transport ?? dash],
     [t('stats.cipher'), stats?.cipher ?? link?.cipher ?? dash],
     [t('stats.encoder'), stats?.encoder ?? dash],
-    [t('stats.rtt'), n(stats?.rttMs, 'ms')],
-    [t('stats.controlRtt'), n(controlRtt, 'ms', 1)],
+    // The media path's own RTT when the engine measures one, else the control WebSocket's pings.
+    stats?.rttMs != null
+      ? [t('stats.rtt'), n(stats.rttMs, 'ms')]
+      : [t('stats.controlRtt'), n(controlRtt, 'ms', 1)],
     [t('stats.loss'), n(stats?.lossPct, '%', 1)],
     [t('stats.jitter'), n(stats?.jitterMs, 'ms', 1)],
     [t('stats.jitterBuffer'), n(stats?.jitterBufferMs, 'ms')],
