@@ -7,6 +7,13 @@
 const CACHE = 'parley-shell-v1';
 const SHELL = ['/', '/manifest.webmanifest', '/icon.svg', '/icon-192.png'];
 const NEVER = ['/api/', '/ws', '/docs', '/metrics'];
+/** Cached responses at most: each build adds its hashed assets, the oldest go first. */
+const MAX_ENTRIES = 64;
+
+async function trim(cache) {
+  const keys = await cache.keys();
+  for (const key of keys.slice(0, Math.max(0, keys.length - MAX_ENTRIES))) await cache.delete(key);
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -55,7 +62,7 @@ self.addEventListener('fetch', (event) => {
           fetch(req).then((res) => {
             if (res.ok) {
               const copy = res.clone();
-              void caches.open(CACHE).then((cache) => cache.put(req, copy));
+              void caches.open(CACHE).then((cache) => cache.put(req, copy).then(() => trim(cache)));
             }
             return res;
           }),

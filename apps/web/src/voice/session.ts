@@ -103,6 +103,11 @@ export class VoiceSession {
     );
     this.welcome(client);
     this.dispatch({ type: 'live' });
+    const onVisible = () => {
+      if (!document.hidden) this.schedulePoll(0);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    this.offs.push(() => document.removeEventListener('visibilitychange', onVisible));
     this.schedulePoll(0);
     await this.join(this.defaultChannel);
   }
@@ -319,6 +324,8 @@ export class VoiceSession {
   }
 
   private async pollElsewhere(): Promise<void> {
+    // A hidden tab does not need the other channels' people: the next poll after it shows again does.
+    if (document.hidden) return;
     const all: SessionRow[] = [];
     let cursor: string | null = null;
     try {
