@@ -9,7 +9,7 @@
 // own output latency (`AudioContext.outputLatency`) is printed apart: the
 // fake device Chromium uses here reports a fixed figure.
 //
-// Usage: node bench/dist/browser-latency.js [--seconds S] (after npm run build)
+// Usage: node bench/dist/browser-latency.js [--seconds S] [--encoder auto|webcodecs|wasm] (after npm run build)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -21,29 +21,32 @@ import { parseArgs } from 'node:util';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { encodeWav } from '@parley/client';
-import { clickTrain, findOnsets } from '@parley/tools';
+import { clickTrain, findOnsets, parseTrace } from '@parley/tools';
 import { quantile } from '@parley/protocol';
 import { ROOT, SERVER_BIN } from './paths.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '12' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '12' }, encoder: { type: 'string', default: 'auto' } },
+});
 const SECONDS = Number(values.seconds);
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-browser-latency-'));
 const ENTRY = `
-import { VoiceClient } from '@parley/client';
+import { VoiceClient, TraceRecorder } from '@parley/client';
 import { BrowserVoice } from '@parley/client/browser';
 import { loadWasmAead, WASM_CIPHERS } from '@parley/protocol';
 let voice = null;
+const tracer = new TraceRecorder();
 const input = [], output = [];
-globalThis.startVoice = async (server, name, mode) => {
+globalThis.startVoice = async (server, name, mode, encoder) => {
   const client = await VoiceClient.connect({ server, name, webSocket: (u) => new WebSocket(u), aead: await loadWasmAead(), ciphers: WASM_CIPHERS });
   await client.join('Lobby');
-  voice = await BrowserVoice.start(client, { opusWasmUrl: './opus.wasm', mode, echoCancellation: false, noiseSuppression: false, autoGainControl: false });
+  voice = await BrowserVoice.start(client, { opusWasmUrl: './opus.wasm', tracer, mode, encoder, echoCancellation: false, noiseSuppression: false, autoGainControl: false });
   voice.tapInput((pcm, info) => { if (input.length < 5000) input.push({ t: info.t, pcm: Array.from(pcm, (s) => Math.round(s * 32767)) }); });
   voice.tapOutput((frame, info) => { if (output.length < 5000) output.push({ t: info.t + info.aheadMs, pcm: Array.from(frame) }); });
   return { encoder: voice.stats().encoder, outputLatencyMs: voice.audioContext.outputLatency * 1000, baseLatencyMs: voice.audioContext.baseLatency * 1000 };
 };
-globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), stats: voice.stats(), counts: voice.counts() });
+globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), stats: voice.stats(), counts: voice.counts(), trace: tracer.toJsonLines({ role: 'record', transport: 'ws', frameSamples: 960, sampleRate: 48000 }) });
 `;
 writeFileSync(join(dir, 'entry.js'), ENTRY);
 writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./entry.js"></script>');
@@ -125,9 +128,10 @@ interface Taken {
   output: { t: number; pcm: number[] }[];
   stats: Record<string, unknown>;
   counts: Record<string, unknown>;
+  trace: string;
 }
 type PageFns = {
-  startVoice: (s: string, n: string, m: string) => Promise<Started>;
+  startVoice: (s: string, n: string, m: string, e: string) => Promise<Started>;
   take: () => Taken;
 };
 
@@ -158,8 +162,8 @@ try {
       ([key, xs]) => (globalThis as unknown as Record<string, (...y: unknown[]) => unknown>)[key]!(...xs),
       [k, args] as const,
     ) as Promise<Awaited<ReturnType<PageFns[K]>>>;
-  const listener = await call(b, 'startVoice', serverUrl, 'ears', 'push-to-talk');
-  const talker = await call(a, 'startVoice', serverUrl, 'mouth', 'open');
+  const listener = await call(b, 'startVoice', serverUrl, 'ears', 'push-to-talk', values.encoder);
+  const talker = await call(a, 'startVoice', serverUrl, 'mouth', 'open', values.encoder);
   const startedAt = Date.now();
   await new Promise((r) => setTimeout(r, 2000)); // warm-up: the first clicks set the jitter buffer
   await call(a, 'take');
@@ -186,6 +190,22 @@ try {
   console.log(`  min / max           ${fmt(lat[0])} / ${fmt(lat.at(-1))}`);
   console.log(
     `  + the device's own output latency (AudioContext.outputLatency): ${listener.outputLatencyMs.toFixed(1)} ms; baseLatency ${listener.baseLatencyMs.toFixed(1)} ms`,
+  );
+  // The listener's side, from its trace: arrived → popped (jitter buffer) → played (handed to the output ring).
+  const ev = parseTrace(tb.trace).events;
+  const arrived = new Map<number, number>();
+  const popped = new Map<number, number>();
+  for (const e of ev) {
+    if (e.ev === 'arrived') arrived.set(e.seq, e.t);
+    else if (e.ev === 'popped') popped.set(e.seq, e.t);
+  }
+  const jb: number[] = [];
+  for (const e of ev)
+    if (e.ev === 'played' && arrived.has(e.seq) && popped.has(e.seq))
+      jb.push(popped.get(e.seq)! - arrived.get(e.seq)!);
+  jb.sort((x, y) => x - y);
+  console.log(
+    `  listener's jitter buffer (arrived → popped): median ${fmt(quantile(jb, 0.5))}, p95 ${fmt(quantile(jb, 0.95))} over ${jb.length} frames`,
   );
   console.log(`  listener: ${JSON.stringify(tb.stats)}`);
   console.log(`  listener: ${JSON.stringify(tb.counts)}`);

@@ -98,7 +98,10 @@ describe('BrowserVoice in Chromium', () => {
 
   it('a browser talking is heard by parley record: frequency, level, no gap', async () => {
     const out = join(dir, 'heard.wav');
-    const recording = (await startRecording(server.url, 'Lobby', out, 4, { others: 1 })).done;
+    const trace = join(dir, 'heard.trace');
+    const recording = (
+      await startRecording(server.url, 'Lobby', out, 4, { others: 1, extra: ['--trace', trace] })
+    ).done;
     const started = await call(a, 'start', {
       server: server.url,
       channel: 'Lobby',
@@ -116,6 +119,14 @@ describe('BrowserVoice in Chromium', () => {
     const tone = x.subarray(loud[0]! + FRAME, x.length - FRAME); // from the first full frame to the end
     expect(Math.abs(dominantFrequency(tone, 48000) - MIC_HZ)).toBeLessThan(5);
     expect(Math.abs(rmsDbfs(tone) - RMS)).toBeLessThan(2);
+    const arrivals = parseTrace(readFileSync(trace, 'utf8'))
+      .events.filter((e) => e.ev === 'arrived')
+      .map((e) => e.t);
+    let pause = 0;
+    for (let i = 1; i < arrivals.length; i++) pause = Math.max(pause, arrivals[i]! - arrivals[i - 1]!);
+    console.log(
+      `talker: ${JSON.stringify(await call(a, 'counts'))}; longest pause between packets at the recorder ${pause.toFixed(0)} ms`,
+    );
     expect(longestGapMs(tone, 48000)).toBeLessThanOrEqual(20);
     const stats = await call(a, 'stats');
     expect(stats).toMatchObject({ transport: 'ws', cipher: 'chacha20-poly1305' });

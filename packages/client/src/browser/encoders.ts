@@ -16,6 +16,8 @@ export type PacketSink = (opus: Uint8Array, timestamp: number, flags: number) =>
 
 export interface VoiceEncoder {
   readonly kind: EncoderKind;
+  /** Frames not encoded because the encoder was too far behind (WebCodecs' queue over its bound). */
+  readonly dropped: number;
   /** One frame (48 kHz mono, −1…1) and what its packet carries. */
   encode(pcm: Float32Array<ArrayBuffer>, timestamp: number, flags: number): void;
   setBitrate(bps: number): void;
@@ -118,6 +120,7 @@ class WebCodecsEncoder implements VoiceEncoder {
 
 class WasmEncoder implements VoiceEncoder {
   readonly kind = 'wasm';
+  readonly dropped = 0;
   private enc: OpusEncoder;
   private closed = false;
 

@@ -138,24 +138,30 @@ export class Playback {
   }
 
   /**
-   * The output played `underrunSamples` of silence in all: the mix lags the
-   * audio clock by what was not caught up yet. Drop whole frames the jitter
-   * buffers hold beyond their target (never more), so the delay does not
-   * grow with every stall of the main thread. What cannot be caught up now
-   * (nothing in excess) is forgiven: the jitter buffer shrinks by itself.
+   * Keeps the mix on time. Two ways it falls behind the packets: the output
+   * played silence while the main thread was late (`underrunSamples`, the
+   * debt), and the output device's clock runs slower than the sender's (a
+   * starved audio thread, or plain clock drift) — then the jitter buffers
+   * fill with no underrun at all. Either way, whole frames the jitter
+   * buffers hold beyond their target are pulled and dropped (never more
+   * than that excess, so no buffer is starved): for a debt, as many as it
+   * covers; otherwise one per ask while two or more are in excess.
+   * A debt that cannot be paid now (nothing in excess) is forgiven.
    */
   private catchUp(underrunSamples: number): void {
     this.debt += underrunSamples - this.lastUnderrunSamples;
     this.lastUnderrunSamples = underrunSamples;
+    if (this.opts.excess === undefined) return;
     const frameCtx = (this.ctx.sampleRate * FRAME_SAMPLES) / SAMPLE_RATE;
-    if (this.debt < frameCtx || this.opts.excess === undefined) return;
-    let can = this.opts.excess();
-    while (this.debt >= frameCtx && can-- > 0) {
-      this.debt -= frameCtx;
+    const excess = this.opts.excess();
+    let drops =
+      this.debt >= frameCtx ? Math.min(Math.floor(this.debt / frameCtx), excess) : excess >= 2 ? 1 : 0;
+    this.debt = drops < Math.floor(this.debt / frameCtx) ? 0 : this.debt - drops * frameCtx;
+    if (this.debt < 0) this.debt = 0;
+    while (drops-- > 0) {
       this.opts.pull();
       this.skipped++;
     }
-    if (can <= 0) this.debt = Math.min(this.debt, frameCtx);
   }
 
   private onNeed(n: PlaybackNeed): void {

@@ -18,6 +18,7 @@ import type { OpusModule } from '../audio/opus.js';
 import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
 import { Listener } from '../core/listener.js';
 import { TalkGate, type VoiceMode } from '../core/talk-gate.js';
+import type { FrameTracer } from '../core/trace.js';
 import type { VoiceClient } from '../core/voice-client.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
 import { createEncoder, type EncoderKind, type VoiceEncoder } from './encoders.js';
@@ -51,6 +52,13 @@ export interface BrowserVoiceOptions {
   encoder?: EncoderKind | 'auto';
   /** Playback asks for the next frame below this much buffered output (ms, default 10). */
   outputLowWaterMs?: number;
+  /**
+   * Per-frame timing (core/trace.ts, docs/benchmarks.md "Mouth-to-ear
+   * latency"): `arrived`, `popped`, `decoded` from the Receiver, and
+   * `played` when a mixed frame is handed to the output worklet (`pos` in
+   * samples of the output). Absent: no tracing.
+   */
+  tracer?: FrameTracer;
 }
 
 export interface BrowserVoiceStats {
@@ -72,6 +80,8 @@ export interface BrowserVoiceStats {
 /** The figures behind `stats()`, for tests and the connection panel's details. */
 export interface BrowserVoiceCounters {
   framesCaptured: number;
+  /** Captured frames the encoder dropped (it was too far behind). */
+  framesDroppedByEncoder: number;
   packetsSent: number;
   packetsReceived: number;
   framesPlayed: number;
@@ -109,6 +119,8 @@ export class BrowserVoice {
   private encoder: VoiceEncoder | null = null;
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private deafened = false;
+  /** Samples handed to the output so far (a traced frame's `pos`). */
+  private outPos = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly counters = {
@@ -150,7 +162,10 @@ export class BrowserVoice {
     const listener = new Listener(client, {
       opus,
       frameSamples,
-      receiver: { onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db) },
+      receiver: {
+        onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
+        ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),
+      },
     });
     voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);
     try {
@@ -178,7 +193,7 @@ export class BrowserVoice {
     });
     if (this.closed) return;
     this.playback = await Playback.open(this.ctx, {
-      pull: () => this.listener.receiver.pull(performance.now()),
+      pull: () => this.pull(),
       excess: () => this.listener.receiver.excessFrames(),
       ...(this.opts.outputLowWaterMs === undefined ? {} : { lowWaterMs: this.opts.outputLowWaterMs }),
     });
@@ -320,6 +335,7 @@ export class BrowserVoice {
   counts(): BrowserVoiceCounters {
     return {
       framesCaptured: this.counters.framesCaptured,
+      framesDroppedByEncoder: this.encoder?.dropped ?? 0,
       packetsSent: this.counters.packetsSent,
       packetsReceived: this.counters.packetsReceived,
       framesPlayed: this.playback?.frames ?? 0,
@@ -359,6 +375,15 @@ export class BrowserVoice {
     this.playback = null;
     this.listener.close();
     if (this.ownsContext && this.ctx.state !== 'closed') await this.ctx.close();
+  }
+
+  /** One mixed frame for the output; traced as `played` at its position in the output. */
+  private pull(): Int16Array {
+    const rx = this.listener.receiver;
+    const frame = rx.pull(performance.now());
+    rx.played(this.outPos);
+    this.outPos += frame.length;
+    return frame;
   }
 
   private onFrame(pcm: Float32Array<ArrayBuffer>): void {
