@@ -118,6 +118,15 @@ describe('web app: guest join and chat', () => {
     expect(answer).toContain('"ana"');
   }, 30_000);
 
+  it('leaves the channel and joins again', async () => {
+    await bob.getByRole('button', { name: 'Leave the channel' }).click();
+    await bob.getByText('You are in no channel: pick one on the left.').first().waitFor();
+    await ana.locator('[data-user="bob"]').waitFor({ state: 'detached' });
+    await bob.getByRole('button', { name: 'Join voice' }).click();
+    await ana.locator('[data-channel="Lobby"] [data-user="bob"]').waitFor();
+    await bob.getByRole('heading', { name: 'Chat of Lobby' }).waitFor();
+  }, 30_000);
+
   it('leaving the server removes the guest from the others’ tree', async () => {
     await bob.getByRole('button', { name: 'Leave the server' }).click();
     await bob.waitForURL('**/login');

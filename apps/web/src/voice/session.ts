@@ -36,7 +36,8 @@ export class VoiceSession {
 
   constructor(
     private readonly identity: Identity,
-    private readonly defaultChannel: string,
+    /** Where a new session lands (and "Join voice" goes): the server's default channel. */
+    readonly defaultChannel: string,
   ) {}
 
   // ── store ──

@@ -12,7 +12,7 @@ import type { VoiceSession } from '../../voice/session';
 import type { VoiceState } from '../../voice/state';
 import { AUDIO_AVAILABLE } from '../../voice/audio';
 import { Avatar } from '../../ui/Avatar';
-import { IconButton } from '../../ui/Button';
+import { Button, IconButton } from '../../ui/Button';
 import { Select, Slider } from '../../ui/Field';
 import { LevelMeter } from '../../ui/LevelMeter';
 import { useToast } from '../../ui/Toast';
@@ -71,7 +71,12 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
   return (
     <section className="voicebar" aria-label={t('voice.controls')}>
       {self === null ? (
-        <p className="muted">{t('voice.notInChannel')}</p>
+        <>
+          <p className="muted">{t('voice.notInChannel')}</p>
+          <Button icon="mic" onClick={() => run(() => session.join(session.defaultChannel))}>
+            {t('voice.join')}
+          </Button>
+        </>
       ) : (
         <>
           <div className="row">
