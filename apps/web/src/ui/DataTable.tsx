@@ -3,7 +3,7 @@
  * Next. `useCursorList` fetches the page (aborting a stale request when the
  * filters change or the component unmounts).
  */
-import { useCallback, useEffect, useReducer, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react';
 import type { Page } from '../lib/api';
 import { currentCursor, FIRST_PAGE, pagerReducer } from '../lib/pager';
 import { Button } from './Button';
@@ -37,12 +37,17 @@ export function useCursorList<T>(
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
+  // The owner rebuilds fetchPage on every render; `key` says when its meaning changed.
+  const fetchRef = useRef(fetchPage);
+  useEffect(() => {
+    fetchRef.current = fetchPage;
+  });
   useEffect(() => dispatch({ type: 'reset' }), [key]);
   const cursor = currentCursor(pager);
   useEffect(() => {
     const ctl = new AbortController();
     setLoading(true);
-    fetchPage(cursor, ctl.signal).then(
+    fetchRef.current(cursor, ctl.signal).then(
       (page) => {
         if (ctl.signal.aborted) return;
         setItems(page.items);
@@ -57,7 +62,6 @@ export function useCursorList<T>(
       },
     );
     return () => ctl.abort();
-    // fetchPage is rebuilt by its owner on every render; `key` says when its meaning changed.
   }, [cursor, key, tick, pager.index]);
   return {
     items,
