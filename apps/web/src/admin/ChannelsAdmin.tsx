@@ -75,7 +75,7 @@ export function ChannelsAdmin({ token }: { token: string }) {
     { key: 'parent', header: t('admin.parent'), render: (c) => nameOf(c.parentId) },
     {
       key: 'members',
-      header: t('channels.title'),
+      header: t('admin.people'),
       render: (c) => (c.userLimit > 0 ? `${c.members}/${c.userLimit}` : String(c.members)),
     },
     {

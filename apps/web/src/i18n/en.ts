@@ -208,6 +208,7 @@ export const en = {
   'admin.detail': 'Detail',
   'admin.when': 'When',
   'admin.channel': 'Channel',
+  'admin.people': 'People',
   'admin.state': 'State',
   'admin.kick': 'Kick',
   'admin.filterAction': 'Action (e.g. ban.create)',

@@ -210,6 +210,7 @@ export const fr: Record<MessageKey, string> = {
   'admin.detail': 'Détail',
   'admin.when': 'Quand',
   'admin.channel': 'Salon',
+  'admin.people': 'Personnes',
   'admin.state': 'État',
   'admin.kick': 'Expulser',
   'admin.filterAction': 'Action (p. ex. ban.create)',
