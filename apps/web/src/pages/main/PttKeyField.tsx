@@ -4,6 +4,11 @@ import { useI18n } from '../../i18n';
 import { setPrefs, usePrefs } from '../../lib/prefs';
 import { Button } from '../../ui/Button';
 
+/** A key code as a person reads it: `KeyT` → `T`, `Digit5` → `5`, `Space` stays. */
+export function keyName(code: string): string {
+  return code.replace(/^(Key|Digit)/, '');
+}
+
 export function PttKeyField() {
   const { t } = useI18n();
   const { pttKey } = usePrefs();
@@ -30,7 +35,7 @@ export function PttKeyField() {
         onClick={() => setListening(true)}
         aria-live="polite"
       >
-        {listening ? t('voice.pttPress') : pttKey}
+        {listening ? t('voice.pttPress') : keyName(pttKey)}
       </Button>
     </div>
   );

@@ -16,7 +16,7 @@ import { Button, IconButton } from '../../ui/Button';
 import { Select, Slider } from '../../ui/Field';
 import { LevelMeter } from '../../ui/LevelMeter';
 import { useToast } from '../../ui/Toast';
-import { PttKeyField } from './PttKeyField';
+import { keyName, PttKeyField } from './PttKeyField';
 
 function typingTarget(e: KeyboardEvent): boolean {
   const el = e.target;
@@ -138,7 +138,7 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
           {prefs.mode === 'push-to-talk' && (
             <>
               <PttKeyField />
-              <p className="field-hint">{t('voice.pttHold', { key: prefs.pttKey })}</p>
+              <p className="field-hint">{t('voice.pttHold', { key: keyName(prefs.pttKey) })}</p>
               <LevelMeter label={t('voice.inputLevel')} db={input.db} active={input.sending} showLabel />
             </>
           )}

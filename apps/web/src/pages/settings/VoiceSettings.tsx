@@ -43,6 +43,7 @@ export function VoiceSettings() {
         db={input.db}
         thresholdDb={prefs.vadThresholdDb}
         active={input.sending}
+        showLabel
       />
       <PttKeyField />
     </div>
