@@ -367,6 +367,31 @@ describe('BrowserVoice in Chromium', () => {
     expect(r).toMatchObject({ tracksLive: 0, listeners: 0, contextState: 'closed' });
   }, 30_000);
 
+  it('deafen: the listening page plays nothing of A while deafened, and hears A again after', async () => {
+    await waitFor(async () => (await call(b, 'remoteLevel', aSsrc)) > RMS - 3, 'B to play A');
+    await call(b, 'setDeafened', true);
+    await call(b, 'takeHeard');
+    const n0 = await played(b);
+    await waitFor(async () => (await played(b)) > n0 + 25, 'B to play 500 ms more');
+    expect(rmsDbfs(samplesOf(await call(b, 'takeHeard')))).toBe(-200);
+    expect(await call(b, 'remoteLevel', aSsrc)).toBe(-200);
+    await call(b, 'setDeafened', false);
+    await waitFor(async () => (await call(b, 'remoteLevel', aSsrc)) > RMS - 3, 'B to play A again');
+  }, 30_000);
+
+  it("with the app's own AudioContext, close() leaves it running and reusable, and no track", async () => {
+    const r = await call(b, 'sharedContextCycle');
+    expect(r).toMatchObject({ afterFirst: 'running', firstListeners: 0, afterSecond: 'running' });
+    expect(r.secondPlayed).toBeGreaterThanOrEqual(10);
+    expect(r.tracksLive).toBe(1); // the page's own BrowserVoice microphone; nothing of the two closed here
+  }, 30_000);
+
+  it('captures through a 44.1 kHz context too (frames resampled to 48 kHz): the meter reads the tone', async () => {
+    const r = await call(b, 'micTest', false, 30, false, 44100);
+    expect(Math.abs(r.levels.at(-1)! - RMS)).toBeLessThan(1.5);
+    expect(r).toMatchObject({ tracksLive: 0, listeners: 0, contextState: 'running' });
+  }, 30_000);
+
   it('after close() nothing is left: tracks, timers, listeners, worklets (the AudioContext is closed)', async () => {
     await call(a, 'close');
     const left = await call(a, 'leftovers');

@@ -58,6 +58,8 @@ const MAX_PENDING = 8;
 
 class WebCodecsEncoder implements VoiceEncoder {
   readonly kind = 'webcodecs';
+  /** The encoder reported an error (it is closed then: Chromium also reclaims codecs of hidden pages). */
+  failed = false;
   private readonly enc: AudioEncoder;
   /** (timestamp, flags) of the frames given, oldest first: outputs come in order. */
   private readonly pending: number[] = [];
@@ -81,13 +83,17 @@ class WebCodecsEncoder implements VoiceEncoder {
       },
       error: () => {
         this.errors++;
+        this.failed = true;
       },
     });
     this.enc.configure(webCodecsConfig(bitrate, frameSamples));
   }
 
   encode(pcm: Float32Array<ArrayBuffer>, timestamp: number, flags: number): void {
-    if (this.enc.state !== 'configured') return;
+    if (this.enc.state !== 'configured') {
+      this.dropped++;
+      return;
+    }
     if (this.pending.length >= MAX_PENDING * 2) {
       this.dropped++;
       return;
@@ -159,10 +165,62 @@ export interface EncoderChoice {
   frameSamples: number;
 }
 
-/** The best encoder this browser has. */
+/**
+ * WebCodecs while it works, then the wasm libopus: an AudioEncoder that
+ * errors is closed for good (a codec failure, or Chromium reclaiming the
+ * codecs of a page in the background), and the microphone must not go
+ * silent for it. The frames it held are lost (counted in `dropped`).
+ */
+class FallbackEncoder implements VoiceEncoder {
+  private inner: VoiceEncoder;
+  private lost = 0;
+  /** The last bitrate asked for, for the fallback. */
+  private bps: number | null = null;
+  switched = false;
+
+  constructor(
+    private readonly first: WebCodecsEncoder,
+    private readonly fallback: () => VoiceEncoder,
+  ) {
+    this.inner = first;
+  }
+
+  get kind(): EncoderKind {
+    return this.inner.kind;
+  }
+
+  get dropped(): number {
+    return this.lost + this.inner.dropped;
+  }
+
+  encode(pcm: Float32Array<ArrayBuffer>, timestamp: number, flags: number): void {
+    if (!this.switched && this.first.failed) {
+      this.switched = true;
+      this.lost += this.first.dropped;
+      this.first.close();
+      this.inner = this.fallback();
+      if (this.bps !== null) this.inner.setBitrate(this.bps);
+    }
+    this.inner.encode(pcm, timestamp, flags);
+  }
+
+  setBitrate(bps: number): void {
+    this.bps = bps;
+    this.inner.setBitrate(bps);
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/** The best encoder this browser has: WebCodecs (falling back to wasm if it fails), else wasm. */
 export async function createEncoder(sink: PacketSink, c: EncoderChoice): Promise<VoiceEncoder> {
   const prefer = c.prefer ?? 'auto';
   if (prefer !== 'wasm' && (await webCodecsOpusSupported(c.bitrate, c.frameSamples)))
-    return new WebCodecsEncoder(sink, c.bitrate, c.frameSamples);
+    return new FallbackEncoder(
+      new WebCodecsEncoder(sink, c.bitrate, c.frameSamples),
+      () => new WasmEncoder(c.opus, sink, c.bitrate),
+    );
   return new WasmEncoder(c.opus, sink, c.bitrate);
 }

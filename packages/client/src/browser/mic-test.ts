@@ -55,7 +55,9 @@ export class MicTest {
         ...(opts.processing === undefined ? {} : { processing: opts.processing }),
         onFrame: (pcm) => t.onFrame(pcm),
       });
-      if (ctx.state === 'suspended') await ctx.resume();
+      // Without a user gesture the browser keeps a new context suspended, and resume() stays
+      // pending until one comes: start() does not wait for it (call it from a click).
+      if (ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
     } catch (err) {
       await t.close();
       throw err;
@@ -66,6 +68,11 @@ export class MicTest {
   /** The level of every captured frame (dBFS RMS); `sending` is always true here. */
   on(ev: 'input-level', fn: (dbfs: number, sending: boolean) => void): () => void {
     return this.events.on(ev, fn);
+  }
+
+  /** The AudioContext in use (closed by `close()` only if MicTest made it). */
+  get audioContext(): AudioContext {
+    return this.ctx;
   }
 
   get inputTrack(): MediaStreamTrack | null {

@@ -96,7 +96,7 @@ export class Playback {
         capacity: Math.round((rate * (opts.capacityMs ?? 120)) / 1000),
         lowWater: Math.round((rate * (opts.lowWaterMs ?? 10)) / 1000),
         maxLowWater: Math.round((rate * (opts.maxLowWaterMs ?? 60)) / 1000),
-        calmSamples: rate * 2,
+        calmSamples: rate,
       },
     });
     node.connect(ctx.destination);

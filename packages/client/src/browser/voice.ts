@@ -210,7 +210,9 @@ export class BrowserVoice {
       frameMs: this.frameSamples / SAMPLES_PER_MS,
       onFrame: (pcm) => this.onFrame(pcm),
     });
-    if (this.ctx.state === 'suspended') await this.ctx.resume();
+    // Without a user gesture the browser keeps a new context suspended, and resume() stays
+    // pending until one comes: start() does not wait for it (call it from a click).
+    if (this.ctx.state === 'suspended') void this.ctx.resume().catch(() => undefined);
   }
 
   /** The AudioContext in use. */

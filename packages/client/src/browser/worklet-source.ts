@@ -10,7 +10,7 @@
  *   the next frame (`{type:'need'}`) when fewer than `lowWater` samples are
  *   buffered, so the audio clock — not a timer — paces the mixing. When an
  *   answer comes too late (an underrun while asking), `lowWater` rises by a
- *   render quantum, up to `maxLowWater`; after `calmSamples` without one it
+ *   render quantum, up to `maxLowWater`; after `calmSamples` (1 s) without one it
  *   falls back a quantum, down to the configured floor: the output buffers
  *   what this machine's main thread needs, and no more.
  *
