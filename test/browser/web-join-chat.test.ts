@@ -93,6 +93,21 @@ describe('web app: guest join and chat', () => {
     await ana.locator('[data-user="carl"]').waitFor({ state: 'detached' });
   }, 60_000);
 
+  it('creates a temporary channel, which the others see until its last person leaves', async () => {
+    await ana.getByRole('button', { name: 'New temporary channel' }).click();
+    const dialog = ana.getByRole('dialog', { name: 'New temporary channel' });
+    await dialog.getByLabel('Channel name').fill('Quick chat');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await ana.locator('[data-channel="Quick chat"] [data-user="ana"]').waitFor();
+    await ana.getByRole('heading', { name: 'Chat of Quick chat' }).waitFor();
+    const row = bob.locator('[data-channel="Quick chat"]');
+    await row.getByText('Temporary channel').waitFor();
+    await row.locator('[data-user="ana"]').waitFor();
+    await ana.locator('[data-channel="Lobby"]').getByRole('button', { name: 'Join Lobby' }).click();
+    await ana.locator('[data-channel="Lobby"] [data-user="ana"]').waitFor();
+    await row.waitFor({ state: 'detached' });
+  }, 30_000);
+
   it("refuses a guest nickname that is an account's name, with the server's reason", async () => {
     const page = (await newAppPage(browserB)).page;
     await page.goto(`${server.url}/login`);

@@ -84,6 +84,8 @@ export const en = {
   'channels.limit': '{count} of {limit} people',
   'channels.people': '{count} people',
   'channels.temporary': 'Temporary channel',
+  'channels.newTemp': 'New temporary channel',
+  'channels.newTempHint': 'You enter it at once; it is gone when the last person leaves.',
   'channels.passwordFor': 'Password of {name}',
   'channels.passwordTitle': 'Enter {name}',
   'member.muted': 'Muted',

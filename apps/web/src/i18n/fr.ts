@@ -86,6 +86,8 @@ export const fr: Record<MessageKey, string> = {
   'channels.limit': '{count} sur {limit} personnes',
   'channels.people': '{count} personnes',
   'channels.temporary': 'Salon temporaire',
+  'channels.newTemp': 'Nouveau salon temporaire',
+  'channels.newTempHint': 'Vous y entrez aussitôt ; il disparaît quand la dernière personne part.',
   'channels.passwordFor': 'Mot de passe de {name}',
   'channels.passwordTitle': 'Entrer dans {name}',
   'member.muted': 'Micro coupé',

@@ -181,6 +181,11 @@ export class VoiceSession {
     this.enterChannel(joined);
   }
 
+  /** Creates a temporary channel (gone when its last person leaves) and enters it. */
+  async createTemp(name: string): Promise<void> {
+    this.enterChannel(await this.need().createTemp(name));
+  }
+
   async leave(): Promise<void> {
     await this.need().leave();
     this.dispatch({ type: 'left' });

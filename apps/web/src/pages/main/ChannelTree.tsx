@@ -4,7 +4,7 @@ import type { ChannelInfo } from '@parley/protocol';
 import { describeError, useI18n } from '../../i18n';
 import type { VoiceSession } from '../../voice/session';
 import { channelTree, countIn, peopleIn, type VoiceState } from '../../voice/state';
-import { Button } from '../../ui/Button';
+import { Button, IconButton } from '../../ui/Button';
 import { Dialog } from '../../ui/Dialog';
 import { Input } from '../../ui/Field';
 import { Icon } from '../../ui/icons';
@@ -17,6 +17,17 @@ export function ChannelTree({ session, state }: { session: VoiceSession; state: 
   const [locked, setLocked] = useState<ChannelInfo | null>(null);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [tempName, setTempName] = useState('');
+  const [tempError, setTempError] = useState<string | null>(null);
+  const createTemp = async () => {
+    try {
+      await session.createTemp(tempName.trim());
+      setCreating(false);
+    } catch (err) {
+      setTempError(describeError(t, err));
+    }
+  };
   // Moderators and admins pass channel locks (docs/control-plane.md "Channels"): no password asked.
   const passesLocks = state.user?.role === 'admin' || state.user?.role === 'moderator';
   const join = async (c: ChannelInfo, pw?: string) => {
@@ -36,9 +47,21 @@ export function ChannelTree({ session, state }: { session: VoiceSession; state: 
   };
   return (
     <nav className="tree" aria-labelledby="channels-title">
-      <h2 id="channels-title" className="tree-title">
-        {t('channels.title')}
-      </h2>
+      <div className="row tree-head">
+        <h2 id="channels-title" className="tree-title">
+          {t('channels.title')}
+        </h2>
+        <span className="spacer" />
+        <IconButton
+          icon="plus"
+          label={t('channels.newTemp')}
+          onClick={() => {
+            setTempName('');
+            setTempError(null);
+            setCreating(true);
+          }}
+        />
+      </div>
       <ul className="tree-list">
         {channelTree(state.channels).map(({ channel: c, depth }) => {
           const people = peopleIn(state, c.id);
@@ -123,6 +146,31 @@ export function ChannelTree({ session, state }: { session: VoiceSession; state: 
           autoFocus
           onChange={(e) => setPassword(e.currentTarget.value)}
           error={error}
+        />
+      </Dialog>
+      <Dialog
+        open={creating}
+        title={t('channels.newTemp')}
+        onClose={() => setCreating(false)}
+        closeLabel={t('common.close')}
+        onSubmit={() => void createTemp()}
+        actions={
+          <>
+            <Button variant="secondary" onClick={() => setCreating(false)}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit">{t('common.create')}</Button>
+          </>
+        }
+      >
+        <p className="muted">{t('channels.newTempHint')}</p>
+        <Input
+          label={t('admin.channelName')}
+          value={tempName}
+          maxLength={64}
+          autoFocus
+          onChange={(e) => setTempName(e.currentTarget.value)}
+          error={tempError}
         />
       </Dialog>
     </nav>
