@@ -38,7 +38,7 @@ const DATABASE_TESTS = [
 //   integration     npm run test:integration  real server on port 0, real sockets
 //   integration-db  npm run test:integration  the same on SQLite and PostgreSQL
 //   e2e             npm run test:e2e          CLI processes (`parley send` → `parley record`)
-//   browser         npm run test:e2e          Chromium tests in test/browser/
+//   browser         npm run test:e2e          Chromium tests in test/browser/ (web-*.test.ts: the web app)
 // `npm test` (= `vitest run`) runs every project.
 export default defineConfig({
   resolve: {
@@ -62,7 +62,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'test/helpers/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'test/helpers/**/*.test.ts', 'apps/web/src/**/*.test.ts'],
           exclude: [...PACKAGE_SOCKET_TESTS, ...DATABASE_TESTS],
           setupFiles: ['./test/setup/unit-no-sockets.ts'],
         },

@@ -248,6 +248,7 @@ export const ROUTES: readonly RouteCase[] = [
   { method: 'GET', path: '/quality', expect: who(401, 403, 200, 200) },
   { method: 'GET', path: '/metrics', expect: who(401, 403, 403, 200) },
   { method: 'GET', path: '/health', expect: ANYONE_200 },
+  { method: 'GET', path: '/info', expect: ANYONE_200 },
 ];
 
 /** `/users/:id` with `{ id: 3 }` → `/users/3`. */

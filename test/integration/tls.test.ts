@@ -239,6 +239,9 @@ describe('security headers and CORS', () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("connect-src 'self'");
     expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    // The browser engine's AudioWorklet comes from a Blob URL: allowed for script elements and worklets only.
+    expect(csp).toMatch(/script-src-elem 'self' blob:(;|$)/);
+    expect(csp).not.toContain("'unsafe-eval'");
     expect(csp).not.toContain('upgrade-insecure-requests');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });

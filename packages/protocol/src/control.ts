@@ -4,7 +4,8 @@
  * TypeScript types come from it. Unknown fields are rejected.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType, type ValueError } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import { MAX_CONTROL_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, SAMPLE_RATE } from './constants.js';
 import { ErrorCode } from './errors.js';
 import type { Result } from './result.js';
@@ -440,22 +441,46 @@ export interface ControlParseError {
   ref?: string;
 }
 
+/** A schema check: TypeBox's compiled one, or its interpreted `Value` one where code cannot be generated. */
+interface Validator {
+  Check(value: unknown): boolean;
+  Errors(value: unknown): { First(): ValueError | undefined };
+}
+
+/**
+ * Compiles a schema into a checking function (fast: the server checks every
+ * message with it). Generated code needs `new Function`, which a page whose
+ * Content-Security-Policy has no 'unsafe-eval' refuses with an EvalError —
+ * the web app served by Parley itself — so there the same schema is checked
+ * by TypeBox's interpreter instead (same answers, slower; a client checks
+ * only what its server sends it).
+ */
+function compileSchema(schema: TSchema): Validator {
+  try {
+    return TypeCompiler.Compile(schema);
+  } catch (err) {
+    if (!(err instanceof Error) || err.name !== 'EvalError') throw err;
+    return { Check: (v) => Value.Check(schema, v), Errors: (v) => Value.Errors(schema, v) };
+  }
+}
+
 /** Validators per message type, so an error names the right schema's first failure. */
-function compileByType(schemas: readonly TSchema[]): Map<string, ReturnType<typeof TypeCompiler.Compile>> {
-  const map = new Map<string, ReturnType<typeof TypeCompiler.Compile>>();
+function compileByType(schemas: readonly TSchema[]): Map<string, Validator> {
+  const map = new Map<string, Validator>();
   for (const s of schemas) {
     const lit = (s as unknown as { properties: { type: { const: string } } }).properties.type.const;
-    map.set(lit, TypeCompiler.Compile(s));
+    map.set(lit, compileSchema(s));
   }
   return map;
 }
 
-const clientValidators = compileByType(CLIENT_SCHEMAS);
-const serverValidators = compileByType(SERVER_SCHEMAS);
+/** Compiled on first use: a client never parses client messages, the server never server messages. */
+let clientValidators: Map<string, Validator> | null = null;
+let serverValidators: Map<string, Validator> | null = null;
 
 function parseWith<T>(
   text: string,
-  validators: Map<string, ReturnType<typeof TypeCompiler.Compile>>,
+  validators: Map<string, Validator>,
   maxBytes: number,
 ): Result<T, ControlParseError> {
   // UTF-8 length is at most 3 bytes per UTF-16 unit; check cheaply first.
@@ -502,10 +527,12 @@ function parseWith<T>(
 
 /** Parses and validates one client → server message. */
 export function parseClientMessage(text: string): Result<ClientMessage, ControlParseError> {
+  clientValidators ??= compileByType(CLIENT_SCHEMAS);
   return parseWith<ClientMessage>(text, clientValidators, MAX_CONTROL_MESSAGE_BYTES);
 }
 
 /** Parses and validates one server → client message. */
 export function parseServerMessage(text: string): Result<ServerMessage, ControlParseError> {
+  serverValidators ??= compileByType(SERVER_SCHEMAS);
   return parseWith<ServerMessage>(text, serverValidators, MAX_SERVER_MESSAGE_BYTES);
 }

@@ -21,6 +21,7 @@ import { registerSecurity } from './http/security.js';
 import { httpsOptions, urlScheme } from './http/tls.js';
 import { ConnectionLimiter, httpServerTimeouts, type EdgeCounters } from './http/connections.js';
 import { registerRoutes } from './http/routes.js';
+import { findWebApp, isAppRoute, registerWebApp, sendAppShell } from './http/web.js';
 import { MediaPlane } from './media/plane.js';
 import { udpBufferShortfall } from './media/udp-shell.js';
 
@@ -55,6 +56,11 @@ export interface BuildOptions {
   now?: () => number;
   /** The password hash function (argon2id by default); tests inject one that counts. */
   passwordHashing?: PasswordHashing;
+  /**
+   * The built web app (apps/web/dist) to serve at `/`; absent or not built:
+   * no app (`/` is a 404, said once in the log). `main` passes the repository's.
+   */
+  webDir?: string;
 }
 
 /** Builds a Parley server from a validated config; `listen()` starts it. */
@@ -114,7 +120,13 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
       `first start: created the account "admin" with password ${boot.generatedPassword} — change it (PATCH /api/v1/auth/me); it is not shown again`,
     );
   }
-  installProblemHandlers(app);
+  const web = findWebApp(opts.webDir);
+  installProblemHandlers(
+    app,
+    web === null
+      ? undefined
+      : (req, reply) => isAppRoute(req.method, req.url, req.headers.accept) && sendAppShell(req, reply),
+  );
   await registerSecurity(app, config);
   await app.register(websocket, {
     options: { maxPayload: MAX_CONTROL_MESSAGE_BYTES },
@@ -215,6 +227,14 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
       guestsRefusedAddress: guests.refused.address,
     }),
   });
+
+  if (web !== null) await registerWebApp(app, web);
+  else if (opts.webDir !== undefined) {
+    app.log.warn(
+      { webDir: opts.webDir },
+      `web app not built (no ${opts.webDir}/index.html): / answers 404 — run npm run build to build it`,
+    );
+  }
 
   let closed = false;
   return {

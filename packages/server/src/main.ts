@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { buildServer } from './app.js';
 import { ConfigError, HELP, loadConfig } from './config.js';
 import { exposureWarnings, reloadTls } from './http/tls.js';
@@ -23,7 +24,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const server = await buildServer(config);
+  // The web app of this repository (apps/web/dist, built by `npm run build`), served at /.
+  const webDir = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+  const server = await buildServer(config, { webDir });
   const info = await server.listen();
   server.app.log.info(
     { httpPort: info.httpPort, udpPort: info.udpPort, host: info.host, dataDir: config.dataDir },

@@ -281,6 +281,15 @@ export class BrowserVoice {
     return this.listener.receiver.levelOf(ssrc);
   }
 
+  /**
+   * Whether a remote speaker is heard speaking now: the state the last
+   * `speaking` event for it said (an app that subscribes after `start()`
+   * reads what it missed here).
+   */
+  isSpeaking(ssrc: number): boolean {
+    return this.listener.receiver.isSpeaking(ssrc);
+  }
+
   /** Sees each mixed frame as it is handed to the output (for tests and measurements). */
   tapOutput(fn: OutputTap): () => void {
     if (this.playback === null) return () => undefined;

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ErrorCode } from '@parley/protocol';
 import { HTTP_STATUS, ServiceError } from '../services/errors.js';
@@ -95,11 +95,16 @@ export function frameworkProblem(err: FastifyError, _req: unknown, reply: Fastif
   void sendProblem(reply, 400, ErrorCode.BadMessage, 'Bad request', err.message);
 }
 
+/** Answers an unmatched request itself (the web app's client routes), or returns false. */
+export type NotFoundFallback = (req: FastifyRequest, reply: FastifyReply) => FastifyReply | false;
+
 /** Every error leaves as problem+json with a code; never a stack trace. */
-export function installProblemHandlers(app: FastifyInstance): void {
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, 404, ErrorCode.NotFound, 'Not found', `${req.method} ${req.url.split('?')[0]}`),
-  );
+export function installProblemHandlers(app: FastifyInstance, fallback?: NotFoundFallback): void {
+  app.setNotFoundHandler((req, reply) => {
+    const answered = fallback?.(req, reply) ?? false;
+    if (answered !== false) return answered;
+    return sendProblem(reply, 404, ErrorCode.NotFound, 'Not found', `${req.method} ${req.url.split('?')[0]}`);
+  });
   app.setErrorHandler((err: FastifyError, req, reply) => {
     // A refusal from a service (or a store error with our code, e.g. a forged cursor).
     if (err instanceof ServiceError) {

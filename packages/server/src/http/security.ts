@@ -18,13 +18,16 @@ type Directives = Record<string, string[]>;
  * everything from this origin only. `connect-src 'self'` covers the REST
  * API and the WebSocket (CSP Level 3 matches ws:/wss: of the same host and
  * port to 'self'); `'wasm-unsafe-eval'` lets the page compile the Opus
- * WebAssembly module; blob: for audio worklets and recorded audio.
+ * WebAssembly module; blob: for audio worklets (the SDK's browser engine
+ * loads its worklet from a Blob URL: `script-src-elem`, which governs
+ * worklet modules and <script> elements, never eval) and recorded audio.
  */
 export const APP_CSP: Directives = {
   'default-src': ["'self'"],
   'base-uri': ["'self'"],
   'connect-src': ["'self'"],
   'script-src': ["'self'", "'wasm-unsafe-eval'"],
+  'script-src-elem': ["'self'", 'blob:'],
   'script-src-attr': ["'none'"],
   'style-src': ["'self'", "'unsafe-inline'"],
   'img-src': ["'self'", 'data:', 'blob:'],
@@ -40,6 +43,7 @@ export const APP_CSP: Directives = {
 export const DOCS_CSP: Directives = {
   ...APP_CSP,
   'script-src': ["'self'", "'unsafe-inline'"],
+  'script-src-elem': ["'self'", "'unsafe-inline'"],
   'style-src': ["'self'", "'unsafe-inline'"],
   'img-src': ["'self'", 'data:'],
 };

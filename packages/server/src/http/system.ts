@@ -12,6 +12,7 @@ import {
   ServerMetricsSchema,
   type ServerMetrics,
 } from '@parley/protocol';
+import { DEFAULT_CHANNEL } from '../app.js';
 import { requireRole } from './actor.js';
 import { LoopDelayMonitor } from './loop-delay.js';
 import type { RouteDeps } from './routes.js';
@@ -48,6 +49,16 @@ const StatsSchema = Type.Object(
 
 const HealthSchema = Type.Object({ status: Type.Literal('ok'), version: Type.String() }, { title: 'Health' });
 
+const InfoSchema = Type.Object(
+  {
+    version: Type.String(),
+    allowGuests: Type.Boolean({ description: 'nickname-only guests may connect (run-time setting)' }),
+    allowRegistration: Type.Boolean({ description: 'POST /auth/register is open (run-time setting)' }),
+    defaultChannel: Type.String({ description: 'the channel newcomers land in' }),
+  },
+  { title: 'ServerInfo' },
+);
+
 export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const tags = ['system'];
   const loop = new LoopDelayMonitor();
@@ -69,6 +80,27 @@ export function systemRoutes(app: FastifyInstance, deps: RouteDeps): void {
       },
     },
     () => ({ status: 'ok' as const, version: deps.version }),
+  );
+
+  app.get(
+    '/info',
+    {
+      schema: {
+        tags,
+        summary: 'What a client needs before logging in: may guests join, may anyone register',
+        security: SECURITY.none,
+        response: { 200: InfoSchema },
+      },
+    },
+    () => {
+      const s = deps.settings.get();
+      return {
+        version: deps.version,
+        allowGuests: s.allowGuests,
+        allowRegistration: s.allowRegistration,
+        defaultChannel: DEFAULT_CHANNEL,
+      };
+    },
   );
 
   app.get(

@@ -1,0 +1,174 @@
+import { useState } from 'react';
+import { describeError, useI18n } from '../i18n';
+import { api, type BanRow, type Page } from '../lib/api';
+import { Button } from '../ui/Button';
+import { DataTable, useCursorList, type Column } from '../ui/DataTable';
+import { Dialog } from '../ui/Dialog';
+import { Input, Toggle } from '../ui/Field';
+import { useToast } from '../ui/Toast';
+import { ErrorLine, formatDate, PAGE_SIZE, pagerProps } from './common';
+
+export function BansAdmin({ token }: { token: string }) {
+  const { t, lang } = useI18n();
+  const toast = useToast();
+  const [q, setQ] = useState('');
+  const [activeOnly, setActiveOnly] = useState(true);
+  const [creating, setCreating] = useState(false);
+  const list = useCursorList<BanRow>(
+    (cursor, signal) =>
+      api<Page<BanRow>>('/bans', {
+        token,
+        signal,
+        query: {
+          limit: PAGE_SIZE,
+          cursor: cursor ?? undefined,
+          q: q.trim() || undefined,
+          active: activeOnly ? true : undefined,
+        },
+      }),
+    `${q}|${activeOnly}`,
+  );
+  const lift = (b: BanRow) =>
+    api(`/bans/${b.id}`, { method: 'DELETE', token }).then(
+      () => list.reload(),
+      (err: unknown) => toast.show(describeError(t, err), 'error'),
+    );
+  const columns: Column<BanRow>[] = [
+    {
+      key: 'user',
+      header: t('admin.target'),
+      render: (b) => [b.userName, b.ip].filter((x) => x !== null).join(' · '),
+    },
+    { key: 'reason', header: t('common.reason'), render: (b) => b.reason },
+    { key: 'created', header: t('common.created'), render: (b) => formatDate(lang, b.createdAt) },
+    {
+      key: 'expires',
+      header: t('admin.expires'),
+      render: (b) => (b.expiresAt === null ? t('admin.permanent') : formatDate(lang, b.expiresAt)),
+    },
+    {
+      key: 'actions',
+      header: t('common.actions'),
+      render: (b) => (
+        <Button
+          size="sm"
+          variant="secondary"
+          aria-label={`${t('admin.lift')} #${b.id}`}
+          onClick={() => void lift(b)}
+        >
+          {t('admin.lift')}
+        </Button>
+      ),
+    },
+  ];
+  return (
+    <section aria-label={t('admin.bans')}>
+      <div className="filters">
+        <Input
+          label={t('common.search')}
+          type="search"
+          value={q}
+          onChange={(e) => setQ(e.currentTarget.value)}
+        />
+        <Toggle label={t('admin.activeOnly')} checked={activeOnly} onChange={setActiveOnly} />
+        <span className="spacer" />
+        <Button icon="plus" onClick={() => setCreating(true)}>
+          {t('admin.newBan')}
+        </Button>
+      </div>
+      <ErrorLine error={list.error} />
+      <DataTable
+        caption={t('admin.bans')}
+        columns={columns}
+        rows={list.items}
+        rowKey={(b) => b.id}
+        emptyText={t('common.empty')}
+        loading={list.loading}
+        pager={pagerProps(list, t)}
+      />
+      {creating && <NewBanDialog token={token} onClose={() => setCreating(false)} onDone={list.reload} />}
+    </section>
+  );
+}
+
+function NewBanDialog({
+  token,
+  onClose,
+  onDone,
+}: {
+  token: string;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [userId, setUserId] = useState('');
+  const [ip, setIp] = useState('');
+  const [reason, setReason] = useState('');
+  const [minutes, setMinutes] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    try {
+      await api('/bans', {
+        method: 'POST',
+        token,
+        body: {
+          ...(userId.trim() === '' ? {} : { userId: Number(userId) }),
+          ...(ip.trim() === '' ? {} : { ip: ip.trim() }),
+          ...(reason.trim() === '' ? {} : { reason: reason.trim() }),
+          ...(minutes.trim() === '' ? {} : { minutes: Number(minutes) }),
+        },
+      });
+      onDone();
+      onClose();
+    } catch (err) {
+      setError(describeError(t, err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open
+      title={t('admin.newBan')}
+      onClose={onClose}
+      closeLabel={t('common.close')}
+      onSubmit={() => void submit()}
+      actions={
+        <>
+          <Button variant="secondary" onClick={onClose}>
+            {t('common.cancel')}
+          </Button>
+          <Button type="submit" variant="danger" busy={busy}>
+            {t('common.create')}
+          </Button>
+        </>
+      }
+    >
+      <Input
+        label={`${t('admin.banUserId')} ${t('common.optional')}`}
+        inputMode="numeric"
+        value={userId}
+        onChange={(e) => setUserId(e.currentTarget.value)}
+      />
+      <Input
+        label={`${t('admin.banIp')} ${t('common.optional')}`}
+        value={ip}
+        onChange={(e) => setIp(e.currentTarget.value)}
+      />
+      <Input
+        label={`${t('common.reason')} ${t('common.optional')}`}
+        value={reason}
+        maxLength={500}
+        onChange={(e) => setReason(e.currentTarget.value)}
+      />
+      <Input
+        label={t('admin.banMinutes')}
+        inputMode="numeric"
+        value={minutes}
+        onChange={(e) => setMinutes(e.currentTarget.value)}
+        error={error}
+      />
+    </Dialog>
+  );
+}
