@@ -203,5 +203,10 @@ describe('web app: audio between browsers', () => {
     // The control plane's own round trip, measured with pings.
     await ana.locator('dd[data-stat^="Round trip"]').filter({ hasText: / ms$/ }).waitFor();
     await ana.getByText('ws', { exact: true }).waitFor();
+    // Bob's receiver reports (every 5 s) reach ana through the server as `quality` (docs/protocol.md §2.6).
+    await ana
+      .locator('dd[data-stat="How you are heard"]')
+      .filter({ hasText: /^1 listening · worst MOS \d\.\d\d · worst loss \d+\.\d %$/ })
+      .waitFor({ timeout: 20_000 });
   }, 60_000);
 });

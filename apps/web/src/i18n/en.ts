@@ -163,6 +163,8 @@ export const en = {
   'stats.jitterBuffer': 'Jitter buffer delay',
   'stats.send': 'Sending',
   'stats.recv': 'Receiving',
+  'stats.heardBy': 'How you are heard',
+  'stats.heardByValue': '{listeners} listening · worst MOS {mos} · worst loss {loss} %',
   'stats.server': 'Server',
   'stats.session': 'Session',
   'stats.notConnected': 'Not in a channel.',

@@ -165,6 +165,8 @@ export const fr: Record<MessageKey, string> = {
   'stats.jitterBuffer': 'Délai du tampon de gigue',
   'stats.send': 'Envoi',
   'stats.recv': 'Réception',
+  'stats.heardBy': 'Comment on vous entend',
+  'stats.heardByValue': '{listeners} à l’écoute · MOS le plus bas {mos} · perte la plus forte {loss} %',
   'stats.server': 'Serveur',
   'stats.session': 'Session',
   'stats.notConnected': 'Dans aucun salon.',

@@ -7,7 +7,7 @@
  * (client, engine, timers, listeners) on `close()`.
  */
 import { VoiceClient, userKey, type WebSocketLike } from '@parley/client';
-import { loadWasmAead, WASM_CIPHERS, type ServerMessage } from '@parley/protocol';
+import { loadWasmAead, WASM_CIPHERS, type QualityAggregate, type ServerMessage } from '@parley/protocol';
 import { api, type MessageRow, type Page, type SessionRow } from '../lib/api';
 import { getPrefs } from '../lib/prefs';
 import { startAudio, type AudioEngine } from './audio';
@@ -24,6 +24,7 @@ export class VoiceSession {
   private state: VoiceState = INITIAL_STATE;
   private readonly listeners = new Set<() => void>();
   private client: VoiceClient | null = null;
+  private lastQuality: QualityAggregate | null = null;
   private engine: AudioEngine | null = null;
   private engineStarting: Promise<void> | null = null;
   private readonly offs: (() => void)[] = [];
@@ -90,6 +91,7 @@ export class VoiceSession {
     this.offs.push(
       client.onEvent((m) => this.onServerMessage(m)),
       client.on('chat', (m) => this.dispatch({ type: 'chat', messages: [m] })),
+      client.on('quality', (q) => (this.lastQuality = q)),
       client.on('channels', (c) => this.dispatch({ type: 'channels', channels: c.values() })),
       client.on('reconnecting', (r) => this.dispatch({ type: 'reconnecting', attempt: r.attempt })),
       client.on('reconnected', ({ resumed }) => {
@@ -239,6 +241,11 @@ export class VoiceSession {
   }
 
   /** Transport and cipher as the client knows them (without the engine's figures). */
+  /** How our listeners hear us (their receiver reports, from the server every 5 s while we talk); null before. */
+  quality(): QualityAggregate | null {
+    return this.lastQuality;
+  }
+
   linkInfo(): { transport: string | null; cipher: string | null; ssrc: number } {
     const c = this.client;
     return {

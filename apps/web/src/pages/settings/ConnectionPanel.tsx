@@ -1,4 +1,4 @@
-/** What the client measures on its link, refreshed every second: transport, cipher, RTT, loss, jitter, buffer, bitrates. */
+/** What the client measures on its link, refreshed every second: transport, cipher, RTT, loss, jitter, buffer, bitrates; and how its listeners hear it. */
 import { useEffect, useState } from 'react';
 import { useI18n } from '../../i18n';
 import { useSession } from '../../voice/connection';
@@ -14,6 +14,7 @@ export function ConnectionPanel() {
   const engine = useEngine(session);
   const [stats, setStats] = useState<LinkStats | null>(null);
   const [link, setLink] = useState(session?.linkInfo() ?? null);
+  const [quality, setQuality] = useState(session?.quality() ?? null);
   const [controlRtt, setControlRtt] = useState<number | null>(null);
   useEffect(() => {
     if (session === null) return;
@@ -34,6 +35,7 @@ export function ConnectionPanel() {
     const read = () => {
       setStats(engine?.stats() ?? null);
       setLink(session?.linkInfo() ?? null);
+      setQuality(session?.quality() ?? null);
     };
     read();
     const timer = setInterval(read, 1000);
@@ -56,6 +58,13 @@ export function ConnectionPanel() {
     [t('stats.jitterBuffer'), n(stats?.jitterBufferMs, 'ms')],
     [t('stats.send'), n(stats?.sendKbps, 'kbit/s', 1)],
     [t('stats.recv'), n(stats?.recvKbps, 'kbit/s', 1)],
+    // What our listeners report (docs/protocol.md §2.6): the worst one's score and loss.
+    [
+      t('stats.heardBy'),
+      quality === null
+        ? dash
+        : `${t('stats.heardByValue', { listeners: quality.listeners, mos: quality.mos.min.toFixed(2), loss: quality.lossPct.max.toFixed(1) })}`,
+    ],
   ];
   return (
     <dl className="stats" aria-live="off">
