@@ -7,6 +7,7 @@
  */
 import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
 import { int16ToFloat, resampleTo48k } from '../audio/resample.js';
+import { catchUpDrops } from './catch-up.js';
 import { loadWorklets, PLAYBACK_PROCESSOR, type PlaybackNeed } from './worklet-source.js';
 
 /** What the ring reported at the last ask. */
@@ -153,11 +154,9 @@ export class Playback {
     this.lastUnderrunSamples = underrunSamples;
     if (this.opts.excess === undefined) return;
     const frameCtx = (this.ctx.sampleRate * FRAME_SAMPLES) / SAMPLE_RATE;
-    const excess = this.opts.excess();
-    let drops =
-      this.debt >= frameCtx ? Math.min(Math.floor(this.debt / frameCtx), excess) : excess >= 2 ? 1 : 0;
-    this.debt = drops < Math.floor(this.debt / frameCtx) ? 0 : this.debt - drops * frameCtx;
-    if (this.debt < 0) this.debt = 0;
+    const r = catchUpDrops(this.debt, frameCtx, this.opts.excess());
+    this.debt = r.debt;
+    let drops = r.drops;
     while (drops-- > 0) {
       this.opts.pull();
       this.skipped++;

@@ -14,6 +14,7 @@
  */
 import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { rmsDbfs } from '../audio/analysis.js';
+import type { JitterBufferOptions } from '../audio/jitter-buffer.js';
 import type { OpusModule } from '../audio/opus.js';
 import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
 import { Listener } from '../core/listener.js';
@@ -52,6 +53,8 @@ export interface BrowserVoiceOptions {
   encoder?: EncoderKind | 'auto';
   /** Playback asks for the next frame below this much buffered output (ms, default 10). */
   outputLowWaterMs?: number;
+  /** The jitter buffers' options (min / max / initial delay, capacity); the SDK's defaults otherwise. */
+  jitterBuffer?: JitterBufferOptions;
   /**
    * Per-frame timing (core/trace.ts, docs/benchmarks.md "Mouth-to-ear
    * latency"): `arrived`, `popped`, `decoded` from the Receiver, and
@@ -165,6 +168,7 @@ export class BrowserVoice {
       receiver: {
         onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
         ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),
+        ...(opts.jitterBuffer === undefined ? {} : { jitter: opts.jitterBuffer }),
       },
     });
     voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);
