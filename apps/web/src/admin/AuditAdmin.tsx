@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { useI18n } from '../i18n';
 import { api, type AuditRow, type Page } from '../lib/api';
-import { DataTable, useCursorList, type Column } from '../ui/DataTable';
+import { useCursorList, type Column } from '../ui/DataTable';
 import { Input } from '../ui/Field';
-import { ErrorLine, formatDate, PAGE_SIZE, pagerProps } from './common';
+import { formatDate, PAGE_SIZE, AdminTable } from './common';
 
 export function AuditAdmin({ token }: { token: string }) {
   const { t, lang } = useI18n();
@@ -55,16 +55,7 @@ export function AuditAdmin({ token }: { token: string }) {
           onChange={(e) => setTargetType(e.currentTarget.value)}
         />
       </div>
-      <ErrorLine error={list.error} />
-      <DataTable
-        caption={t('admin.audit')}
-        columns={columns}
-        rows={list.items}
-        rowKey={(a) => a.id}
-        emptyText={t('common.empty')}
-        loading={list.loading}
-        pager={pagerProps(list, t)}
-      />
+      <AdminTable caption={t('admin.audit')} columns={columns} list={list} rowKey={(a) => a.id} />
     </section>
   );
 }

@@ -2,11 +2,11 @@ import { useState } from 'react';
 import { describeError, useI18n } from '../i18n';
 import { api, type BanRow, type Page } from '../lib/api';
 import { Button } from '../ui/Button';
-import { DataTable, useCursorList, type Column } from '../ui/DataTable';
-import { Dialog } from '../ui/Dialog';
+import { useCursorList, type Column } from '../ui/DataTable';
+import { FormDialog } from './FormDialog';
 import { Input, Toggle } from '../ui/Field';
 import { useToast } from '../ui/Toast';
-import { ErrorLine, formatDate, PAGE_SIZE, pagerProps } from './common';
+import { formatDate, PAGE_SIZE, SearchField, AdminTable } from './common';
 
 export function BansAdmin({ token }: { token: string }) {
   const { t, lang } = useI18n();
@@ -64,28 +64,14 @@ export function BansAdmin({ token }: { token: string }) {
   return (
     <section aria-label={t('admin.bans')}>
       <div className="filters">
-        <Input
-          label={t('common.search')}
-          type="search"
-          value={q}
-          onChange={(e) => setQ(e.currentTarget.value)}
-        />
+        <SearchField value={q} onChange={setQ} />
         <Toggle label={t('admin.activeOnly')} checked={activeOnly} onChange={setActiveOnly} />
         <span className="spacer" />
         <Button icon="plus" onClick={() => setCreating(true)}>
           {t('admin.newBan')}
         </Button>
       </div>
-      <ErrorLine error={list.error} />
-      <DataTable
-        caption={t('admin.bans')}
-        columns={columns}
-        rows={list.items}
-        rowKey={(b) => b.id}
-        emptyText={t('common.empty')}
-        loading={list.loading}
-        pager={pagerProps(list, t)}
-      />
+      <AdminTable caption={t('admin.bans')} columns={columns} list={list} rowKey={(b) => b.id} />
       {creating && <NewBanDialog token={token} onClose={() => setCreating(false)} onDone={list.reload} />}
     </section>
   );
@@ -105,70 +91,54 @@ function NewBanDialog({
   const [ip, setIp] = useState('');
   const [reason, setReason] = useState('');
   const [minutes, setMinutes] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    try {
-      await api('/bans', {
-        method: 'POST',
-        token,
-        body: {
-          ...(userId.trim() === '' ? {} : { userId: Number(userId) }),
-          ...(ip.trim() === '' ? {} : { ip: ip.trim() }),
-          ...(reason.trim() === '' ? {} : { reason: reason.trim() }),
-          ...(minutes.trim() === '' ? {} : { minutes: Number(minutes) }),
-        },
-      });
-      onDone();
-      onClose();
-    } catch (err) {
-      setError(describeError(t, err));
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    api('/bans', {
+      method: 'POST',
+      token,
+      body: {
+        ...(userId.trim() === '' ? {} : { userId: Number(userId) }),
+        ...(ip.trim() === '' ? {} : { ip: ip.trim() }),
+        ...(reason.trim() === '' ? {} : { reason: reason.trim() }),
+        ...(minutes.trim() === '' ? {} : { minutes: Number(minutes) }),
+      },
+    });
   return (
-    <Dialog
-      open
+    <FormDialog
       title={t('admin.newBan')}
+      submitLabel={t('common.create')}
+      danger
       onClose={onClose}
-      closeLabel={t('common.close')}
-      onSubmit={() => void submit()}
-      actions={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" variant="danger" busy={busy}>
-            {t('common.create')}
-          </Button>
-        </>
-      }
+      onDone={onDone}
+      submit={submit}
     >
-      <Input
-        label={`${t('admin.banUserId')} ${t('common.optional')}`}
-        inputMode="numeric"
-        value={userId}
-        onChange={(e) => setUserId(e.currentTarget.value)}
-      />
-      <Input
-        label={`${t('admin.banIp')} ${t('common.optional')}`}
-        value={ip}
-        onChange={(e) => setIp(e.currentTarget.value)}
-      />
-      <Input
-        label={`${t('common.reason')} ${t('common.optional')}`}
-        value={reason}
-        maxLength={500}
-        onChange={(e) => setReason(e.currentTarget.value)}
-      />
-      <Input
-        label={t('admin.banMinutes')}
-        inputMode="numeric"
-        value={minutes}
-        onChange={(e) => setMinutes(e.currentTarget.value)}
-        error={error}
-      />
-    </Dialog>
+      {(error) => (
+        <>
+          <Input
+            label={`${t('admin.banUserId')} ${t('common.optional')}`}
+            inputMode="numeric"
+            value={userId}
+            onChange={(e) => setUserId(e.currentTarget.value)}
+          />
+          <Input
+            label={`${t('admin.banIp')} ${t('common.optional')}`}
+            value={ip}
+            onChange={(e) => setIp(e.currentTarget.value)}
+          />
+          <Input
+            label={`${t('common.reason')} ${t('common.optional')}`}
+            value={reason}
+            maxLength={500}
+            onChange={(e) => setReason(e.currentTarget.value)}
+          />
+          <Input
+            label={t('admin.banMinutes')}
+            inputMode="numeric"
+            value={minutes}
+            onChange={(e) => setMinutes(e.currentTarget.value)}
+            error={error}
+          />
+        </>
+      )}
+    </FormDialog>
   );
 }

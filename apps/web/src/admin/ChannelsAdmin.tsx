@@ -11,13 +11,14 @@ import {
   type Permission,
 } from '../lib/api';
 import { Button } from '../ui/Button';
-import { DataTable, useCursorList, type Column } from '../ui/DataTable';
+import { useCursorList, type Column } from '../ui/DataTable';
 import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
+import { FormDialog } from './FormDialog';
 import { Input, Select, Toggle } from '../ui/Field';
 import { Icon } from '../ui/icons';
 import { useToast } from '../ui/Toast';
-import { ErrorLine, PAGE_SIZE, pagerProps } from './common';
+import { ErrorLine, PAGE_SIZE, SearchField, AdminTable } from './common';
 
 export function ChannelsAdmin({ token }: { token: string }) {
   const { t } = useI18n();
@@ -114,27 +115,13 @@ export function ChannelsAdmin({ token }: { token: string }) {
   return (
     <section aria-label={t('admin.channels')}>
       <div className="filters">
-        <Input
-          label={t('common.search')}
-          type="search"
-          value={q}
-          onChange={(e) => setQ(e.currentTarget.value)}
-        />
+        <SearchField value={q} onChange={setQ} />
         <span className="spacer" />
         <Button icon="plus" onClick={() => setEditing('new')}>
           {t('admin.newChannel')}
         </Button>
       </div>
-      <ErrorLine error={list.error} />
-      <DataTable
-        caption={t('admin.channels')}
-        columns={columns}
-        rows={list.items}
-        rowKey={(c) => c.id}
-        emptyText={t('common.empty')}
-        loading={list.loading}
-        pager={pagerProps(list, t)}
-      />
+      <AdminTable caption={t('admin.channels')} columns={columns} list={list} rowKey={(c) => c.id} />
       {editing !== null && (
         <ChannelDialog
           token={token}
@@ -177,10 +164,7 @@ function ChannelDialog({
   const [limit, setLimit] = useState(String(channel?.userLimit ?? 0));
   const [password, setPassword] = useState('');
   const [temporary, setTemporary] = useState(channel?.temporary ?? false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
+  const submit = () => {
     const body: Record<string, unknown> = {
       name: name.trim(),
       parentId: parent === '' ? null : Number(parent),
@@ -189,76 +173,64 @@ function ChannelDialog({
       temporary,
     };
     if (password !== '' || channel === null) body.password = password === '' ? null : password;
-    try {
-      if (channel === null) await api('/channels', { method: 'POST', token, body });
-      else await api(`/channels/${channel.id}`, { method: 'PATCH', token, body });
-      onDone();
-      onClose();
-    } catch (err) {
-      setError(describeError(t, err));
-      setBusy(false);
-    }
+    return channel === null
+      ? api('/channels', { method: 'POST', token, body })
+      : api(`/channels/${channel.id}`, { method: 'PATCH', token, body });
   };
   return (
-    <Dialog
-      open
+    <FormDialog
       title={channel === null ? t('admin.newChannel') : `${t('common.edit')} ${channel.name}`}
+      submitLabel={channel === null ? t('common.create') : t('common.save')}
       onClose={onClose}
-      closeLabel={t('common.close')}
-      onSubmit={() => void submit()}
-      actions={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" busy={busy}>
-            {channel === null ? t('common.create') : t('common.save')}
-          </Button>
-        </>
-      }
+      onDone={onDone}
+      submit={submit}
     >
-      <Input
-        label={t('admin.channelName')}
-        value={name}
-        maxLength={64}
-        onChange={(e) => setName(e.currentTarget.value)}
-      />
-      <Select
-        label={t('admin.parent')}
-        value={parent}
-        options={[
-          { value: '', label: t('admin.topLevel') },
-          ...all.filter((c) => c.id !== channel?.id).map((c) => ({ value: String(c.id), label: c.name })),
-        ]}
-        onChange={(e) => setParent(e.currentTarget.value)}
-      />
-      <Input
-        label={t('admin.description')}
-        value={description}
-        maxLength={1000}
-        onChange={(e) => setDescription(e.currentTarget.value)}
-      />
-      <Input
-        label={t('admin.userLimit')}
-        type="number"
-        min={0}
-        value={limit}
-        onChange={(e) => setLimit(e.currentTarget.value)}
-      />
-      <Input
-        label={t('admin.channelPassword')}
-        type="password"
-        autoComplete="new-password"
-        value={password}
-        onChange={(e) => setPassword(e.currentTarget.value)}
-      />
-      <Toggle label={t('channels.temporary')} checked={temporary} onChange={setTemporary} />
-      {error !== null && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
+      {(error) => (
+        <>
+          <Input
+            label={t('admin.channelName')}
+            value={name}
+            maxLength={64}
+            onChange={(e) => setName(e.currentTarget.value)}
+          />
+          <Select
+            label={t('admin.parent')}
+            value={parent}
+            options={[
+              { value: '', label: t('admin.topLevel') },
+              ...all.filter((c) => c.id !== channel?.id).map((c) => ({ value: String(c.id), label: c.name })),
+            ]}
+            onChange={(e) => setParent(e.currentTarget.value)}
+          />
+          <Input
+            label={t('admin.description')}
+            value={description}
+            maxLength={1000}
+            onChange={(e) => setDescription(e.currentTarget.value)}
+          />
+          <Input
+            label={t('admin.userLimit')}
+            type="number"
+            min={0}
+            value={limit}
+            onChange={(e) => setLimit(e.currentTarget.value)}
+          />
+          <Input
+            label={t('admin.channelPassword')}
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+          />
+          <Toggle label={t('channels.temporary')} checked={temporary} onChange={setTemporary} />
+          {error !== null && (
+            <p className="error-text" role="alert">
+              {error}
+            </p>
+          )}
+        </>
       )}
-    </Dialog>
+    </FormDialog>
   );
 }
 

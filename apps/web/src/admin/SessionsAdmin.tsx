@@ -2,10 +2,10 @@ import { useEffect, useState } from 'react';
 import { describeError, useI18n } from '../i18n';
 import { api, type ChannelRow, type Page, type SessionRow } from '../lib/api';
 import { Button } from '../ui/Button';
-import { DataTable, useCursorList, type Column } from '../ui/DataTable';
-import { Input, Select } from '../ui/Field';
+import { useCursorList, type Column } from '../ui/DataTable';
+import { Select } from '../ui/Field';
 import { useToast } from '../ui/Toast';
-import { ErrorLine, PAGE_SIZE, pagerProps } from './common';
+import { PAGE_SIZE, roleFilterOptions, SearchField, AdminTable } from './common';
 
 export function SessionsAdmin({ token }: { token: string }) {
   const { t } = useI18n();
@@ -91,35 +91,15 @@ export function SessionsAdmin({ token }: { token: string }) {
   return (
     <section aria-label={t('admin.sessions')}>
       <div className="filters">
-        <Input
-          label={t('common.search')}
-          type="search"
-          value={q}
-          onChange={(e) => setQ(e.currentTarget.value)}
-        />
+        <SearchField value={q} onChange={setQ} />
         <Select
           label={t('admin.filterRole')}
           value={role}
-          options={[
-            { value: '', label: t('common.all') },
-            ...(['admin', 'moderator', 'member', 'guest'] as const).map((r) => ({
-              value: r,
-              label: t(`role.${r}`),
-            })),
-          ]}
+          options={roleFilterOptions(t)}
           onChange={(e) => setRole(e.currentTarget.value)}
         />
       </div>
-      <ErrorLine error={list.error} />
-      <DataTable
-        caption={t('admin.sessions')}
-        columns={columns}
-        rows={list.items}
-        rowKey={(s) => s.id}
-        emptyText={t('common.empty')}
-        loading={list.loading}
-        pager={pagerProps(list, t)}
-      />
+      <AdminTable caption={t('admin.sessions')} columns={columns} list={list} rowKey={(s) => s.id} />
     </section>
   );
 }

@@ -2,12 +2,12 @@ import { useState } from 'react';
 import { describeError, useI18n } from '../i18n';
 import { api, type Page, type UserRow } from '../lib/api';
 import { Button } from '../ui/Button';
-import { DataTable, useCursorList, type Column } from '../ui/DataTable';
+import { useCursorList, type Column } from '../ui/DataTable';
 import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
-import { Dialog } from '../ui/Dialog';
+import { FormDialog } from './FormDialog';
 import { Input, Select } from '../ui/Field';
 import { useToast } from '../ui/Toast';
-import { ErrorLine, formatDate, PAGE_SIZE, pagerProps } from './common';
+import { formatDate, PAGE_SIZE, SearchField, AdminTable } from './common';
 
 const ROLES = ['admin', 'moderator', 'member'] as const;
 
@@ -103,12 +103,7 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
   return (
     <section aria-label={t('admin.users')}>
       <div className="filters">
-        <Input
-          label={t('common.search')}
-          type="search"
-          value={q}
-          onChange={(e) => setQ(e.currentTarget.value)}
-        />
+        <SearchField value={q} onChange={setQ} />
         <Select
           label={t('admin.filterRole')}
           value={role}
@@ -132,16 +127,7 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
           </Button>
         )}
       </div>
-      <ErrorLine error={list.error} />
-      <DataTable
-        caption={t('admin.users')}
-        columns={columns}
-        rows={list.items}
-        rowKey={(u) => u.id}
-        emptyText={t('common.empty')}
-        loading={list.loading}
-        pager={pagerProps(list, t)}
-      />
+      <AdminTable caption={t('admin.users')} columns={columns} list={list} rowKey={(u) => u.id} />
       <ConfirmDialog
         state={confirming}
         onClose={() => setConfirming(null)}
@@ -166,58 +152,40 @@ function NewUserDialog({
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState('member');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    try {
-      await api('/users', { method: 'POST', token, body: { name: name.trim(), password, role } });
-      onDone();
-      onClose();
-    } catch (err) {
-      setError(describeError(t, err));
-      setBusy(false);
-    }
-  };
+  const submit = () => api('/users', { method: 'POST', token, body: { name: name.trim(), password, role } });
   return (
-    <Dialog
-      open
+    <FormDialog
       title={t('admin.newUser')}
+      submitLabel={t('common.create')}
       onClose={onClose}
-      closeLabel={t('common.close')}
-      onSubmit={() => void submit()}
-      actions={
-        <>
-          <Button variant="secondary" onClick={onClose}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" busy={busy}>
-            {t('common.create')}
-          </Button>
-        </>
-      }
+      onDone={onDone}
+      submit={submit}
     >
-      <Input
-        label={t('common.name')}
-        value={name}
-        maxLength={32}
-        onChange={(e) => setName(e.currentTarget.value)}
-      />
-      <Input
-        label={t('common.password')}
-        type="password"
-        autoComplete="new-password"
-        hint={t('register.hint')}
-        value={password}
-        onChange={(e) => setPassword(e.currentTarget.value)}
-      />
-      <Select
-        label={t('common.role')}
-        value={role}
-        options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
-        onChange={(e) => setRole(e.currentTarget.value)}
-        error={error}
-      />
-    </Dialog>
+      {(error) => (
+        <>
+          <Input
+            label={t('common.name')}
+            value={name}
+            maxLength={32}
+            onChange={(e) => setName(e.currentTarget.value)}
+          />
+          <Input
+            label={t('common.password')}
+            type="password"
+            autoComplete="new-password"
+            hint={t('register.hint')}
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+          />
+          <Select
+            label={t('common.role')}
+            value={role}
+            options={ROLES.map((r) => ({ value: r, label: t(`role.${r}`) }))}
+            onChange={(e) => setRole(e.currentTarget.value)}
+            error={error}
+          />
+        </>
+      )}
+    </FormDialog>
   );
 }

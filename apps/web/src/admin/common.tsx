@@ -1,6 +1,7 @@
-/** What every admin list shares: the pager labels, dates, an error line. */
+/** What every admin list shares: the pager labels, dates, an error line, the search box, the role filter. */
 import { describeError, useI18n, type Translate } from '../i18n';
-import type { CursorList } from '../ui/DataTable';
+import { DataTable, type Column, type CursorList } from '../ui/DataTable';
+import { Input } from '../ui/Field';
 
 export function pagerProps<T>(list: CursorList<T>, t: Translate) {
   return {
@@ -35,3 +36,53 @@ export function ErrorLine({ error }: { error: unknown }) {
 }
 
 export const PAGE_SIZE = 20;
+
+/** The search box at the head of every admin list. */
+export function SearchField({ value, onChange }: { value: string; onChange: (q: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <Input
+      label={t('common.search')}
+      type="search"
+      value={value}
+      onChange={(e) => onChange(e.currentTarget.value)}
+    />
+  );
+}
+
+/** The roles, for a role filter: "All" first. */
+export function roleFilterOptions(t: Translate): { value: string; label: string }[] {
+  return [
+    { value: '', label: t('common.all') },
+    ...(['admin', 'moderator', 'member', 'guest'] as const).map((r) => ({ value: r, label: t(`role.${r}`) })),
+  ];
+}
+
+/** An admin list's table: its error line, the rows, the pager. */
+export function AdminTable<T>({
+  caption,
+  columns,
+  list,
+  rowKey,
+}: {
+  caption: string;
+  columns: Column<T>[];
+  list: CursorList<T>;
+  rowKey: (row: T) => string | number;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
+      <ErrorLine error={list.error} />
+      <DataTable
+        caption={caption}
+        columns={columns}
+        rows={list.items}
+        rowKey={rowKey}
+        emptyText={t('common.empty')}
+        loading={list.loading}
+        pager={pagerProps(list, t)}
+      />
+    </>
+  );
+}
