@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterEach, beforeEach } from 'vitest';
 import type { Cipher } from '@parley/protocol';
 import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { VoiceClient, type WebSocketLike } from '@parley/client';
+import { VoiceClient, type VoiceClientOptions, type WebSocketLike } from '@parley/client';
 import { openUdpTransport } from '@parley/client/node';
 import { startServer, type TestServer } from './server.js';
 
@@ -12,6 +12,7 @@ export function connectClient(
   name: string,
   transport: 'udp' | 'ws' = 'udp',
   ciphers: readonly Cipher[] = NODE_CIPHERS,
+  more: Pick<VoiceClientOptions, 'udpKeepaliveMs'> = {},
 ): Promise<VoiceClient> {
   return VoiceClient.connect({
     server: url,
@@ -20,6 +21,7 @@ export function connectClient(
     aead: createNodeAead,
     ciphers,
     ...(transport === 'udp' ? { udp: openUdpTransport } : {}),
+    ...more,
   });
 }
 

@@ -38,7 +38,7 @@ export interface MediaPathOptions {
   now: () => number;
   randomBytes?: (n: number) => Uint8Array;
   udpHandshakeMs?: number;
-  /** While open over UDP, a keepalive HELLO this often (default 10 000 ms): NAT rebinding, NAT mappings. */
+  /** While open over UDP, a keepalive HELLO this often (default 10 000 ms; 0 = none): NAT rebinding, NAT mappings. */
   udpKeepaliveMs?: number;
 }
 
@@ -278,11 +278,15 @@ export class MediaPath {
       this.st = { kind: 'open', transport: this.wsTransport(), keeper: null };
       return;
     }
-    const keeper = new PathKeeper({
-      send: this.helloSender(udp),
-      intervalMs: this.opts.udpKeepaliveMs ?? 10_000,
-      ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
-    });
+    const every = this.opts.udpKeepaliveMs ?? 10_000;
+    const keeper =
+      every > 0
+        ? new PathKeeper({
+            send: this.helloSender(udp),
+            intervalMs: every,
+            ...(this.opts.randomBytes ? { randomBytes: this.opts.randomBytes } : {}),
+          })
+        : null;
     this.st = { kind: 'open', transport: udp, keeper };
   }
 }

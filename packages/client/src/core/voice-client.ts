@@ -67,7 +67,7 @@ export interface VoiceClientOptions {
   /** How long to try the UDP handshake before falling back. */
   udpHandshakeMs?: number;
   /**
-   * Over UDP, a keepalive HELLO this often (default 10 000 ms): keeps the
+   * Over UDP, a keepalive HELLO this often (default 10 000 ms; 0 = none): keeps the
    * NAT's mapping, and moves the session when a NAT changed our address
    * (docs/protocol.md, "Keepalive and NAT rebinding").
    */
