@@ -12,9 +12,9 @@ import { buildServer, finalizeConfig } from '@parley/server';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { isAppRoute } from '../../packages/server/src/http/web.js';
 
-function fakeBuild(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-web-dist-'));
-  mkdirSync(join(dir, 'assets'));
+function fakeBuild(under?: string): string {
+  const dir = under ?? mkdtempSync(join(tmpdir(), 'parley-web-dist-'));
+  mkdirSync(join(dir, 'assets'), { recursive: true });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title><div id="root"></div>');
   writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'export {};');
   writeFileSync(join(dir, 'sw.js'), 'self.addEventListener("fetch", () => {});');
@@ -54,6 +54,17 @@ describe('the web app at /', () => {
       expect(res.headers.get('cache-control'), route).toBe('no-cache');
       expect(await res.text(), route).toContain('<div id="root">');
     }
+  });
+
+  it('caches by the path inside the build: an install directory named assets changes nothing', async () => {
+    const install = join(mkdtempSync(join(tmpdir(), 'parley-web-')), 'assets', 'dist');
+    mkdirSync(install, { recursive: true });
+    t = await startServer({}, { webDir: fakeBuild(install) });
+    for (const path of ['/', '/sw.js', '/manifest.webmanifest'])
+      expect((await fetch(`${t.info.url}${path}`)).headers.get('cache-control'), path).toBe('no-cache');
+    expect((await fetch(`${t.info.url}/assets/index-abc123.js`)).headers.get('cache-control')).toBe(
+      'public, max-age=31536000, immutable',
+    );
   });
 
   it('never takes over the API, the WebSocket, the docs or the metrics, nor a missing file', async () => {

@@ -30,6 +30,12 @@ export interface JitterBufferOptions {
   initialDelayMs?: number;
   /** Underruns in a row after which the stream is considered idle. */
   idleAfterUnderruns?: number;
+  /**
+   * The same, while the speaker is known to be mid-spurt (`midSpurt(true)`:
+   * no TALK_END yet): a burst of lost packets is concealed through instead
+   * of stopping playout and re-buffering (default 10, 200 ms of 20 ms frames).
+   */
+  idleAfterUnderrunsMidSpurt?: number;
 }
 
 /**
@@ -93,7 +99,9 @@ export class JitterBuffer {
   private readonly configuredMinMs: number;
   private minDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly idleAfter: number;
+  private readonly idleAfterEnd: number;
+  private readonly idleAfterMid: number;
+  private idleAfter: number;
   private count = 0;
   /** Lowest and highest sequence buffered (valid when count > 0). */
   private low = 0;
@@ -117,7 +125,9 @@ export class JitterBuffer {
     this.configuredMinMs = opts.minDelayMs ?? 20;
     this.minDelayMs = this.configuredMinMs;
     this.maxDelayMs = opts.maxDelayMs ?? 400;
-    this.idleAfter = opts.idleAfterUnderruns ?? 3;
+    this.idleAfterEnd = opts.idleAfterUnderruns ?? 3;
+    this.idleAfterMid = Math.max(this.idleAfterEnd, opts.idleAfterUnderrunsMidSpurt ?? 10);
+    this.idleAfter = this.idleAfterEnd;
     this.targetMs = opts.initialDelayMs ?? 40;
     this.slots = new Array<Slot | undefined>(this.capacity);
   }
@@ -130,6 +140,16 @@ export class JitterBuffer {
   setFloor(ms: number): void {
     this.minDelayMs = Math.min(this.maxDelayMs, Math.max(this.configuredMinMs, ms));
     if (this.targetMs < this.minDelayMs) this.targetMs = this.minDelayMs;
+  }
+
+  /**
+   * Whether the speaker is mid-spurt (its packets carry no TALK_END yet):
+   * underruns then mean a burst of loss or lateness, concealed through for
+   * up to `idleAfterUnderrunsMidSpurt` frames; after a TALK_END (or when the
+   * sender marks nothing) the stream goes idle after `idleAfterUnderruns`.
+   */
+  midSpurt(on: boolean): void {
+    this.idleAfter = on ? this.idleAfterMid : this.idleAfterEnd;
   }
 
   /** Current target delay (ms). */
@@ -271,7 +291,9 @@ export class JitterBuffer {
       this.playing = false;
       return WAITING;
     }
-    this.targetMs = Math.min(this.maxDelayMs, this.targetMs + this.frameMs);
+    // Packets late by a frame or two call for more delay; a longer run is a burst of loss,
+    // which more delay would not have saved (the credit skips its frames when later ones come).
+    if (this.underrunRun <= 2) this.targetMs = Math.min(this.maxDelayMs, this.targetMs + this.frameMs);
     return { kind: 'missing', extSeq: seq };
   }
 

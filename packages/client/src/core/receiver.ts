@@ -180,6 +180,8 @@ export class Receiver {
     // A TALK_END marks the end of the spurt; a later packet starts the next one.
     if (p.flags !== undefined && (p.flags & AudioFlag.TalkEnd) !== 0) s.endSeq = Math.max(s.endSeq, extSeq);
     else if (extSeq > s.endSeq) s.endSeq = -1;
+    // Mid-spurt, a run of missing frames is a burst of loss: conceal through it rather than re-buffer.
+    s.jb.midSpurt(s.endSeq < 0);
     if (p.flags === undefined || (p.flags & REDUNDANT_FLAG) === 0) {
       this.redundancyDepth(s, 0);
       s.jb.push(extSeq, timestamp, payload, arrivalMs);

@@ -219,6 +219,7 @@ export class Hub extends EventEmitter<HubEvents> {
 
   removePeer(p: HubPeer): void {
     this.leave(p);
+    this.quality.endSession(p.media.ssrc);
     this.peers.delete(p.media);
     this.serials.delete(p);
     // Nobody left to tell: no timer outlives the last session.

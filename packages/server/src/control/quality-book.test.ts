@@ -47,6 +47,15 @@ describe('QualityBook (receiver reports, docs/protocol.md §2.6)', () => {
     expect(book.entries({}, 0)).toHaveLength(1);
   });
 
+  it('keeps the one-report-a-second turn across leaving and joining again, until the session ends', () => {
+    const book = new QualityBook();
+    expect(book.admit(1, 0)).toBe(true);
+    book.forget(1); // left the channel
+    expect(book.admit(1, 100)).toBe(false);
+    book.endSession(1);
+    expect(book.admit(1, 200)).toBe(true);
+  });
+
   it('forgets stale entries, and everything about someone who left', () => {
     const book = new QualityBook();
     book.record(1, 5, undefined, [stream(7)], everyone, 0);

@@ -113,11 +113,14 @@ export class QualityBook {
     return touched;
   }
 
-  /** `ssrc` left its channel (or the server): its entries as listener and as speaker go. */
+  /**
+   * `ssrc` left its channel: its entries as listener and as speaker go. Its
+   * report turn stays (leaving and joining again must not reset the one
+   * report a second); `endSession` drops that.
+   */
   forget(ssrc: number): void {
     const mine = this.byListener.get(ssrc);
     if (mine !== undefined) for (const speaker of [...mine.keys()]) this.unlink(ssrc, speaker, mine);
-    this.lastReport.delete(ssrc);
     const ls = this.bySpeaker.get(ssrc);
     if (ls !== undefined) {
       for (const listener of [...ls]) {
@@ -125,6 +128,12 @@ export class QualityBook {
         if (m !== undefined) this.unlink(listener, ssrc, m);
       }
     }
+  }
+
+  /** The session `ssrc` ended (ssrcs are not reused): everything about it goes. */
+  endSession(ssrc: number): void {
+    this.forget(ssrc);
+    this.lastReport.delete(ssrc);
   }
 
   /** What `speaker`'s listeners report, together; null when none has a fresh entry. */

@@ -7,7 +7,7 @@
  * problem+json 404. Without a build, nothing is registered and `/` is a 404.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
@@ -56,7 +56,10 @@ export async function registerWebApp(app: FastifyInstance, web: WebApp): Promise
     wildcard: false,
     cacheControl: false,
     setHeaders: (reply: FastifyReply, path: string) => {
-      void reply.header('cache-control', path.includes('/assets/') ? IMMUTABLE : REVALIDATE);
+      // Judged on the path inside the build: an install directory named `assets` must not make
+      // index.html and sw.js immutable.
+      const inBuild = relative(web.dir, path);
+      void reply.header('cache-control', inBuild.startsWith(`assets${sep}`) ? IMMUTABLE : REVALIDATE);
       // The service worker may control the whole origin (it is served from the root anyway).
       if (path.endsWith('/sw.js')) void reply.header('service-worker-allowed', '/');
     },
