@@ -224,3 +224,35 @@ describe('JitterBuffer.fill (redundancy)', () => {
     expect(jb.fill(2, frame(2), 200)).toBe(false);
   });
 });
+
+describe('JitterBuffer mid-spurt bursts', () => {
+  const frame = (n: number): Uint8Array => Uint8Array.of(n);
+
+  /** Frames 0–9 arrive, 10–15 are lost, 16–25 arrive; returns what each pop gave. */
+  function burst(midSpurt: boolean): string[] {
+    const jb = new JitterBuffer({ initialDelayMs: 40 });
+    jb.midSpurt(midSpurt);
+    const out: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t = i * 20;
+      if (i < 26 && (i < 10 || i >= 16)) jb.push(i, i * 960, frame(i), t);
+      const r = jb.pop(t);
+      out.push(r.kind === 'frame' ? `f${r.extSeq}` : r.kind === 'missing' ? 'm' : 'w');
+    }
+    return out;
+  }
+
+  it('conceals through a burst of six lost packets mid-spurt and plays on at once; after a spurt’s end it goes idle', () => {
+    const mid = burst(true);
+    // Playout never stops during the burst: concealment, then frame 16 the moment the buffer has it.
+    const firstFrame = mid.indexOf('f0');
+    const during = mid.slice(firstFrame, mid.indexOf('f16'));
+    expect(during).not.toContain('w');
+    expect(mid).toContain('f16');
+    // Without a spurt in progress, the same burst makes the stream idle and re-buffer (waiting pops).
+    const idle = burst(false);
+    expect(idle.slice(idle.indexOf('f0'), idle.indexOf('f16'))).toContain('w');
+    // The re-buffer costs time: frame 16 plays later than mid-spurt.
+    expect(idle.indexOf('f16')).toBeGreaterThan(mid.indexOf('f16'));
+  });
+});

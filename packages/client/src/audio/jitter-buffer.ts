@@ -8,9 +8,10 @@
  * frame that is missing while later ones are here is lost (its successor is
  * returned for FEC). When nothing is buffered (an underrun: packets are
  * late), concealment is asked for without consuming the sequence number, so
- * the late frame still plays and the delay grows by one frame; after a few
- * underruns in a row the stream is idle and playout stops until it
- * re-buffers. The target delay follows the RFC 3550 interarrival jitter:
+ * the late frame still plays and the delay grows by one frame (for the
+ * first two underruns of a run: a longer run is loss, not lateness); after
+ * a few underruns in a row (3, or 10 while the speaker is mid-spurt:
+ * `midSpurt`) the stream is idle and playout stops until it re-buffers. The target delay follows the RFC 3550 interarrival jitter:
  * frame + 3·jitter, clamped to [minDelayMs, maxDelayMs]. Shrinking looks
  * at what each played frame really waited (arrival → pop): when every frame
  * of the last SHRINK_AFTER_POPS waited at least a frame more than the
