@@ -111,6 +111,8 @@ describe('web app: accounts and admin pages', () => {
       await admin.getByLabel('Online').selectOption('true');
       await admin.getByRole('cell', { name: 'admin', exact: true }).waitFor();
       await admin.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+      // One's own row offers no "Delete".
+      expect(await admin.getByRole('button', { name: 'Delete admin?' }).count()).toBe(0);
       await admin.getByLabel('Online').selectOption('');
       // Deleting asks first, in the app's own dialog.
       await admin.getByLabel('Search').fill('user29');

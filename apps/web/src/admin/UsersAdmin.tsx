@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { describeError, useI18n } from '../i18n';
+import { useAuth } from '../lib/auth';
 import { api, type Page, type UserRow } from '../lib/api';
 import { Button } from '../ui/Button';
 import { useCursorList, type Column } from '../ui/DataTable';
@@ -12,6 +13,8 @@ import { formatDate, PAGE_SIZE, SearchField, AdminTable } from './common';
 const ROLES = ['admin', 'moderator', 'member'] as const;
 
 export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean }) {
+  const auth = useAuth();
+  const myId = auth?.kind === 'account' ? auth.user.id : null;
   const { t, lang } = useI18n();
   const toast = useToast();
   const [q, setQ] = useState('');
@@ -82,22 +85,24 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
     columns.push({
       key: 'actions',
       header: t('common.actions'),
-      render: (u) => (
-        <Button
-          variant="danger"
-          size="sm"
-          aria-label={t('admin.deleteUser', { name: u.name })}
-          onClick={() =>
-            setConfirming({
-              title: t('admin.deleteUser', { name: u.name }),
-              confirmLabel: t('common.delete'),
-              run: () => run(() => api(`/users/${u.id}`, { method: 'DELETE', token })),
-            })
-          }
-        >
-          {t('common.delete')}
-        </Button>
-      ),
+      // No "Delete" on one's own row: it would end the session in use (another admin can do it).
+      render: (u) =>
+        u.id === myId ? null : (
+          <Button
+            variant="danger"
+            size="sm"
+            aria-label={t('admin.deleteUser', { name: u.name })}
+            onClick={() =>
+              setConfirming({
+                title: t('admin.deleteUser', { name: u.name }),
+                confirmLabel: t('common.delete'),
+                run: () => run(() => api(`/users/${u.id}`, { method: 'DELETE', token })),
+              })
+            }
+          >
+            {t('common.delete')}
+          </Button>
+        ),
     });
   }
   return (
