@@ -311,7 +311,10 @@ describe('BrowserVoice in Chromium', () => {
     // not, though it talks.
     expect(toneDb(both, BOT_HZ)).toBeGreaterThan(RMS - 20);
     expect(toneDb(both, MIC_HZ)).toBeLessThan(-60);
-    expect(toneDb(both, BOT_HZ) - toneDb(both, MIC_HZ)).toBeGreaterThan(45);
+    // A's stream adds exactly nothing (remoteLevel −200 above): what the 440 Hz bin holds is the
+    // bot's tone leaking into it, which the output's gaps on a loaded machine spread (one CI run
+    // measured 43.6 dB of separation, so 45 was a flake; 35 still tells a silenced speaker).
+    expect(toneDb(both, BOT_HZ) - toneDb(both, MIC_HZ)).toBeGreaterThan(35);
     expect((await call(b, 'takeArrivals')).filter((p) => p.ssrc === aSsrc).length).toBeGreaterThan(20);
     expect((await sending).code).toBe(0);
 

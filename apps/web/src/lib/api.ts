@@ -183,5 +183,11 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     if (isProblem(body)) throw new ApiError(res.status, body.code, body.detail, body.title ?? res.statusText);
     throw new ApiError(res.status, 'PARLEY_ERR_INTERNAL', undefined, res.statusText);
   }
+  // A body cut short (the request aborted while it was read, the connection dropped) is not an
+  // answer: callers would read fields of null.
+  if (body === null) {
+    if (opts.signal?.aborted === true) throw new DOMException('aborted', 'AbortError');
+    throw new ApiError(0, NETWORK_ERROR, undefined, 'the answer was cut short');
+  }
   return body as T;
 }
