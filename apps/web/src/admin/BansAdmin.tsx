@@ -3,7 +3,7 @@ import { describeError, useI18n } from '../i18n';
 import { api, type BanRow, type Page } from '../lib/api';
 import { Button } from '../ui/Button';
 import { useCursorList, type Column } from '../ui/DataTable';
-import { FormDialog } from './FormDialog';
+import { FormDialog, type AdminDialogProps } from './FormDialog';
 import { Input, Toggle } from '../ui/Field';
 import { useToast } from '../ui/Toast';
 import { formatDate, PAGE_SIZE, SearchField, AdminTable } from './common';
@@ -77,15 +77,7 @@ export function BansAdmin({ token }: { token: string }) {
   );
 }
 
-function NewBanDialog({
-  token,
-  onClose,
-  onDone,
-}: {
-  token: string;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+function NewBanDialog({ token, onClose, onDone }: AdminDialogProps) {
   const { t } = useI18n();
   const [userId, setUserId] = useState('');
   const [ip, setIp] = useState('');

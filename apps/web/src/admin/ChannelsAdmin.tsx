@@ -14,7 +14,7 @@ import { Button } from '../ui/Button';
 import { useCursorList, type Column } from '../ui/DataTable';
 import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
-import { FormDialog } from './FormDialog';
+import { FormDialog, type AdminDialogProps } from './FormDialog';
 import { Input, Select, Toggle } from '../ui/Field';
 import { Icon } from '../ui/icons';
 import { useToast } from '../ui/Toast';
@@ -148,12 +148,9 @@ function ChannelDialog({
   all,
   onClose,
   onDone,
-}: {
-  token: string;
+}: AdminDialogProps & {
   channel: ChannelRow | null;
   all: readonly ChannelRow[];
-  onClose: () => void;
-  onDone: () => void;
 }) {
   const { t } = useI18n();
   const [name, setName] = useState(channel?.name ?? '');

@@ -9,6 +9,13 @@ import { describeError, useI18n } from '../i18n';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 
+/** What every admin form dialog is given: the admin's token, and what to call when it closes or succeeds. */
+export interface AdminDialogProps {
+  token: string;
+  onClose: () => void;
+  onDone: () => void;
+}
+
 export function FormDialog({
   title,
   submitLabel,

@@ -5,7 +5,7 @@ import { api, type Page, type UserRow } from '../lib/api';
 import { Button } from '../ui/Button';
 import { useCursorList, type Column } from '../ui/DataTable';
 import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
-import { FormDialog } from './FormDialog';
+import { FormDialog, type AdminDialogProps } from './FormDialog';
 import { Input, Select } from '../ui/Field';
 import { useToast } from '../ui/Toast';
 import { formatDate, PAGE_SIZE, SearchField, AdminTable } from './common';
@@ -144,15 +144,7 @@ export function UsersAdmin({ token, isAdmin }: { token: string; isAdmin: boolean
   );
 }
 
-function NewUserDialog({
-  token,
-  onClose,
-  onDone,
-}: {
-  token: string;
-  onClose: () => void;
-  onDone: () => void;
-}) {
+function NewUserDialog({ token, onClose, onDone }: AdminDialogProps) {
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
