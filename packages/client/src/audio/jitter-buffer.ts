@@ -11,15 +11,19 @@
  * the late frame still plays and the delay grows by one frame (for the
  * first two underruns of a run: a longer run is loss, not lateness); after
  * a few underruns in a row (3, or 10 while the speaker is mid-spurt:
- * `midSpurt`) the stream is idle and playout stops until it re-buffers. The target delay follows the RFC 3550 interarrival jitter:
- * frame + 3·jitter, clamped to [minDelayMs, maxDelayMs]. Shrinking looks
- * at what each played frame really waited (arrival → pop): when every frame
- * of the last SHRINK_AFTER_POPS waited at least a frame more than the
- * target, one frame is skipped — each later frame then waits a frame less
- * and still at least the target.
+ * `midSpurt`) the stream is idle and playout stops until it re-buffers.
+ *
+ * The target delay (docs/playout.md, "The delay target") is the 97th
+ * percentile of each packet's delay against the fastest recent packet,
+ * over the last 200 packets, plus 2 ms, clamped to [minDelayMs,
+ * maxDelayMs]: how long after its fastest-path arrival a frame must be
+ * needed for nearly every packet to be in time. This buffer never drops a
+ * frame to shrink: the Receiver time-scales decoded audio instead
+ * (audio/time-scale.ts), asking `fastestArrivalMs` where it stands.
  */
 
 import { InterarrivalJitter } from '@parley/protocol';
+import { RelativeDelay } from './relative-delay.js';
 
 export interface JitterBufferOptions {
   /** Frames held at most (default 64). */
@@ -27,8 +31,12 @@ export interface JitterBufferOptions {
   frameMs?: number;
   minDelayMs?: number;
   maxDelayMs?: number;
-  /** Delay before the first playout, until jitter has been measured. */
+  /** The target while fewer than 16 packets have been measured (default 20 ms). */
   initialDelayMs?: number;
+  /** Added to the relative-delay percentile: our own processing (ms, default 2). */
+  marginMs?: number;
+  /** Packets in the relative-delay window (default 200). */
+  delayWindow?: number;
   /** Underruns in a row after which the stream is considered idle. */
   idleAfterUnderruns?: number;
   /**
@@ -46,7 +54,12 @@ export interface JitterBufferOptions {
 export type PushResult = 'ok' | 'late' | 'duplicate' | 'overflow';
 
 export type PopResult =
-  | { kind: 'frame'; extSeq: number; payload: Uint8Array }
+  | {
+      kind: 'frame';
+      extSeq: number;
+      payload: Uint8Array;
+      /** Send time (ms, RelativeDelay's unwrapped timeline). */ sendMs: number;
+    }
   | { kind: 'missing'; extSeq: number; next?: Uint8Array }
   | { kind: 'waiting' };
 
@@ -59,7 +72,7 @@ export interface JitterBufferStats {
   overflow: number;
   lost: number;
   underruns: number;
-  /** Frames skipped to bring the delay back to the target. */
+  /** Frames skipped to shrink the delay: always 0 now (the Receiver time-scales instead; kept for the report's shape). */
   skipped: number;
   /** Missing frames filled from a later packet's redundancy before their turn (`fill`). */
   filled: number;
@@ -69,11 +82,14 @@ interface Slot {
   extSeq: number;
   payload: Uint8Array;
   arrivalMs: number;
+  sendMs: number;
 }
 
 const WAITING: PopResult = { kind: 'waiting' };
-/** Frames played per shrink window: at most one frame is skipped per window. */
-const SHRINK_AFTER_POPS = 50;
+/** How long the relative delay of a packet that came after its turn holds the target up (ms). */
+const PEAK_HOLD_MS = 2000;
+/** Packets measured before the relative-delay percentile is trusted over `initialDelayMs`. */
+const TRUST_AFTER = 16;
 /** A change in transit time this large is the gap between two talk spurts, not jitter (ms). */
 const TALK_SPURT_GAP_MS = 1000;
 
@@ -113,23 +129,35 @@ export class JitterBuffer {
   private underrunRun = 0;
   /** Frames concealed in the current underrun, not yet matched to a sequence number. */
   private credit = 0;
-  /** Least wait (arrival → pop) of a frame played in the current shrink window, and the window's length so far. */
-  private minWaitMs = Infinity;
-  private windowPops = 0;
-  /** RFC 3550 interarrival jitter of the packets pushed (not late, not duplicates). */
+  /** RFC 3550 interarrival jitter of the packets pushed (not late, not duplicates), for reports. */
   private readonly jitterEstimate = new InterarrivalJitter({ gapMs: TALK_SPURT_GAP_MS });
-  private targetMs: number;
+  /** Transit times of the packets pushed: the target and the fastest path. */
+  private readonly delay: RelativeDelay;
+  private readonly initialMs: number;
+  private readonly marginMs: number;
+  /**
+   * The peak: the relative delay of the last packet that came after its
+   * turn (an underrun was concealed for it), held PEAK_HOLD_MS. A q97 over
+   * 200 packets moves only after 7 late ones; the peak makes the target
+   * grow with the first, so the frame of delay its concealment added is
+   * kept instead of accelerated away into the next underrun.
+   */
+  private peakMs = 0;
+  private peakUntilMs = -Infinity;
+  private lastArrivalMs = -Infinity;
 
   constructor(opts: JitterBufferOptions = {}) {
     this.capacity = opts.capacity ?? 64;
     this.frameMs = opts.frameMs ?? 20;
-    this.configuredMinMs = opts.minDelayMs ?? 20;
+    this.configuredMinMs = opts.minDelayMs ?? 0;
     this.minDelayMs = this.configuredMinMs;
     this.maxDelayMs = opts.maxDelayMs ?? 400;
     this.idleAfterEnd = opts.idleAfterUnderruns ?? 3;
     this.idleAfterMid = Math.max(this.idleAfterEnd, opts.idleAfterUnderrunsMidSpurt ?? 10);
     this.idleAfter = this.idleAfterEnd;
-    this.targetMs = opts.initialDelayMs ?? 40;
+    this.initialMs = opts.initialDelayMs ?? 20;
+    this.marginMs = opts.marginMs ?? 2;
+    this.delay = new RelativeDelay({ window: opts.delayWindow ?? 200 });
     this.slots = new Array<Slot | undefined>(this.capacity);
   }
 
@@ -140,7 +168,6 @@ export class JitterBuffer {
    */
   setFloor(ms: number): void {
     this.minDelayMs = Math.min(this.maxDelayMs, Math.max(this.configuredMinMs, ms));
-    if (this.targetMs < this.minDelayMs) this.targetMs = this.minDelayMs;
   }
 
   /**
@@ -153,9 +180,20 @@ export class JitterBuffer {
     this.idleAfter = on ? this.idleAfterMid : this.idleAfterEnd;
   }
 
-  /** Current target delay (ms). */
+  /**
+   * Current target delay (ms): how long after a frame's fastest-path
+   * arrival it may be needed, for 97 % of packets to be in time.
+   */
   get targetDelayMs(): number {
-    return this.targetMs;
+    const peak = this.lastArrivalMs < this.peakUntilMs ? this.peakMs : 0;
+    const measured = Math.max(this.delay.quantileMs, peak) + this.marginMs;
+    const t = this.delay.count < TRUST_AFTER ? Math.max(this.initialMs, measured) : measured;
+    return Math.min(this.maxDelayMs, Math.max(this.minDelayMs, t));
+  }
+
+  /** When a frame sent at `sendMs` (as popped) would arrive on the fastest recent path (arrival clock, ms). */
+  fastestArrivalMs(sendMs: number): number {
+    return this.delay.fastestArrivalMs(sendMs);
   }
 
   /** Smoothed interarrival jitter (ms). */
@@ -197,7 +235,15 @@ export class JitterBuffer {
       this.stats.duplicate++;
       return 'duplicate';
     }
-    this.measureJitter(timestamp, arrivalMs);
+    this.jitterEstimate.updateRtp(arrivalMs, timestamp);
+    const sendMs = this.delay.push(arrivalMs, timestamp);
+    if (arrivalMs > this.lastArrivalMs) this.lastArrivalMs = arrivalMs;
+    // Late for its turn: playout is concealing while waiting for this very frame.
+    if (this.playing && this.credit > 0 && extSeq === this.next) {
+      const late = arrivalMs - this.delay.fastestArrivalMs(sendMs);
+      if (late > this.peakMs || arrivalMs >= this.peakUntilMs) this.peakMs = late;
+      this.peakUntilMs = arrivalMs + PEAK_HOLD_MS;
+    }
     // Too far ahead of the oldest frame held: the oldest go.
     while (this.count > 0 && extSeq - this.low >= this.capacity) {
       this.discard(this.low);
@@ -206,7 +252,7 @@ export class JitterBuffer {
     }
     if (this.next !== undefined && extSeq - this.next >= this.capacity)
       this.next = extSeq - this.capacity + 1;
-    this.slots[i] = { extSeq, payload, arrivalMs };
+    this.slots[i] = { extSeq, payload, arrivalMs, sendMs };
     if (this.count === 0) {
       this.low = extSeq;
       this.high = extSeq;
@@ -234,7 +280,9 @@ export class JitterBuffer {
     if (this.next === undefined && extSeq < this.low && this.low - extSeq > 3) return false;
     const i = extSeq % this.capacity;
     if (this.slots[i] !== undefined) return false;
-    this.slots[i] = { extSeq, payload, arrivalMs };
+    const carrier = this.peek(this.high);
+    const sendMs = carrier === undefined ? 0 : carrier.sendMs - (this.high - extSeq) * this.frameMs;
+    this.slots[i] = { extSeq, payload, arrivalMs, sendMs };
     if (extSeq < this.low) this.low = extSeq;
     this.count++;
     this.stats.filled++;
@@ -245,9 +293,12 @@ export class JitterBuffer {
     if (!this.playing) {
       if (this.count === 0) return WAITING;
       const first = this.slots[this.low % this.capacity];
-      const waited = first === undefined ? 0 : nowMs - first.arrivalMs;
+      // Waited since it would have come on the fastest path (a late first packet starts at once).
+      const waited =
+        first === undefined ? 0 : nowMs - Math.min(first.arrivalMs, this.fastestArrivalMs(first.sendMs));
       const depthMs = (this.high - this.low + 1) * this.frameMs;
-      if (waited < this.targetMs && depthMs < this.targetMs + this.frameMs) return WAITING;
+      const target = this.targetDelayMs;
+      if (waited < target && depthMs < target + this.frameMs) return WAITING;
       this.playing = true;
       this.next = this.low;
       this.underrunRun = 0;
@@ -270,8 +321,7 @@ export class JitterBuffer {
       this.credit = 0;
       this.next = seq + 1;
       this.stats.played++;
-      this.maybeShrink(nowMs - slot.arrivalMs);
-      return { kind: 'frame', extSeq: seq, payload: slot.payload };
+      return { kind: 'frame', extSeq: seq, payload: slot.payload, sendMs: slot.sendMs };
     }
     if (this.count > 0) {
       // A hole with later frames present: lost (or reordered beyond the delay).
@@ -292,30 +342,9 @@ export class JitterBuffer {
       this.playing = false;
       return WAITING;
     }
-    // Packets late by a frame or two call for more delay; a longer run is a burst of loss,
-    // which more delay would not have saved (the credit skips its frames when later ones come).
-    if (this.underrunRun <= 2) this.targetMs = Math.min(this.maxDelayMs, this.targetMs + this.frameMs);
+    // The concealment stands in for the late frame, which plays after it: the delay grew by a
+    // frame (a run of them is a burst of loss: the credit skips its frames when later ones come).
     return { kind: 'missing', extSeq: seq };
-  }
-
-  private measureJitter(timestamp: number, arrivalMs: number): void {
-    const jitterMs = this.jitterEstimate.updateRtp(arrivalMs, timestamp);
-    const wanted = Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.frameMs + 3 * jitterMs));
-    // Grow at once, shrink slowly.
-    this.targetMs = wanted > this.targetMs ? wanted : this.targetMs + (wanted - this.targetMs) / 64;
-  }
-
-  /** Skips one frame when every frame of the window waited at least a frame more than the target. */
-  private maybeShrink(waitedMs: number): void {
-    if (waitedMs < this.minWaitMs) this.minWaitMs = waitedMs;
-    if (++this.windowPops < SHRINK_AFTER_POPS) return;
-    const roomMs = this.minWaitMs - this.frameMs;
-    this.windowPops = 0;
-    this.minWaitMs = Infinity;
-    if (roomMs >= this.targetMs && this.next !== undefined && this.take(this.next) !== undefined) {
-      this.next++;
-      this.stats.skipped++;
-    }
   }
 
   private peek(seq: number): Slot | undefined {

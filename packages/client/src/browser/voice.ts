@@ -165,6 +165,8 @@ export class BrowserVoice {
     const listener = new Listener(client, {
       opus,
       frameSamples,
+      // The playback asks a frame at a time (its catch-up drops whole frames).
+      pullSamples: frameSamples,
       receiver: {
         onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
         ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),

@@ -28,7 +28,7 @@ export interface AudioSource {
 }
 
 /**
- * Where mixed frames go: one call per tick with a frame of `frameSamples`
+ * Where mixed audio goes: one call per tick with a chunk of `pullSamples`
  * 48 kHz mono samples (reused: copy what must outlive the call) and its
  * position, in samples since `start()`.
  */
@@ -40,6 +40,13 @@ export interface ListenerOptions {
   output?: AudioOutput;
   /** Samples per frame: `frameSamples(joined.media.frameMs)` of the channel (default FRAME_SAMPLES, 20 ms). */
   frameSamples?: number;
+  /**
+   * Samples per tick of the output clock (default 480: 10 ms, as a sound
+   * card takes them). Smaller ticks let a frame start anywhere in the
+   * output, so the playout delay is not rounded up to whole frames
+   * (docs/playout.md).
+   */
+  pullSamples?: number;
   /** Jitter buffer, stream limits, tracing. */
   receiver?: Omit<ReceiverOptions, 'frameSamples'>;
   /** Volumes by user (shared with a UI, kept across channels); a new store by default. */
@@ -50,12 +57,16 @@ export interface ListenerOptions {
   reportEveryMs?: number;
 }
 
+/** 10 ms of 48 kHz audio: what a Listener's output clock takes per tick by default. */
+export const DEFAULT_PULL_SAMPLES = 480;
+
 export class Listener {
   readonly receiver: Receiver;
   readonly volumes: UserVolumes;
   private readonly clock: FrameClock;
   private readonly now: () => number;
   private readonly frameSamples: number;
+  private readonly pullSamples: number;
   private readonly unsubscribe: (() => void)[];
   private pos = 0;
   private closed = false;
@@ -69,11 +80,16 @@ export class Listener {
     private readonly opts: ListenerOptions,
   ) {
     this.frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
-    this.receiver = new Receiver(opts.opus, { ...opts.receiver, frameSamples: this.frameSamples });
+    this.pullSamples = opts.pullSamples ?? DEFAULT_PULL_SAMPLES;
+    this.receiver = new Receiver(opts.opus, {
+      ...opts.receiver,
+      frameSamples: this.frameSamples,
+      pullSamples: this.pullSamples,
+    });
     this.volumes = opts.volumes ?? new UserVolumes();
     this.now = opts.clock?.now ?? (() => performance.now());
     this.clock = new FrameClock({
-      periodMs: (this.frameSamples / SAMPLE_RATE) * 1000,
+      periodMs: (this.pullSamples / SAMPLE_RATE) * 1000,
       onTick: () => this.tick(),
       ...opts.clock,
     });
@@ -114,7 +130,7 @@ export class Listener {
    */
   record(seconds: number, sink: FrameSink): Promise<number> {
     return recordMix(this.receiver, seconds, sink, {
-      frameSamples: this.frameSamples,
+      frameSamples: this.pullSamples,
       now: this.now,
       ...(this.opts.clock === undefined ? {} : { clock: this.opts.clock }),
       signal: this.recordings.signal,

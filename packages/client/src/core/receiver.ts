@@ -1,9 +1,13 @@
 /**
- * The listening side of a participant: one jitter buffer and Opus decoder
- * per speaker, and a mixer. `push` takes decrypted packets as they arrive;
- * `pull` is called once per 20 ms playout tick and returns the mix, using
- * FEC (from the next packet) or concealment for missing frames and silence
- * when nobody speaks. Pure apart from the decoder it owns.
+ * The listening side of a participant: one jitter buffer, Opus decoder and
+ * sample queue per speaker, and a mixer (docs/playout.md). `push` takes
+ * decrypted packets as they arrive; `pull` is called once per playout tick
+ * (any number of samples: `pullSamples`, a frame by default) and returns
+ * the mix, using redundancy, FEC (from the next packet) or concealment for
+ * missing frames and silence when nobody speaks. Each decoded frame may be
+ * time-scaled (accelerated or expanded by a pitch period) to move the
+ * delay toward the target without dropping speech. Pure apart from the
+ * decoder it owns.
  */
 import {
   AudioFlag,
@@ -24,11 +28,19 @@ import { dbToGain, Mixer, type MixSource } from '../audio/mixer.js';
 import { rmsDbfs } from '../audio/analysis.js';
 import { SpeakingDetector } from '../audio/vad.js';
 import { OpusDecoder, type OpusModule } from '../audio/opus.js';
+import { accelerate, expand, scaleChoice } from '../audio/time-scale.js';
 import { BoundedMap, GainMap } from './bounded-map.js';
 import type { FrameTracer } from './trace.js';
 
 export interface ReceiverOptions {
   frameSamples?: number;
+  /**
+   * Samples `pull` returns (default: a frame). A sound card takes a few
+   * milliseconds at a time; `parley record` and bots pull 10 ms (480).
+   */
+  pullSamples?: number;
+  /** Time-scale decoded frames to follow the delay target (default true; false: play every frame as it is). */
+  timeScale?: boolean;
   /** Speakers tracked at most; packets of further ones are counted and ignored. */
   maxStreams?: number;
   /** A stream silent this long (and not playing) is forgotten (its volume is kept). */
@@ -75,6 +87,13 @@ export interface ReceiverStats extends JitterBufferStats {
   corrupt: number;
   /** Packets dropped whole: their redundancy blocks broke the layout (docs/protocol.md, "Redundancy"). */
   badRedundancy: number;
+  /** Frames shortened by a pitch period (or quiet samples) to bring the delay down (docs/playout.md). */
+  accelerated: number;
+  /** Frames lengthened by a pitch period before the buffer ran dry. */
+  stretched: number;
+  /** Samples removed by accelerating, and added by stretching. */
+  samplesRemoved: number;
+  samplesAdded: number;
 }
 
 /** The counters a receiver report takes differences of, per stream. */
@@ -86,6 +105,8 @@ interface ReportBase {
   filled: number;
   concealed: number;
   recoveredByFec: number;
+  accelerated: number;
+  stretched: number;
 }
 
 interface Stream {
@@ -103,7 +124,28 @@ interface Stream {
   reported: ReportBase;
   /** How far back the stream's redundancy reaches now (packets; 0 = none). */
   redDepth: number;
+  /** The frame being played (decoded, maybe time-scaled), and how much of it the output has taken. */
+  cur: Int16Array | undefined;
+  curPos: number;
+  /** Send time (ms, the jitter buffer's timeline) of the next frame due. */
+  nextSendMs: number;
+  /** The last frame was time-scaled (a voiced frame is scaled at most every other frame). */
+  scaledLast: boolean;
+  accelerated: number;
+  stretched: number;
+  samplesRemoved: number;
+  samplesAdded: number;
+  /** This stream's part of the pull, `pullSamples` long. */
+  out: Int16Array;
 }
+
+/** Room (ms) to keep beyond the target before accelerating, and shortfall before stretching (docs/playout.md). */
+const ACCELERATE_SPARE_MS = 1;
+const STRETCH_SHORT_MS = 3;
+/** How fast the output clock's anchor may move later (ms per pull): follows drift, not a late timer. */
+const ANCHOR_CREEP_MS = 0.02;
+/** A pause between pulls this long restarts the output clock's anchor (ms). */
+const ANCHOR_RESET_MS = 250;
 
 export class Receiver {
   private readonly streams = new Map<number, Stream>();
@@ -115,6 +157,13 @@ export class Receiver {
    */
   private readonly volumes: GainMap<number>;
   private readonly frameSamples: number;
+  private readonly pullSamples: number;
+  private readonly frameMs: number;
+  private readonly timeScale: boolean;
+  /** Samples pulled so far, and the output clock: when sample 0 would have been needed (ms). */
+  private outPos = 0;
+  private anchorMs = NaN;
+  private lastPullMs = NaN;
   private readonly maxStreams: number;
   private readonly idleMs: number;
   private ignored = 0;
@@ -127,7 +176,7 @@ export class Receiver {
   private badRedundancy = 0;
   /** Reused per pull: the sources of the mix. */
   private readonly sources: MixSource[] = [];
-  /** (ssrc, seq) pairs of the frames in the last mix, when tracing. */
+  /** (ssrc, seq, offset in the chunk) of the frames that started in the last mix, when tracing. */
   private readonly lastMix: number[] = [];
   /** Counters of streams already forgotten, so totals never go down. */
   private readonly retired: ReceiverStats;
@@ -138,6 +187,9 @@ export class Receiver {
     private readonly opts: ReceiverOptions = {},
   ) {
     this.frameSamples = opts.frameSamples ?? FRAME_SAMPLES;
+    this.pullSamples = Math.max(1, Math.floor(opts.pullSamples ?? this.frameSamples));
+    this.frameMs = this.frameSamples / SAMPLES_PER_MS;
+    this.timeScale = opts.timeScale ?? true;
     this.maxStreams = opts.maxStreams ?? 64;
     this.idleMs = opts.idleMs ?? 5000;
     this.retired = emptyStats();
@@ -162,7 +214,7 @@ export class Receiver {
         decoder: new OpusDecoder(this.opus),
         lastArrival: arrivalMs,
         speaking: new SpeakingDetector({
-          frameMs: this.frameSamples / SAMPLES_PER_MS,
+          frameMs: this.pullSamples / SAMPLES_PER_MS,
           ...(this.opts.speakingThresholdDb === undefined
             ? {}
             : { thresholdDb: this.opts.speakingThresholdDb }),
@@ -171,8 +223,27 @@ export class Receiver {
         level: -Infinity,
         pcm: undefined,
         endSeq: -1,
-        reported: { played: 0, lost: 0, late: 0, skipped: 0, filled: 0, concealed: 0, recoveredByFec: 0 },
+        reported: {
+          played: 0,
+          lost: 0,
+          late: 0,
+          skipped: 0,
+          filled: 0,
+          concealed: 0,
+          recoveredByFec: 0,
+          accelerated: 0,
+          stretched: 0,
+        },
         redDepth: 0,
+        cur: undefined,
+        curPos: 0,
+        nextSendMs: NaN,
+        scaledLast: false,
+        accelerated: 0,
+        stretched: 0,
+        samplesRemoved: 0,
+        samplesAdded: 0,
+        out: new Int16Array(this.pullSamples),
       };
       this.streams.set(ssrc, s);
     }
@@ -229,6 +300,8 @@ export class Receiver {
         filled: j.filled,
         concealed: d.concealed,
         recoveredByFec: d.recoveredByFec,
+        accelerated: s.accelerated,
+        stretched: s.stretched,
       };
       s.reported = now;
       // Every sequence number whose turn came: played (filled ones included), lost, or skipped.
@@ -243,9 +316,8 @@ export class Receiver {
         concealed: cap(now.concealed - was.concealed),
         recoveredFec: cap(now.recoveredByFec - was.recoveredByFec),
         recoveredRed: cap(now.filled - was.filled),
-        accelerated: cap(now.skipped - was.skipped),
-        // No time-stretching yet: the delay grows by concealing (underruns), counted as concealed.
-        stretched: 0,
+        accelerated: cap(now.accelerated - was.accelerated + now.skipped - was.skipped),
+        stretched: cap(now.stretched - was.stretched),
         jitterMs: Math.min(10_000, s.jb.jitter),
         delayMs: Math.min(10_000, s.jb.targetDelayMs),
       });
@@ -254,15 +326,18 @@ export class Receiver {
   }
 
   /**
-   * The frame of the last `pull` was written to the output, its first
-   * sample at `pos`: the `played` events of the frames mixed into it.
+   * The chunk of the last `pull` was written to the output, its first
+   * sample at `pos`: the `played` events of the frames that started in it.
    */
   played(pos: number): void {
     const tracer = this.opts.tracer;
     if (tracer === undefined) return;
     const t = tracer.now();
-    for (let i = 0; i < this.lastMix.length; i += 2)
-      tracer.mark('played', this.lastMix[i]!, this.lastMix[i + 1]!, t, pos);
+    // Each frame whose first sample went out in this chunk, at that sample's place and time.
+    for (let i = 0; i < this.lastMix.length; i += 3) {
+      const off = this.lastMix[i + 2]!;
+      tracer.mark('played', this.lastMix[i]!, this.lastMix[i + 1]!, t + off / SAMPLES_PER_MS, pos + off);
+    }
   }
 
   /**
@@ -324,32 +399,26 @@ export class Receiver {
     return this.volumes.get(ssrc);
   }
 
-  /** One mixed frame for this playout tick. */
+  /** Samples each `pull` returns. */
+  get samplesPerPull(): number {
+    return this.pullSamples;
+  }
+
+  /** One mixed chunk (`pullSamples` long) for this playout tick. */
   pull(nowMs: number): Int16Array {
+    const n = this.pullSamples;
+    this.advanceClock(nowMs);
     const sources = this.sources;
     sources.length = 0;
-    const tracer = this.opts.tracer;
-    if (tracer !== undefined) this.lastMix.length = 0;
+    if (this.opts.tracer !== undefined) this.lastMix.length = 0;
     let priorityHeard = false;
     for (const [ssrc, s] of this.streams) {
-      const r = s.jb.pop(nowMs);
-      let pcm: Int16Array | undefined;
-      if (r.kind === 'frame') {
-        if (tracer === undefined) pcm = s.decoder.decode(r.payload);
-        else {
-          tracer.mark('popped', ssrc, r.extSeq);
-          pcm = s.decoder.decode(r.payload);
-          tracer.mark('decoded', ssrc, r.extSeq);
-          this.lastMix.push(ssrc, r.extSeq);
-        }
-      } else if (r.kind === 'missing') {
-        if (r.next !== undefined) pcm = s.decoder.decodeFec(r.next, this.frameSamples);
-        // After a spurt's last frame (TALK_END) the silence is meant: nothing to conceal.
-        else if (s.endSeq < 0 || r.extSeq <= s.endSeq) pcm = s.decoder.conceal(this.frameSamples);
-      } else if (!s.jb.isPlaying && s.jb.size === 0 && nowMs - s.lastArrival > this.idleMs) {
+      const taken = this.fill(ssrc, s, nowMs);
+      if (taken < 0) {
         this.retire(ssrc, s);
         continue;
       }
+      const pcm = taken === 0 ? undefined : s.out;
       s.pcm = pcm;
       const db = pcm === undefined ? -Infinity : rmsDbfs(pcm);
       const was = s.speaking.isOpen;
@@ -357,7 +426,8 @@ export class Receiver {
       if (now !== was) this.opts.onSpeaking?.(ssrc, now, db);
       if (now && this.priority.has(ssrc)) priorityHeard = true;
     }
-    // Ducking: the others fade to duckGain over this frame while a priority speaker is heard.
+    this.outPos += n;
+    // Ducking: the others fade to duckGain over this chunk while a priority speaker is heard.
     const duckFrom = this.duck;
     const duckTo = priorityHeard ? this.duckGain : 1;
     this.duck = duckTo;
@@ -376,7 +446,127 @@ export class Receiver {
       s.level = g1 === 0 ? -Infinity : rmsDbfs(pcm) + 20 * Math.log10(g1);
       sources.push(g0 === g1 ? { id: ssrc, pcm, gain: g1 } : { id: ssrc, pcm, gain: g1, rampFrom: g0 });
     }
-    return this.mixer.mix(sources, new Int16Array(this.frameSamples));
+    return this.mixer.mix(sources, new Int16Array(n));
+  }
+
+  /**
+   * The output clock: when the first sample of the output would have been
+   * needed, from the earliest-looking pull lately (a late timer does not
+   * move it; a real drift moves it by ANCHOR_CREEP_MS per pull; a pause
+   * restarts it).
+   */
+  private advanceClock(nowMs: number): void {
+    const anchor = nowMs - this.outPos / SAMPLES_PER_MS;
+    if (Number.isNaN(this.anchorMs) || nowMs - this.lastPullMs > ANCHOR_RESET_MS) this.anchorMs = anchor;
+    else this.anchorMs = Math.min(anchor, this.anchorMs + ANCHOR_CREEP_MS);
+    this.lastPullMs = nowMs;
+  }
+
+  /** When the output needs the sample at position `pos` (≥ this pull's start): the pull whose chunk holds it. */
+  private neededAtMs(pos: number): number {
+    const n = this.pullSamples;
+    const pullStart = this.outPos + Math.floor((pos - this.outPos) / n) * n;
+    return this.anchorMs + pullStart / SAMPLES_PER_MS;
+  }
+
+  /**
+   * Fills `s.out` with this pull's samples of one stream: from the frame
+   * being played, then from the next frames (popped, decoded, time-scaled)
+   * as it runs out; the rest of a chunk after a spurt's end is zeros.
+   * Returns the samples taken (0: nothing to play), or −1 when the stream
+   * has been idle long enough to forget.
+   */
+  private fill(ssrc: number, s: Stream, nowMs: number): number {
+    const n = this.pullSamples;
+    if (s.out.length !== n) s.out = new Int16Array(n);
+    const out = s.out;
+    let taken = 0;
+    for (let guard = 0; taken < n && guard < n + 2; guard++) {
+      const cur = s.cur;
+      if (cur !== undefined && s.curPos < cur.length) {
+        const k = Math.min(n - taken, cur.length - s.curPos);
+        out.set(cur.subarray(s.curPos, s.curPos + k), taken);
+        s.curPos += k;
+        taken += k;
+        continue;
+      }
+      s.cur = undefined;
+      const r = s.jb.pop(nowMs);
+      let pcm: Int16Array | undefined;
+      let sendMs = s.nextSendMs;
+      if (r.kind === 'frame') {
+        const tracer = this.opts.tracer;
+        if (tracer === undefined) pcm = s.decoder.decode(r.payload);
+        else {
+          tracer.mark('popped', ssrc, r.extSeq);
+          pcm = s.decoder.decode(r.payload);
+          tracer.mark('decoded', ssrc, r.extSeq);
+          this.lastMix.push(ssrc, r.extSeq, taken);
+        }
+        sendMs = r.sendMs;
+      } else if (r.kind === 'missing') {
+        if (r.next !== undefined) pcm = s.decoder.decodeFec(r.next, this.frameSamples);
+        // After a spurt's last frame (TALK_END) the silence is meant: nothing to conceal.
+        else if (s.endSeq < 0 || r.extSeq <= s.endSeq) pcm = s.decoder.conceal(this.frameSamples);
+      } else if (!s.jb.isPlaying && s.jb.size === 0 && nowMs - s.lastArrival > this.idleMs && taken === 0) {
+        return -1;
+      }
+      if (pcm === undefined) break;
+      s.nextSendMs = sendMs + this.frameMs;
+      if (this.timeScale && r.kind === 'frame') pcm = this.scale(s, pcm, this.outPos + taken);
+      else s.scaledLast = false;
+      // The decoder reuses its buffer: the frame is copied into `out` as it is taken, never held past the next decode.
+      s.cur = pcm;
+      s.curPos = 0;
+    }
+    if (taken < n) out.fill(0, taken);
+    return taken;
+  }
+
+  /**
+   * The decision of docs/playout.md for one decoded frame whose first
+   * sample goes out at output position `pos`: accelerate when the next
+   * frame would still be in time with a pitch period less, expand when it
+   * would not be in time as it is; otherwise the frame as it is.
+   */
+  private scale(s: Stream, pcm: Int16Array, pos: number): Int16Array {
+    if (Number.isNaN(s.nextSendMs) || Number.isNaN(this.anchorMs)) return pcm;
+    const target = s.jb.targetDelayMs;
+    const due = s.jb.fastestArrivalMs(s.nextSendMs);
+    const slack = (len: number): number => this.neededAtMs(pos + len) - due;
+    const asIs = slack(pcm.length);
+    const wantsLess = asIs >= target + ACCELERATE_SPARE_MS;
+    const wantsMore = asIs < target - STRETCH_SHORT_MS && s.endSeq < 0;
+    if ((!wantsLess && !wantsMore) || s.scaledLast) {
+      s.scaledLast = false;
+      return pcm;
+    }
+    const c = scaleChoice(pcm);
+    if (!c.periodic && !c.quiet) {
+      s.scaledLast = false;
+      return pcm;
+    }
+    let lag = c.lag;
+    if (wantsLess) {
+      if (c.quiet) {
+        // Silence: take out what the room allows, up to half a frame.
+        const roomMs = asIs - target - ACCELERATE_SPARE_MS;
+        lag = Math.min(pcm.length >> 1, Math.floor(roomMs * SAMPLES_PER_MS));
+        while (lag > 0 && slack(pcm.length - lag) < target + ACCELERATE_SPARE_MS) lag >>= 1;
+      } else if (slack(pcm.length - lag) < target + ACCELERATE_SPARE_MS) lag = 0;
+      if (lag < SAMPLES_PER_MS) {
+        s.scaledLast = false;
+        return pcm;
+      }
+      s.accelerated++;
+      s.samplesRemoved += lag;
+      s.scaledLast = !c.quiet;
+      return accelerate(pcm, lag);
+    }
+    s.stretched++;
+    s.samplesAdded += lag;
+    s.scaledLast = !c.quiet;
+    return expand(pcm, lag);
   }
 
   stats(): ReceiverStats {
@@ -415,6 +605,10 @@ function emptyStats(): ReceiverStats {
     recoveredByFec: 0,
     corrupt: 0,
     badRedundancy: 0,
+    accelerated: 0,
+    stretched: 0,
+    samplesRemoved: 0,
+    samplesAdded: 0,
   };
 }
 
@@ -424,4 +618,8 @@ function addStream(t: ReceiverStats, s: Stream): void {
   t.concealed += s.decoder.stats.concealed;
   t.recoveredByFec += s.decoder.stats.recoveredByFec;
   t.corrupt += s.decoder.stats.corrupt;
+  t.accelerated += s.accelerated;
+  t.stretched += s.stretched;
+  t.samplesRemoved += s.samplesRemoved;
+  t.samplesAdded += s.samplesAdded;
 }

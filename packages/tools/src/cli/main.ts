@@ -319,7 +319,7 @@ async function record(file: string | undefined, values: Values, err: NodeJS.Writ
     await wav.close();
     const s = listener.stats();
     err.write(
-      `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}) over ${client.transportKind}\n`,
+      `parley: recorded ${seconds} s to ${file} (received ${client.stats.packetsReceived} packets, lost ${s.lost}, concealed ${s.concealed}, accelerated ${s.accelerated}, stretched ${s.stretched}) over ${client.transportKind}\n`,
     );
     if (tracer) await writeTrace(values.trace!, tracer, 'record', client.transportKind, frameSamples, err);
     return 0;

@@ -155,12 +155,13 @@ export function clickLatencies(args: {
   const msPerSample = 1000 / (args.sampleRate ?? SAMPLE_RATE);
   const maxMs = args.maxMs ?? 400;
   const captured = new Map<number, FrameTimeline>();
-  const played = new Map<number, number>();
+  // A frame may start anywhere in the output (docs/playout.md): (pos, t) of each first sample, by position.
+  const played: [number, number][] = [];
   for (const f of args.frames) {
     if (f.capturePos !== undefined && f.t.capture !== undefined) captured.set(f.capturePos, f);
-    if (f.playedPos !== undefined && f.t.played !== undefined && !played.has(f.playedPos))
-      played.set(f.playedPos, f.t.played);
+    if (f.playedPos !== undefined && f.t.played !== undefined) played.push([f.playedPos, f.t.played]);
   }
+  played.sort((a, b) => a[0] - b[0]);
   const out: ClickLatency[] = [];
   for (const s of args.sourceOnsets) {
     const framePos = Math.floor(s / n) * n;
@@ -168,10 +169,9 @@ export function clickLatencies(args: {
     if (frame === undefined) continue;
     const mouth = frame.t.capture! - (n - (s - framePos)) * msPerSample;
     for (const r of args.recordedOnsets) {
-      const outPos = Math.floor(r / n) * n;
-      const tOut = played.get(outPos);
-      if (tOut === undefined) continue;
-      const ear = tOut + (r - outPos) * msPerSample;
+      const at = nearestPlayed(played, r, n);
+      if (at === undefined) continue;
+      const ear = at[1] + (r - at[0]) * msPerSample;
       const audioMs = ear - mouth;
       if (audioMs <= 0 || audioMs > maxMs) continue;
       const chain =
@@ -190,6 +190,29 @@ export function clickLatencies(args: {
     }
   }
   return out;
+}
+
+/**
+ * The played event that times a recorded sample: the last frame start at
+ * or before it, within a frame (else the first after it, within a frame).
+ */
+function nearestPlayed(
+  played: readonly [number, number][],
+  pos: number,
+  frameSamples: number,
+): [number, number] | undefined {
+  let lo = 0;
+  let hi = played.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (played[mid]![0] <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  const before = played[lo - 1];
+  if (before !== undefined && pos - before[0] < frameSamples) return before;
+  const after = played[lo];
+  if (after !== undefined && after[0] - pos < frameSamples) return after;
+  return undefined;
 }
 
 // ── the table ──
