@@ -270,10 +270,8 @@ function print(res: Measured & { nClicks: number }): void {
   console.log(
     `per click, audio − (its frame's capture→played + framing + codec): median ${f1(rep.residual.p50)} ms, range ${f1(rep.residual.min)} … ${f1(rep.residual.max)} ms`,
   );
-  const jb = res.figures.stages.find((s) => s.from === 'arrived');
-  const phase = median((jb?.values ?? []).map((x) => x % FRAME_MS));
   console.log(
-    `jitter buffer = whole frames held + the wait for the next 20 ms playout tick (this run's phase: median ${f1(phase)} ms)`,
+    `jitter buffer = the target (97th percentile of the delay against the fastest packet + 2 ms) and the wait for the 10 ms output tick that needs the frame (docs/playout.md)`,
   );
   console.log(`server: ${res.server.count} packets forwarded; ${res.sent}; ${res.recorded}`);
 }
@@ -303,9 +301,10 @@ try {
   console.log(`
 Fixed costs, CLI against a real-time device: "framing" is the 20 ms a microphone frame takes to
 fill (a file sender has it at once; the figure counts it as a live source would). The recorder
-pulls a frame every 20 ms on its own clock, so a frame waits 0–20 ms for the next tick (inside
-"jitter buffer"; constant within a run, random between runs); a sound card pulls the same way and
-then adds its own output buffer (~10–40 ms), which "played" here (written to the WAV) leaves out.`);
+pulls 10 ms every 10 ms on its own clock, so a frame waits 0–10 ms for the tick that needs it
+(inside "jitter buffer"; time-scaling moves a frame's start within a tick, not across one); a
+sound card pulls the same way and then adds its own output buffer (~10–40 ms), which "played"
+here (written to the WAV) leaves out.`);
   if (values.keep) console.log(`\ntraces and recordings kept in ${dir}`);
   if (process.env.BENCH_JSON)
     console.log(

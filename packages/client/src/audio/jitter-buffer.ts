@@ -87,7 +87,7 @@ interface Slot {
 
 const WAITING: PopResult = { kind: 'waiting' };
 /** How long the relative delay of a packet that came after its turn holds the target up (ms). */
-const PEAK_HOLD_MS = 2000;
+const PEAK_HOLD_MS = 10_000;
 /** Packets measured before the relative-delay percentile is trusted over `initialDelayMs`. */
 const TRUST_AFTER = 16;
 /** A change in transit time this large is the gap between two talk spurts, not jitter (ms). */
@@ -136,14 +136,18 @@ export class JitterBuffer {
   private readonly initialMs: number;
   private readonly marginMs: number;
   /**
-   * The peak: the relative delay of the last packet that came after its
-   * turn (an underrun was concealed for it), held PEAK_HOLD_MS. A q97 over
-   * 200 packets moves only after 7 late ones; the peak makes the target
-   * grow with the first, so the frame of delay its concealment added is
-   * kept instead of accelerated away into the next underrun.
+   * The peak detector: a packet that came after its turn (an underrun was
+   * concealed for it) is a peak of its relative delay. A q97 over 200
+   * packets moves only after 7 late ones; when a second peak comes within
+   * PEAK_HOLD_MS of the one before, the higher of the two holds the target
+   * up for PEAK_HOLD_MS, so the frame of delay a concealment added is kept
+   * instead of accelerated away into the next underrun. A lone peak (one
+   * stall) does not count: it would hold a whole stall's delay.
    */
   private peakMs = 0;
   private peakUntilMs = -Infinity;
+  private lastPeakMs = NaN;
+  private lastPeakAt = -Infinity;
   private lastArrivalMs = -Infinity;
 
   constructor(opts: JitterBufferOptions = {}) {
@@ -241,8 +245,12 @@ export class JitterBuffer {
     // Late for its turn: playout is concealing while waiting for this very frame.
     if (this.playing && this.credit > 0 && extSeq === this.next) {
       const late = arrivalMs - this.delay.fastestArrivalMs(sendMs);
-      if (late > this.peakMs || arrivalMs >= this.peakUntilMs) this.peakMs = late;
-      this.peakUntilMs = arrivalMs + PEAK_HOLD_MS;
+      if (arrivalMs - this.lastPeakAt <= PEAK_HOLD_MS) {
+        this.peakMs = Math.max(late, this.lastPeakMs);
+        this.peakUntilMs = arrivalMs + PEAK_HOLD_MS;
+      }
+      this.lastPeakMs = late;
+      this.lastPeakAt = arrivalMs;
     }
     // Too far ahead of the oldest frame held: the oldest go.
     while (this.count > 0 && extSeq - this.low >= this.capacity) {

@@ -110,6 +110,9 @@ function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** The browser engine's floor under the jitter buffer's target (ms): one 20 ms frame. */
+export const BROWSER_MIN_DELAY_MS = 20;
+
 export class BrowserVoice {
   private readonly events = new Listeners<BrowserVoiceEvents>();
   private readonly inputTaps = new Set<InputTap>();
@@ -170,7 +173,9 @@ export class BrowserVoice {
       receiver: {
         onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
         ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),
-        ...(opts.jitterBuffer === undefined ? {} : { jitter: opts.jitterBuffer }),
+        // A page's main thread stamps arrivals and answers the output late whenever it is busy:
+        // a frame of floor under the target (docs/playout.md, "In a browser").
+        jitter: { minDelayMs: BROWSER_MIN_DELAY_MS, ...opts.jitterBuffer },
       },
     });
     voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);

@@ -15,9 +15,24 @@ export interface ClockDeps {
 export interface FrameClockOptions extends Partial<ClockDeps> {
   periodMs: number;
   onTick: (index: number, idealMs: number) => void;
-  /** Frames of lag tolerated (caught up) before skipping ahead. Default 5. */
+  /** Frames of lag tolerated (caught up) before skipping ahead. Default: 100 ms worth (at least 5). */
   maxLagFrames?: number;
+  /**
+   * Run the due ticks after the event loop has read pending I/O (Node's
+   * `setImmediate`, after the poll phase), not in the timer callback
+   * itself: after a stall, the packets that came meanwhile are pushed
+   * before the output pulls, instead of the pull finding the buffer empty
+   * and concealing a frame that is sitting in the socket. Ignored where
+   * there is no `setImmediate` (browsers).
+   */
+  afterIo?: boolean;
 }
+
+/** Node's setImmediate / clearImmediate, looked up when used (fake timers replace them); undefined in browsers. */
+const immediates = globalThis as {
+  setImmediate?: (fn: () => void) => unknown;
+  clearImmediate?: (h: unknown) => void;
+};
 
 export class FrameClock {
   /** Frames skipped because the clock fell too far behind. */
@@ -29,12 +44,15 @@ export class FrameClock {
   private start0 = 0;
   private index = 0;
   private handle: unknown = null;
+  private immediate: unknown = null;
+  private readonly afterIo: boolean;
   private running = false;
 
   constructor(opts: FrameClockOptions) {
     this.periodMs = opts.periodMs;
     this.onTick = opts.onTick;
-    this.maxLag = opts.maxLagFrames ?? 5;
+    this.maxLag = opts.maxLagFrames ?? Math.max(5, Math.ceil(100 / opts.periodMs));
+    this.afterIo = opts.afterIo === true && typeof immediates.setImmediate === 'function';
     this.deps = {
       now: opts.now ?? (() => performance.now()),
       setTimeout: opts.setTimeout ?? ((fn, ms) => globalThis.setTimeout(fn, ms)),
@@ -58,10 +76,26 @@ export class FrameClock {
       this.deps.clearTimeout(this.handle);
       this.handle = null;
     }
+    if (this.immediate !== null) {
+      immediates.clearImmediate?.(this.immediate);
+      this.immediate = null;
+    }
   }
 
   private run(): void {
     this.handle = null;
+    if (!this.running) return;
+    if (this.afterIo) {
+      this.immediate = immediates.setImmediate!(() => {
+        this.immediate = null;
+        this.runDue();
+      });
+      return;
+    }
+    this.runDue();
+  }
+
+  private runDue(): void {
     if (!this.running) return;
     const now = this.deps.now();
     const lag = Math.floor((now - this.start0) / this.periodMs) - this.index;

@@ -91,6 +91,8 @@ export class Listener {
     this.clock = new FrameClock({
       periodMs: (this.pullSamples / SAMPLE_RATE) * 1000,
       onTick: () => this.tick(),
+      // Pull after reading the packets a stall held back (real timers only: tests inject theirs).
+      afterIo: opts.clock?.setTimeout === undefined,
       ...opts.clock,
     });
     this.unsubscribe = [

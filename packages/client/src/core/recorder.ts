@@ -43,6 +43,7 @@ export function recordMix(
   return new Promise((resolve, reject) => {
     const clock = new FrameClock({
       periodMs: frameSamples / SAMPLES_PER_MS,
+      afterIo: opts.clock?.setTimeout === undefined,
       onTick: () => {
         try {
           const frame = puller.pull(now());
