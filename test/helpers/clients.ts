@@ -12,7 +12,7 @@ export function connectClient(
   name: string,
   transport: 'udp' | 'ws' = 'udp',
   ciphers: readonly Cipher[] = NODE_CIPHERS,
-  more: Pick<VoiceClientOptions, 'udpKeepaliveMs'> = {},
+  more: Pick<VoiceClientOptions, 'udpKeepaliveMs' | 'udp'> = {},
 ): Promise<VoiceClient> {
   return VoiceClient.connect({
     server: url,

@@ -8,8 +8,10 @@ import {
   Direction,
   HELLO_NONCE_SIZE,
   HELLO_PAYLOAD_SIZE,
+  InboundStream,
   OutboundStream,
   PacketType,
+  parsePacket,
   sealPacket,
   type Aead,
 } from '@parley/protocol';
@@ -51,6 +53,8 @@ export interface FakeClient {
   /** A PING with payload [9]. */
   ping(): Uint8Array;
   seal(type: PacketType, extSeq: number, payload: Uint8Array, ssrc?: number, flags?: number): Uint8Array;
+  /** A HELLO_ACK or PONG the server sealed for this session, opened on the client's reply stream (throws if it does not open). */
+  openReply(bytes: Uint8Array): { type: PacketType; flags: number; payload: Uint8Array };
 }
 
 /** A HELLO payload: nonce 1, 2, … 8, then `cookie` (default: zeros). */
@@ -65,6 +69,7 @@ export function clientOf(s: MediaSession): FakeClient {
   const aead = createNodeAead(s.key, s.cipher);
   const audio = new OutboundStream(100);
   const control = new OutboundStream(0);
+  const replies = new InboundStream();
   const seal = (
     type: PacketType,
     extSeq: number,
@@ -87,6 +92,14 @@ export function clientOf(s: MediaSession): FakeClient {
     hello: (payload = helloPayload()) => seal(PacketType.Hello, control.next().extSeq, payload),
     ping: () => seal(PacketType.Ping, control.next().extSeq, new Uint8Array([9])),
     seal,
+    openReply(bytes) {
+      const view = parsePacket(bytes);
+      if (!view.ok) throw new Error(view.reason);
+      const opened = replies.open(aead, Direction.ServerToClient, view.value);
+      if (!opened.ok) throw new Error(opened.reason);
+      const { type, flags } = view.value.header;
+      return { type, flags, payload: opened.value.payload.slice() };
+    },
   };
 }
 

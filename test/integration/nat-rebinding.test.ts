@@ -6,69 +6,30 @@
  * HELLO from there is challenged, the SDK echoes the cookie, and the
  * session moves — both ways: the client is heard again, and hears again.
  */
-import WebSocket from 'ws';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FRAME_SAMPLES } from '@parley/protocol';
-import { createNodeAead, NODE_CIPHERS } from '@parley/protocol/node';
-import { VoiceClient, type WebSocketLike } from '@parley/client';
-import { openUdpTransport } from '@parley/client/node';
+import { describe, expect, it } from 'vitest';
 import { NetemProxy } from '@parley/tools';
-import { connectClient } from '../helpers/clients.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { useRoamingCall } from '../helpers/roaming-call.js';
 import { waitFor } from '../helpers/wait.js';
 
 const KEEPALIVE_MS = 250;
 
-describe('NAT rebinding', () => {
-  let t: TestServer;
-  let proxy: NetemProxy;
-  let roamer: VoiceClient;
-  let peer: VoiceClient;
-  let clock: ReturnType<typeof setInterval> | undefined;
+/** The impairment proxy as the roamer's NAT: every UDP packet of the roamer goes through it. */
+async function nat(serverUdpPort: number): Promise<NetemProxy & { clientPort: number }> {
+  const proxy = await NetemProxy.open({ target: { host: '127.0.0.1', port: serverUdpPort } });
+  return Object.assign(proxy, { clientPort: proxy.address.port });
+}
 
-  beforeEach(async () => {
-    t = await startServer();
-    proxy = await NetemProxy.open({ target: { host: '127.0.0.1', port: t.info.udpPort } });
-    roamer = await VoiceClient.connect({
-      server: t.info.url,
-      name: 'roamer',
-      webSocket: (u) => new WebSocket(u) as unknown as WebSocketLike,
-      aead: createNodeAead,
-      ciphers: NODE_CIPHERS,
-      // Every UDP packet of this client goes through the proxy ("the NAT").
-      udp: () => openUdpTransport('127.0.0.1', proxy.address.port),
-      udpKeepaliveMs: KEEPALIVE_MS,
-    });
-    peer = await connectClient(t.info.url, 'peer');
-    await roamer.join('Lobby');
-    await peer.join('Lobby');
-    expect(roamer.transportKind).toBe('udp');
-  });
-  afterEach(async () => {
-    if (clock !== undefined) clearInterval(clock);
-    roamer.close();
-    peer.close();
-    await proxy.close();
-    await t.close();
-  });
+describe('NAT rebinding', () => {
+  const call = useRoamingCall(nat, KEEPALIVE_MS);
 
   it('moves the session to the new address after a rebinding, both ways', async () => {
-    // Both talk all the time: frame i carries i in its first byte.
-    let i = 0;
-    const frame = new Uint8Array(40);
-    clock = setInterval(() => {
-      frame[0] = i & 0xff;
-      roamer.sendPacket(roamer.sealAudio(frame, i * FRAME_SAMPLES));
-      peer.sendPacket(peer.sealAudio(frame, i * FRAME_SAMPLES));
-      i++;
-    }, 20);
-    const heardByPeer: number[] = [];
-    const heardByRoamer: number[] = [];
-    peer.onAudio(() => heardByPeer.push(performance.now()));
-    roamer.onAudio(() => heardByRoamer.push(performance.now()));
+    const { t, path: proxy, roamer } = call;
+    const { heardByPeer, heardByRoamer } = call.talk(true);
     await waitFor(() => heardByPeer.length >= 10 && heardByRoamer.length >= 10, 'audio both ways');
 
     const spoofedBefore = t.server.plane.stats.snapshot().drops.spoofed_address ?? 0;
+    const session = t.server.plane.router.session(roamer.sessionId)!;
+    const oldPort = session.udpTarget!.port;
     expect(proxy.rebind()).toBe(1);
     const rebound = performance.now();
     // The old mapping is gone: the roamer's audio arrives from an unvalidated port and is dropped…
@@ -89,9 +50,14 @@ describe('NAT rebinding', () => {
     const resumed = heardByPeer.find((x) => x > rebound)! - rebound;
     expect(resumed).toBeLessThan(KEEPALIVE_MS + 2000);
     expect(t.server.plane.stats.snapshot().validation.validated).toBeGreaterThanOrEqual(3);
+    // For good: the old address, kept as the previous one, never spoke again, so nothing moved back.
+    expect(session.udp).toMatchObject({ kind: 'bound', previous: { binding: { port: oldPort } } });
+    expect(session.udpTarget!.port).not.toBe(oldPort);
+    expect(t.server.plane.stats.snapshot().validation).toMatchObject({ reverted: 0, reverted_by_copy: 0 });
   });
 
   it('on an unchanged address, keepalives are acknowledged: no challenge, no move', async () => {
+    const { t, path: proxy, roamer } = call;
     const challengesBefore = t.server.plane.stats.snapshot().validation.challenges;
     // Nobody talks: every packet through the proxy now is a keepalive HELLO or its answer.
     const up = proxy.up.received;

@@ -42,7 +42,7 @@ export const MediaCountersSchema = Type.Object({
   drops: Counters('packets dropped, by reason (docs/errors.md, "Media drop reasons")'),
   sendFailures: Counters('copies that could not be sent, by cause'),
   validation: Counters(
-    'UDP address validation (docs/protocol.md): challenges sent to unvalidated addresses, addresses validated',
+    'UDP address validation (docs/protocol.md): challenges sent to unvalidated addresses, addresses validated, cookies refused, moves undone (reverted, reverted_by_copy)',
   ),
 });
 

@@ -1,8 +1,10 @@
 /**
  * A seeded fuzz test of the media router: arbitrary byte strings, valid
  * packets from several sessions sent from the right and the wrong source,
- * mutated, truncated and replayed copies of them, HELLOs and PINGs, and
- * channel moves, mutes and deafens in between. After every packet:
+ * mutated, truncated and replayed copies of them, HELLOs and PINGs, fresh
+ * HELLOs copied ahead of the genuine ones from a stranger's address (an
+ * on-path copier: the session may move there, then back), and channel
+ * moves, mutes and deafens in between. After every packet:
  * the router did not throw, its outcome was counted under exactly that
  * reason, and every copy in the outbox opens with its recipient's key,
  * carries a payload a session really sealed, and goes to a listening
@@ -80,6 +82,13 @@ const arbOp = fc.oneof(
   }),
   fc.record({ op: fc.constant('replay' as const), k: fc.nat(), from: arbFrom }),
   {
+    // An on-path copier: a session's fresh HELLO (echoing the stranger's cookie, if any) from the stranger first…
+    arbitrary: fc.record({ op: fc.constant('race' as const), i: fc.nat(2), echo: fc.boolean() }),
+    weight: 2,
+  },
+  // …and the genuine one later, from the session's own address.
+  { arbitrary: fc.record({ op: fc.constant('deliver' as const), k: fc.nat() }), weight: 2 },
+  {
     arbitrary: fc.record({
       op: fc.constant('control' as const),
       i: fc.nat(SESSIONS - 1),
@@ -147,6 +156,8 @@ function run(ops: Op[]): void {
   /** Payloads really sealed by a session, by `ssrc:extSeq` (audio) — what a forwarded copy may carry. */
   const sealed = new Map<string, Uint8Array>();
   const history: Uint8Array[] = [];
+  /** Genuine HELLOs whose copy went ahead from the stranger, not yet delivered from their own address. */
+  const held: { packet: Uint8Array; from: UdpSource }[] = [];
   let routed = 0;
   let answered = 0;
   const stranger: UdpSource = { kind: 'udp', address: '203.0.113.7', port: 666 };
@@ -209,17 +220,20 @@ function run(ops: Op[]): void {
         source = sourceOf(Math.max(0, i), o.from);
         break;
       }
+      case 'race':
       case 'control': {
+        const race = o.op === 'race';
         const p = peer(o.i);
-        source = sourceOf(o.i, o.from);
+        source = race ? stranger : sourceOf(o.i, o.from);
         let payload = new Uint8Array(HELLO_PAYLOAD_SIZE);
         payload[0] = p.control.peek() & 0xff;
         const cookie = source.kind === 'udp' ? p.cookies.get(`${source.address}:${source.port}`) : undefined;
         if (o.echo && cookie !== undefined) payload.set(cookie, HELLO_NONCE_SIZE);
-        if (o.short) payload = payload.subarray(0, HELLO_NONCE_SIZE);
+        if (!race && o.short) payload = payload.subarray(0, HELLO_NONCE_SIZE);
+        const hello = race || o.hello;
         const { seq16, extSeq } = p.control.next();
         const h = {
-          type: o.hello ? PacketType.Hello : PacketType.Ping,
+          type: hello ? PacketType.Hello : PacketType.Ping,
           flags: 0,
           seq: seq16,
           timestamp: 0,
@@ -230,8 +244,16 @@ function run(ops: Op[]): void {
           Direction.ClientToServer,
           h,
           extSeq,
-          o.hello ? payload : payload.subarray(0, 1),
+          hello ? payload : payload.subarray(0, 1),
         );
+        if (race) held.push({ packet, from: p.addr });
+        break;
+      }
+      case 'deliver': {
+        if (held.length === 0) continue;
+        [{ packet, from: source }] = held.splice(o.k % held.length, 1) as [
+          { packet: Uint8Array; from: UdpSource },
+        ];
         break;
       }
     }
@@ -323,11 +345,12 @@ function run(ops: Op[]): void {
   expect(st.dropped + st.audioIn + answered).toBe(routed);
   totals.challenges += st.validation.challenges;
   totals.validated += st.validation.validated;
+  totals.reverted += st.validation.reverted + st.validation.reverted_by_copy;
   totals.sourceLimited += st.drops.source_rate_limited + st.drops.bad_hello;
 }
 
 /** Over every run: the address validation and the per-source limit were exercised. */
-const totals = { challenges: 0, validated: 0, sourceLimited: 0 };
+const totals = { challenges: 0, validated: 0, reverted: 0, sourceLimited: 0 };
 
 describe('MediaRouter fuzz', () => {
   it('never throws, counts every drop by reason, and forwards only authenticated audio to listening members of the channel', () => {
@@ -338,5 +361,6 @@ describe('MediaRouter fuzz', () => {
     expect(totals.challenges).toBeGreaterThan(50);
     expect(totals.validated).toBeGreaterThan(3);
     expect(totals.sourceLimited).toBeGreaterThan(0);
+    expect(totals.reverted).toBeGreaterThan(3);
   });
 });

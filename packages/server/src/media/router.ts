@@ -8,6 +8,7 @@ import {
   HELLO_ACK_VALIDATE,
   HELLO_NONCE_SIZE,
   HELLO_PAYLOAD_SIZE,
+  type InboundStream,
   MAX_ROC_PROBE,
   PacketType,
   TAG_SIZE,
@@ -20,7 +21,7 @@ import {
 import type { ParleyConfig } from '../config.js';
 import { CookieJar } from './cookie.js';
 import type { Outbox } from './outbox.js';
-import { type BoundAddress, MediaSession, type WsSource } from './session.js';
+import { type BoundAddress, MediaSession, type PreviousAddress, type WsSource } from './session.js';
 import { SOURCE_LIMITS, SourceLimiter, type SourceLimits } from './source-limiter.js';
 import type { WsSink } from './ws-shell.js';
 import { type DropReason, MediaStats } from './stats.js';
@@ -47,7 +48,10 @@ export type RouteOutcome = 'audio' | 'reply' | DropReason;
 export interface MediaRouterEvents {
   /** A session started or stopped speaking in `channelId` (edge-triggered). */
   speaking: [session: MediaSession, speaking: boolean, channelId: number];
-  /** A session's UDP address is now bound (or moved): it proved its key and that it receives there. */
+  /**
+   * A session's UDP address is now bound, or moved: it proved its key and
+   * that it receives there, or it went back to the address it had moved from.
+   */
   bound: [session: MediaSession];
 }
 
@@ -96,6 +100,10 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
   /** Reused parse target: the hot path allocates no header objects. */
   private readonly hdr: MediaHeader = { type: PacketType.Audio, flags: 0, seq: 0, timestamp: 0, ssrc: 0 };
   private readonly view: MediaPacketView;
+  /** Of the packet being routed: wraps of the sequence probed when opening it (none for one nobody vouches for yet)… */
+  private probe = MAX_ROC_PROBE;
+  /** …and, when it comes from the address its session moved away from, that address. */
+  private previous: PreviousAddress | null = null;
   private readonly sources: SourceLimiter;
   private readonly cookies: CookieJar;
   private sourcesSweptAt = 0;
@@ -169,7 +177,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
   bindUdp(s: MediaSession, address: string, port: number): boolean {
     const b = s.udp;
     if (b.kind === 'bound' && b.address === address && b.port === port) return false;
-    s.udp = { kind: 'bound', address, port };
+    s.udp = { kind: 'bound', address, port, previous: null };
     this.emit('bound', s);
     return true;
   }
@@ -198,17 +206,25 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     if (rejection !== undefined) return this.drop(rejection);
     const s = this.table.get(hdr.ssrc);
     if (s === undefined) return this.drop('unknown_session');
-    /** Wraps of the sequence probed when opening a HELLO/PING: none for one nobody vouches for yet. */
-    let probe = MAX_ROC_PROBE;
+    this.probe = MAX_ROC_PROBE;
+    this.previous = null;
     if (source.kind === 'ws') {
       if (source.session !== s) return this.drop('spoofed_session');
     } else {
       const b = s.udp;
       const to = b.kind === 'bound' ? b : b.kind === 'validating' ? b.via : null;
-      if (to === null || to.port !== source.port || to.address !== source.address) {
-        const refused = this.checkNewSource(to, packet.length, source, now);
-        if (refused !== undefined) return this.drop(refused);
-        probe = 0; // a HELLO from a new address: one AEAD open at most
+      if (to === null || !isAt(to, source)) {
+        const prev = to === null ? null : to.previous;
+        if (prev !== null && isAt(prev.binding, source)) {
+          // The HELLO that made the move, again from the address left: one of the two was a copy.
+          if (this.hdr.type === PacketType.Hello && endsWith(packet, prev.movedBy))
+            this.moveBack(s, prev, true);
+          else this.previous = prev;
+        } else {
+          const refused = this.checkNewSource(to, packet.length, source, now);
+          if (refused !== undefined) return this.drop(refused);
+        }
+        this.probe = 0; // one AEAD open at most
       }
     }
     // Checked before the opening, spent only after it: forged or replayed packets cost the session nothing.
@@ -221,7 +237,7 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
         return this.routeAudio(s, now, outbox);
       case PacketType.Hello:
       case PacketType.Ping:
-        return this.answer(s, source, now, outbox, probe);
+        return this.answer(s, source, now, outbox);
       default:
         return this.drop('unexpected_type');
     }
@@ -267,16 +283,14 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
 
   /** Opens, checks and seals one audio packet for every listening member. */
   private routeAudio(s: MediaSession, now: number, outbox: Outbox): RouteOutcome {
-    const opened = s.audioIn.open(s.aead, Direction.ClientToServer, this.view);
-    if (!opened.ok) return this.drop(opened.reason);
-    s.bucket.spend();
-    s.packetsIn++;
+    const opened = this.openFrom(s, s.audioIn);
+    if (typeof opened === 'string') return this.drop(opened);
     const room = s.room;
     if (room === null) return this.drop('not_in_channel');
     if (s.muted) return this.drop('muted');
     if (!s.canSpeak) return this.drop('no_speak_permission');
     this.stats.audioIn++;
-    const { extSeq, payload } = opened.value;
+    const { extSeq, payload } = opened;
     if (payload.length > DTX_MAX_BYTES) {
       s.lastVoiceAt = now;
       if (!s.speaking) this.setSpeaking(s, true, room.id);
@@ -311,19 +325,11 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
    * binds only with a valid cookie, else it is answered with a challenge
    * (docs/protocol.md, "Address validation").
    */
-  private answer(
-    s: MediaSession,
-    source: PacketSource,
-    now: number,
-    outbox: Outbox,
-    maxProbe: number,
-  ): RouteOutcome {
-    const opened = s.controlIn.open(s.aead, Direction.ClientToServer, this.view, maxProbe);
-    if (!opened.ok) return this.drop(opened.reason);
-    s.bucket.spend();
-    s.packetsIn++;
+  private answer(s: MediaSession, source: PacketSource, now: number, outbox: Outbox): RouteOutcome {
+    const opened = this.openFrom(s, s.controlIn);
+    if (typeof opened === 'string') return this.drop(opened);
     const isHello = this.hdr.type === PacketType.Hello;
-    const { payload } = opened.value;
+    const { payload } = opened;
     let reply: Uint8Array;
     let flags = 0;
     if (isHello) {
@@ -361,18 +367,70 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
    */
   private helloFrom(s: MediaSession, source: UdpSource, payload: Uint8Array, now: number): boolean {
     const to = s.udpTarget;
-    if (to !== null && to.port === source.port && to.address === source.address) {
+    if (to !== null && isAt(to, source)) {
       if (s.udp !== to) s.udp = to;
       return true;
     }
     const cookie = payload.subarray(HELLO_NONCE_SIZE, HELLO_PAYLOAD_SIZE);
     if (this.cookies.check(cookie, s.ssrc, source.address, source.port, now)) {
       this.stats.validation.validated++;
-      this.bindUdp(s, source.address, source.port);
+      this.moveTo(s, source, to);
       return true;
     }
     if (cookie.some((x) => x !== 0)) this.stats.validation.bad_cookies++;
     return false;
+  }
+
+  /**
+   * Binds the session to `source`, whose cookie came back in the HELLO
+   * being answered. The address validated before (`from`) is kept as the
+   * new binding's `previous`, with that HELLO's tag: the session may go
+   * back there (`openFrom`, `moveBack`).
+   */
+  private moveTo(s: MediaSession, source: UdpSource, from: BoundAddress | null): void {
+    const sealed = this.view.sealed;
+    const previous =
+      from === null
+        ? null
+        : {
+            binding: from.previous === null ? from : { ...from, previous: null },
+            movedBy: sealed.slice(sealed.length - TAG_SIZE),
+          };
+    s.udp = { kind: 'bound', address: source.address, port: source.port, previous };
+    this.emit('bound', s);
+  }
+
+  /**
+   * Opens the packet in `view` on one of the session's inbound streams and
+   * charges the session for it: the sequence number and payload, or why it
+   * is dropped (to count). One from the address the session moved away
+   * from (`this.previous`) takes the session back when it is the newest its
+   * stream has had (QUIC's highest-numbered rule: the client is there now);
+   * an older one was sent before the move and arrived late: it moves
+   * nothing and goes no further (`spoofed_address`).
+   */
+  private openFrom(
+    s: MediaSession,
+    stream: InboundStream,
+  ): { extSeq: number; payload: Uint8Array } | DropReason {
+    const highest = stream.highest;
+    const opened = stream.open(s.aead, Direction.ClientToServer, this.view, this.probe);
+    if (!opened.ok) return opened.reason;
+    s.bucket.spend();
+    s.packetsIn++;
+    const previous = this.previous;
+    if (previous === null) return opened.value;
+    if (highest !== undefined && opened.value.extSeq <= highest) return 'spoofed_address';
+    this.moveBack(s, previous, false);
+    return opened.value;
+  }
+
+  /** Binds the session to the address it moved away from again, forgetting the one it moved to. */
+  private moveBack(s: MediaSession, previous: PreviousAddress, byCopy: boolean): void {
+    s.udp = previous.binding;
+    if (byCopy) this.stats.validation.reverted_by_copy++;
+    else this.stats.validation.reverted++;
+    this.emit('bound', s);
   }
 
   /** The session waits for `source` to echo a cookie; the payload of its HELLO_ACK: our nonce, then the cookie. */
@@ -395,4 +453,17 @@ export class MediaRouter extends EventEmitter<MediaRouterEvents> {
     s.speaking = speaking;
     this.emit('speaking', s, speaking, channelId);
   }
+}
+
+/** A UDP source is at this address and port. */
+function isAt(a: { readonly address: string; readonly port: number }, source: UdpSource): boolean {
+  return a.port === source.port && a.address === source.address;
+}
+
+/** `packet` ends with the bytes of `tail`. */
+function endsWith(packet: Uint8Array, tail: Uint8Array): boolean {
+  const at = packet.length - tail.length;
+  if (at < 0) return false;
+  for (let i = 0; i < tail.length; i++) if (packet[at + i] !== tail[i]) return false;
+  return true;
 }

@@ -88,7 +88,7 @@ describe('MediaRouter routing', () => {
     // The cookie echoed from X binds X; the ack has no flag.
     expect(w.route(a.c.hello(helloPayload(cookieX)), X)).toBe('reply');
     expect(reply().flags).toBe(0);
-    expect(a.s.udp).toEqual({ kind: 'bound', address: '192.0.2.1', port: 4000 });
+    expect(a.s.udp).toEqual({ kind: 'bound', address: '192.0.2.1', port: 4000, previous: null });
     expect(bound).toEqual([a.s.ssrc]);
     expect(w.route(a.c.audio(), X)).toBe('audio');
 
@@ -106,20 +106,30 @@ describe('MediaRouter routing', () => {
     expect(w.route(a.c.audio(), X)).toBe('audio');
     expect(w.route(a.c.audio(), Y)).toBe('spoofed_address');
 
-    // A HELLO from X again: back to bound at X. Y's cookie, in time, moves the binding to Y.
+    // A HELLO from X again: back to bound at X. Y's cookie, in time, moves the binding to Y, which keeps X as its previous.
     expect(w.route(a.c.hello(), X)).toBe('reply');
     expect([reply().flags, a.s.udp.kind]).toEqual([0, 'bound']);
+    const late = a.c.audio(); // sent from X before the move, delivered after it
     expect(w.route(a.c.hello(helloPayload(chY.payload.slice(HELLO_NONCE_SIZE))), Y, 12_000)).toBe('reply');
-    expect(a.s.udp).toEqual({ kind: 'bound', address: '192.0.2.2', port: 4001 });
-    expect(w.route(a.c.audio(), X, 12_000)).toBe('spoofed_address');
+    expect(a.s.udp).toMatchObject({
+      kind: 'bound',
+      address: '192.0.2.2',
+      port: 4001,
+      previous: { binding: { address: '192.0.2.1', port: 4000, previous: null } },
+    });
+    expect(w.route(a.c.audio(), Y, 12_000)).toBe('audio');
+    expect(w.route(late, X, 12_000)).toBe('spoofed_address'); // older than Y's: it moves nothing back
     expect(bound).toEqual([a.s.ssrc, a.s.ssrc]);
 
     // An expired cookie (two slots later) gets a new challenge; a HELLO too short for a cookie, nothing.
-    expect(w.route(a.c.hello(helloPayload(cookieX)), X, 25_000)).toBe('reply');
+    const Z = udp('192.0.2.3', 4002);
+    expect(w.route(a.c.hello(), Z, 12_000)).toBe('reply');
+    const cookieZ = reply().payload.slice(HELLO_NONCE_SIZE);
+    expect(w.route(a.c.hello(helloPayload(cookieZ)), Z, 32_000)).toBe('reply');
     expect(reply().flags).toBe(HELLO_ACK_VALIDATE);
-    expect(w.route(a.c.hello(new Uint8Array(8)), udp('192.0.2.3', 1), 25_000)).toBe('bad_hello');
-    expect(w.route(a.c.hello(new Uint8Array(8)), Y, 25_000)).toBe('reply'); // from the validated address: any size
-    expect(v).toEqual({ challenges: 3, validated: 2, bad_cookies: 2 });
+    expect(w.route(a.c.hello(new Uint8Array(8)), udp('192.0.2.4', 1), 32_000)).toBe('bad_hello');
+    expect(w.route(a.c.hello(new Uint8Array(8)), Y, 32_000)).toBe('reply'); // from the validated address: any size
+    expect(v).toEqual({ challenges: 4, validated: 2, bad_cookies: 2, reverted: 0, reverted_by_copy: 0 });
   });
 
   it('answers a PING over the WebSocket with a PONG carrying the server time, or over UDP once bound', () => {

@@ -9,6 +9,21 @@ export interface BoundAddress {
   readonly kind: 'bound';
   readonly address: string;
   readonly port: number;
+  /** The validated address the session moved here from, kept for a move back; null: it did not move here. */
+  readonly previous: PreviousAddress | null;
+}
+
+/**
+ * The validated address a session moved away from (docs/protocol.md,
+ * "Keepalive and NAT rebinding"): an authenticated packet from there that
+ * is the newest of its stream, or a copy of the HELLO that made the move
+ * arriving from there, takes the session back to it.
+ */
+export interface PreviousAddress {
+  /** That address, ready to be bound again (its own `previous` is null: there is never a chain). */
+  readonly binding: BoundAddress;
+  /** The AEAD tag of the HELLO whose cookie made the move (a copy of its bytes). */
+  readonly movedBy: Uint8Array;
 }
 
 /**
@@ -20,7 +35,9 @@ export interface BoundAddress {
  *   the WebSocket when null). The server keeps no other state for it: the
  *   cookie is stateless, so a second candidate simply replaces the first;
  * - `bound`: validated (it echoed a cookie, or it is where the session's
- *   packets already came from); media goes there.
+ *   packets already came from); media goes there. After a move it keeps
+ *   the address it moved from (`previous`), which may take the session
+ *   back (docs/protocol.md, "Keepalive and NAT rebinding").
  */
 export type UdpBinding =
   | { readonly kind: 'unbound' }

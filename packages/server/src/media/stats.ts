@@ -37,7 +37,13 @@ export const SEND_FAILURES = ['ws_backpressure', 'udp_send_error'] as const;
 export type SendFailure = (typeof SEND_FAILURES)[number];
 
 /** Address validation counters (docs/protocol.md, "Address validation"). */
-export const VALIDATION_COUNTERS = ['challenges', 'validated', 'bad_cookies'] as const;
+export const VALIDATION_COUNTERS = [
+  'challenges',
+  'validated',
+  'bad_cookies',
+  'reverted',
+  'reverted_by_copy',
+] as const;
 export type ValidationCounter = (typeof VALIDATION_COUNTERS)[number];
 
 export class MediaStats {
@@ -56,9 +62,19 @@ export class MediaStats {
    * `challenges`: HELLO_ACKs with a cookie sent to an unvalidated address;
    * `validated`: addresses bound (a cookie echoed, or the one the session
    * already used); `bad_cookies`: HELLOs whose non-zero cookie did not check
-   * (expired, or for another address), answered with a fresh challenge.
+   * (expired, or for another address), answered with a fresh challenge;
+   * `reverted`: moves undone by a newer authenticated packet from the
+   * address the session had moved from; `reverted_by_copy`: moves undone
+   * because the HELLO that made the move came again from that address
+   * (docs/protocol.md, "Keepalive and NAT rebinding").
    */
-  readonly validation: Record<ValidationCounter, number> = { challenges: 0, validated: 0, bad_cookies: 0 };
+  readonly validation: Record<ValidationCounter, number> = {
+    challenges: 0,
+    validated: 0,
+    bad_cookies: 0,
+    reverted: 0,
+    reverted_by_copy: 0,
+  };
 
   constructor() {
     this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
