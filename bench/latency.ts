@@ -32,7 +32,7 @@ import {
   type StageFigures,
 } from '@parley/tools';
 import { loadOpusNode } from '@parley/client/node';
-import { FRAME_SAMPLES, median, SAMPLE_RATE } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '@parley/protocol';
 import { CLI_BIN as CLI, ROOT, SERVER_BIN as SERVER } from './paths.js';
 const FRAME = FRAME_SAMPLES;
 const RATE = SAMPLE_RATE;
