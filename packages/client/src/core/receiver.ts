@@ -551,7 +551,7 @@ export class Receiver {
       if (c.quiet) {
         // Silence: take out what the room allows, up to half a frame.
         const roomMs = asIs - target - ACCELERATE_SPARE_MS;
-        lag = Math.min(pcm.length >> 1, Math.floor(roomMs * SAMPLES_PER_MS));
+        lag = Math.min(pcm.length >> 1, this.frameSamples >> 1, Math.floor(roomMs * SAMPLES_PER_MS));
         while (lag > 0 && slack(pcm.length - lag) < target + ACCELERATE_SPARE_MS) lag >>= 1;
       } else if (slack(pcm.length - lag) < target + ACCELERATE_SPARE_MS) lag = 0;
       if (lag < SAMPLES_PER_MS) {
