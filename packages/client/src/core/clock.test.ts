@@ -83,4 +83,23 @@ describe('FrameClock', () => {
     clock.stop();
     expect(t.pending()).toBe(0);
   });
+
+  it('afterIo: ticks run after the I/O of the same loop turn (setImmediate), and stop() cancels one pending', async () => {
+    const order: string[] = [];
+    const clock = new FrameClock({ periodMs: 10, afterIo: true, onTick: (i) => order.push(`tick${i}`) });
+    clock.start();
+    // Not inside start(): the first tick waits for the check phase.
+    expect(order).toEqual([]);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['tick0']);
+    clock.stop();
+    // Stopped with an immediate pending: nothing runs, nothing is left.
+    const again = new FrameClock({ periodMs: 10, afterIo: true, onTick: () => order.push('late') });
+    again.start();
+    again.stop();
+    // Its immediate was queued before this one: had it not been cancelled, it would have run first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['tick0']);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Immediate')).toEqual([]);
+  });
 });
