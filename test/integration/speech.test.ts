@@ -8,10 +8,10 @@
  * breakage, not a measure of fine quality (`bench/speech.ts` measures that):
  * another sentence in the same voice is 19 dB from this one, the sentence
  * 50 ms off 14 dB, a silent recording all holes.
- * Measured on a 2-core machine at load 5–7: 5.0–5.3 dB, 1–1.5 % holes; with
- * two or three busy loops beside it (load 8–12), up to 6.6 dB and 4.4 %;
- * the clean path's Opus floor is about 5 dB. Bounds: 9 dB, 10 %. Needs
- * espeak-ng (apt-get install espeak-ng; `.ci/run` installs it).
+ * Measured on a shared 2-core machine (load 4–12, some runs with three busy
+ * loops beside it): 5.0–5.8 dB and 1–1.7 % holes; the worst seen, 6.6 dB
+ * and 4.4 %; the clean path's Opus floor is about 5 dB. Bounds: 9 dB, 10 %.
+ * Needs espeak-ng (apt-get install espeak-ng; `.ci/run` installs it).
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_RATE } from '@parley/protocol';

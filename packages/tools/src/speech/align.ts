@@ -8,7 +8,8 @@
  * (computed with an FFT): until the first match over all lags in
  * `[0, maxLagMs]`, then within ± `trackMs` of the previous block's lag.
  * Quiet blocks, and blocks without a clear match (a hole), keep the
- * previous lag. Every search is over a bounded range. Pure.
+ * previous lag; a match that neither neighbouring match confirms is
+ * replaced by their median. Every search is over a bounded range. Pure.
  */
 import { SAMPLE_RATE } from '@parley/protocol';
 import { Fft } from './fft.js';
@@ -23,7 +24,7 @@ export interface AlignOptions {
   windowMs?: number;
   /** After the first match, a block's lag is searched within ± this of the previous block's (default 120 ms). */
   trackMs?: number;
-  /** A block's best normalized correlation must reach this to move the lag (default 0.3). */
+  /** A block whose best normalized correlation is under this is not matched: it keeps the lag before it (default 0.5). */
   minCorrelation?: number;
   /** A window this far (dB) under the source's loudest is quiet: not matched (default 30). */
   quietDb?: number;
@@ -44,6 +45,8 @@ type Pcm = Int16Array | Float32Array;
 
 /** Unmatched blocks in a row after which the whole lag range is searched again. */
 const RECOVER_AFTER = 3;
+/** How much better (correlation) another lag must match than the current one to replace it. */
+const HYSTERESIS = 0.1;
 
 const sample = (x: Pcm, i: number): number => (i >= 0 && i < x.length ? x[i]! : 0);
 
@@ -130,7 +133,7 @@ export function align(src: Pcm, rec: Pcm, opts: AlignOptions = {}): Alignment {
   const windowSamples = Math.max(blockSamples, Math.round((opts.windowMs ?? 200) * perMs));
   const maxLag = Math.max(0, Math.round((opts.maxLagMs ?? 1000) * perMs));
   const track = Math.max(0, Math.round((opts.trackMs ?? 120) * perMs));
-  const minCorrelation = opts.minCorrelation ?? 0.3;
+  const minCorrelation = opts.minCorrelation ?? 0.5;
   const quiet = Math.pow(10, -(opts.quietDb ?? 30) / 10);
 
   const blocks = Math.ceil(src.length / blockSamples);
@@ -147,41 +150,51 @@ export function align(src: Pcm, rec: Pcm, opts: AlignOptions = {}): Alignment {
     windows.push({ from, n, energy });
   }
 
-  const blockLags = new Int32Array(blocks);
+  // First pass: each block's match, tracked from the previous one.
   const plans = new Map<number, Plan>();
   const correlations: number[] = [];
-  let lag: number | null = null;
+  const matches: { block: number; lag: number }[] = [];
   let prev = 0;
   let misses = 0;
   windows.forEach((w, k) => {
-    if (w.n > 0 && w.energy > 0 && w.energy >= loudest * quiet) {
-      // Tracking, or searching the whole range: before the first match, and after
-      // RECOVER_AFTER blocks in a row without one (playout jumped further than `track`).
-      const wide = lag === null || misses >= RECOVER_AFTER;
-      const lo = wide ? 0 : prev - track;
-      const hi = wide ? Math.max(maxLag, prev + track) : prev + track;
-      const c = correlate(plans, src, w.from, w.n, rec, lo, hi);
-      let best = 0;
-      for (let l = 1; l < c.length; l++) if (c[l]! > c[best]!) best = l;
-      correlations.push(Math.max(0, c[best]!));
-      if (c[best]! < minCorrelation) misses++;
-      else {
-        misses = 0;
-        // Hysteresis: the lag moves only for a clearly better match.
-        const stay = lag === null ? -Infinity : (c[prev - lo] ?? -Infinity);
-        if (c[best]! > stay + 0.02) prev = lo + best;
-        if (lag === null) {
-          lag = prev;
-          // The quiet blocks before the first match take its lag.
-          blockLags.fill(prev, 0, k);
-        }
-      }
+    if (!(w.n > 0 && w.energy > 0 && w.energy >= loudest * quiet)) return;
+    // Tracking, or searching the whole range: before the first match, and after
+    // RECOVER_AFTER blocks in a row without one (playout jumped further than `track`).
+    const wide = matches.length === 0 || misses >= RECOVER_AFTER;
+    const lo = wide ? 0 : prev - track;
+    const hi = wide ? Math.max(maxLag, prev + track) : prev + track;
+    const c = correlate(plans, src, w.from, w.n, rec, lo, hi);
+    let best = 0;
+    for (let l = 1; l < c.length; l++) if (c[l]! > c[best]!) best = l;
+    correlations.push(Math.max(0, c[best]!));
+    if (c[best]! < minCorrelation) {
+      misses++;
+      return;
     }
-    blockLags[k] = prev;
+    misses = 0;
+    // Hysteresis: the lag moves only for a clearly better match.
+    const stay = matches.length === 0 ? -Infinity : (c[prev - lo] ?? -Infinity);
+    if (c[best]! > stay + HYSTERESIS) prev = lo + best;
+    matches.push({ block: k, lag: prev });
   });
+  // Second pass: a match that neither neighbour confirms is an outlier (a window full of
+  // concealment can resemble another instant): the median of three consecutive matches.
+  const lags = matches.map((m, i) => {
+    const before = matches[i - 1];
+    const after = matches[i + 1];
+    if (before === undefined || after === undefined) return m.lag;
+    return [before.lag, m.lag, after.lag].sort((a, b) => a - b)[1]!;
+  });
+  // Every block takes the lag of the last match at or before it (the first match's, before it).
+  const blockLags = new Int32Array(blocks);
+  let next = 0;
+  for (let k = 0; k < blocks; k++) {
+    while (next < matches.length && matches[next]!.block <= k) next++;
+    blockLags[k] = lags[Math.max(0, next - 1)] ?? 0;
+  }
   correlations.sort((a, b) => a - b);
   return {
-    lag: lag ?? 0,
+    lag: lags[0] ?? 0,
     correlation: correlations.length === 0 ? 0 : correlations[Math.floor(correlations.length / 2)]!,
     blockSamples,
     blockLags,

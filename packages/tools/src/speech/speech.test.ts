@@ -171,6 +171,18 @@ describe('align', () => {
     expect(new Set(a.blockLags)).toEqual(new Set([2000]));
   });
 
+  it('does not follow one block that resembles another instant (a match its neighbours do not confirm)', () => {
+    // A 250 ms hole from 1.45 s, and in it 80 ms of what came 70 ms earlier (as concealment can
+    // resemble another instant): the block at 1.5 s matches that best, at +70 ms; the block
+    // after it matches nothing, the ones around them the truth.
+    const rec = delayed(src, 2000);
+    const s = (sec: number): number => Math.round(sec * SAMPLE_RATE);
+    rec.fill(0, 2000 + s(1.45), 2000 + s(1.7));
+    rec.set(src.subarray(s(1.46), s(1.54)), 2000 + s(1.53));
+    const a = align(src, rec);
+    expect(new Set(a.blockLags)).toEqual(new Set([2000]));
+  });
+
   it('searches only [0, maxLagMs]: a recording of something else is not matched', () => {
     const other = speechLike(4, 99);
     const a = align(src, other, { maxLagMs: 300 });
