@@ -140,9 +140,9 @@ describe('JitterBuffer', () => {
     for (let i = 0; i < 10; i++, seq++) jb.push(seq, seq * 960, p(seq), seq * FRAME);
     expect(jb.jitter).toBeLessThan(1);
     expect(jb.targetDelayMs).toBeCloseTo(2, 5);
-    // A floor (redundancy) holds it up.
-    jb.setFloor(50);
-    expect(jb.targetDelayMs).toBe(50);
+    // Redundancy two packets deep: two frames more.
+    jb.setExtraDelay(40);
+    expect(jb.targetDelayMs).toBeCloseTo(42, 5);
   });
 
   it('uses the initial delay until 16 packets are measured', () => {

@@ -113,8 +113,8 @@ export class JitterBuffer {
   private readonly slots: (Slot | undefined)[];
   private readonly capacity: number;
   private readonly frameMs: number;
-  private readonly configuredMinMs: number;
-  private minDelayMs: number;
+  private readonly minDelayMs: number;
+  private extraMs = 0;
   private readonly maxDelayMs: number;
   private readonly idleAfterEnd: number;
   private readonly idleAfterMid: number;
@@ -153,8 +153,7 @@ export class JitterBuffer {
   constructor(opts: JitterBufferOptions = {}) {
     this.capacity = opts.capacity ?? 64;
     this.frameMs = opts.frameMs ?? 20;
-    this.configuredMinMs = opts.minDelayMs ?? 0;
-    this.minDelayMs = this.configuredMinMs;
+    this.minDelayMs = opts.minDelayMs ?? 0;
     this.maxDelayMs = opts.maxDelayMs ?? 400;
     this.idleAfterEnd = opts.idleAfterUnderruns ?? 3;
     this.idleAfterMid = Math.max(this.idleAfterEnd, opts.idleAfterUnderrunsMidSpurt ?? 10);
@@ -166,12 +165,12 @@ export class JitterBuffer {
   }
 
   /**
-   * A floor under the target delay for now (ms; 0 = the configured
-   * minimum): a stream that carries redundancy k packets deep needs its
-   * frames to wait about k frames, or their copies come after their turn.
+   * Delay added to the measured target for now (ms, ≥ 0): a stream that
+   * carries redundancy k packets deep needs k frames more, because the
+   * copy of a frame travels k packets later, with the same jitter.
    */
-  setFloor(ms: number): void {
-    this.minDelayMs = Math.min(this.maxDelayMs, Math.max(this.configuredMinMs, ms));
+  setExtraDelay(ms: number): void {
+    this.extraMs = Math.min(this.maxDelayMs, Math.max(0, ms));
   }
 
   /**
@@ -186,11 +185,12 @@ export class JitterBuffer {
 
   /**
    * Current target delay (ms): how long after a frame's fastest-path
-   * arrival it may be needed, for 97 % of packets to be in time.
+   * arrival it may be needed, for 97 % of packets (and of redundancy
+   * copies: `setExtraDelay`) to be in time.
    */
   get targetDelayMs(): number {
     const peak = this.lastArrivalMs < this.peakUntilMs ? this.peakMs : 0;
-    const measured = Math.max(this.delay.quantileMs, peak) + this.marginMs;
+    const measured = Math.max(this.delay.quantileMs, peak) + this.marginMs + this.extraMs;
     const t = this.delay.count < TRUST_AFTER ? Math.max(this.initialMs, measured) : measured;
     return Math.min(this.maxDelayMs, Math.max(this.minDelayMs, t));
   }

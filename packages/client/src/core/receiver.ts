@@ -271,13 +271,14 @@ export class Receiver {
 
   /**
    * The stream's redundancy reaches `depth` packets back: its frames wait
-   * at least depth + ½ frames, so that a copy arrives before its frame's
+   * `depth` frames more than the jitter asks, so that the last copy of a
+   * lost frame, `depth` packets later and as jittery, comes before its
    * turn (the sender turns redundancy on only when its listeners lose).
    */
   private redundancyDepth(s: Stream, depth: number): void {
     if (depth === s.redDepth) return;
     s.redDepth = depth;
-    s.jb.setFloor(depth === 0 ? 0 : ((depth + 0.5) * this.frameSamples) / SAMPLES_PER_MS);
+    s.jb.setExtraDelay(depth * this.frameMs);
   }
 
   /**
