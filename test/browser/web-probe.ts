@@ -191,3 +191,22 @@ export async function clockOffset(page: Page, tries = 8): Promise<{ offset: numb
   }
   return best;
 }
+
+/** Waits until `page` has handed `n` frames to `source`'s output after `after` (its clock); returns them. */
+export async function waitOutputFrames(
+  page: Page,
+  source: ProbeSource,
+  after: number,
+  n: number,
+  timeout = 20_000,
+): Promise<ProbedFrame[]> {
+  await page.waitForFunction(
+    ([src, a, k]) =>
+      (globalThis as unknown as { parleyProbed: Probed }).parleyProbed.out.filter(
+        (f) => f.source === src && f.t > a,
+      ).length >= k,
+    [source, after, n] as const,
+    { timeout },
+  );
+  return (await outputFrames(page, after, source)).filter((f) => f.t > after).slice(0, n);
+}

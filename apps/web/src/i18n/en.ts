@@ -153,6 +153,7 @@ export const en = {
   'settings.devicesUnavailable': 'Audio devices cannot be listed here.',
   'settings.devicesHint': 'Devices plugged in or out appear here at once.',
   'settings.inUse': 'In use by the call: {label}',
+  'settings.outputInUse': 'The call plays on: {label}',
   'stats.transport': 'Transport',
   'stats.cipher': 'Cipher',
   'stats.encoder': 'Encoder',

@@ -155,6 +155,7 @@ export const fr: Record<MessageKey, string> = {
   'settings.devicesUnavailable': 'Les périphériques audio ne peuvent pas être listés ici.',
   'settings.devicesHint': 'Les périphériques branchés ou débranchés apparaissent ici aussitôt.',
   'settings.inUse': 'Utilisé par l’appel : {label}',
+  'settings.outputInUse': 'L’appel est joué sur : {label}',
   'stats.transport': 'Transport',
   'stats.cipher': 'Chiffrement',
   'stats.encoder': 'Encodeur',

@@ -62,6 +62,8 @@ export interface AudioEngine {
   remoteLevel(ssrc: number): number;
   /** The label of the microphone in use now (null: none yet). */
   inputLabel(): string | null;
+  /** The id of the output device the call plays on now (`''` = the system default). */
+  outputDevice(): string;
   isSpeaking(ssrc: number): boolean;
   stats(): LinkStats;
   close(): Promise<void>;
@@ -119,6 +121,7 @@ function wrap(v: BrowserVoice): AudioEngine {
     remoteLevel: (ssrc) => v.remoteLevel(ssrc),
     isSpeaking: (ssrc) => v.isSpeaking(ssrc),
     inputLabel: () => v.inputTrack?.label ?? null,
+    outputDevice: () => v.outputDeviceId,
     stats: () => v.stats(),
     close: () => v.close(),
   };

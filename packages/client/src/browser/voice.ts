@@ -261,6 +261,11 @@ export class BrowserVoice {
     await this.playback?.setOutputDevice(deviceId);
   }
 
+  /** The output device in use, as the AudioContext reports it (`''` = the system default). */
+  get outputDeviceId(): string {
+    return this.playback?.outputDeviceId ?? '';
+  }
+
   async setProcessing(p: AudioProcessing): Promise<void> {
     await this.capture?.setProcessing(p);
   }
