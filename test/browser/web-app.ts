@@ -54,44 +54,15 @@ export function soxTone(path: string, hz: number, seconds: number, silence = 0):
  * the path.
  */
 export function espeakInNoise(dir: string, name: string, text: string, pause = 1.5): string {
-  const speech = join(dir, `${name}-speech.wav`);
-  const speech48 = join(dir, `${name}-speech48.wav`);
-  const noise = join(dir, `${name}-noise.wav`);
-  const out = join(dir, `${name}.wav`);
+  const [speech, speech48, noise, out] = ['speech', 'speech48', 'noise', 'mic'].map((p) =>
+    join(dir, `${name}-${p}.wav`),
+  ) as [string, string, string, string];
+  const as48k = ['-r', '48000', '-c', '1', '-b', '16'];
   execFileSync('espeak-ng', ['-w', speech, text]);
-  execFileSync('sox', [
-    speech,
-    '-r',
-    '48000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    speech48,
-    'vol',
-    '0.5',
-    'pad',
-    '0',
-    String(pause),
-  ]);
+  execFileSync('sox', [speech, ...as48k, speech48, 'vol', '0.5', 'pad', '0', String(pause)]);
   const seconds = execFileSync('soxi', ['-D', speech48], { encoding: 'utf8' }).trim();
   // -R: the same noise every run.
-  execFileSync('sox', [
-    '-R',
-    '-n',
-    '-r',
-    '48000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    noise,
-    'synth',
-    seconds,
-    'whitenoise',
-    'vol',
-    '0.05',
-  ]);
+  execFileSync('sox', ['-R', '-n', ...as48k, noise, 'synth', seconds, 'whitenoise', 'vol', '0.05']);
   execFileSync('sox', ['-m', '-v', '1', speech48, '-v', '1', noise, out]);
   return out;
 }

@@ -23,21 +23,18 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { rmsDbfs } from '@parley/client';
-import type { SpawnedServer } from '../helpers/processes.js';
 import { readMono16 } from '../helpers/wav.js';
+import { espeakInNoise, goInApp } from './web-app.js';
 import {
-  espeakInNoise,
-  goInApp,
-  joinAsGuest,
-  launchWithWav,
-  newAppPage,
-  RAW_AUDIO,
-  soxSilence,
-  startAppServer,
-} from './web-app.js';
-import { clicks, installProbe, outputFrames, pageNow, waitOutputFrames } from './web-probe.js';
+  clicks,
+  outputFrames,
+  pageNow,
+  startProbedCall,
+  waitOutputFrames,
+  type ProbedCall,
+} from './web-probe.js';
 
 /** One loop of A's microphone is ~4.2 s: measures take 4.4 s of 20 ms frames. */
 const LOOP_FRAMES = 220;
@@ -55,34 +52,20 @@ function floorAndSpeech(levels: readonly number[]): { floor: number; speech: num
 
 describe('web app: audio settings, on the audio', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-web-settings-'));
-  let server: SpawnedServer;
-  const browsers: Browser[] = [];
+  let call: ProbedCall;
   let ana: Page;
   let bob: Page;
   let micWav: string;
 
   beforeAll(async () => {
-    server = await startAppServer(join(dir, 'data'));
     micWav = espeakInNoise(dir, 'speech', 'Parley is a voice chat. Can you hear me now?');
-    const [a, b] = await Promise.all([
-      launchWithWav(micWav),
-      launchWithWav(soxSilence(join(dir, 'silence.wav'))),
-    ]);
-    browsers.push(a, b);
-    const bobs = await newAppPage(b, { prefs: RAW_AUDIO });
-    await installProbe(bobs.context);
-    bob = bobs.page;
-    await joinAsGuest(bob, server.url, 'bob');
-    const anas = await newAppPage(a, { prefs: { ...RAW_AUDIO, mode: 'open' } });
-    await installProbe(anas.context);
-    ana = anas.page;
-    await joinAsGuest(ana, server.url, 'ana');
+    call = await startProbedCall(dir, micWav);
+    ({ ana, bob } = call);
     await goInApp(ana, '/settings?tab=audio');
   }, 90_000);
 
   afterAll(async () => {
-    for (const b of browsers) await b.close();
-    await server?.stop();
+    await call?.close();
   });
 
   it('RNNoise on takes the noise out of what B hears, and keeps the speech', async () => {

@@ -24,28 +24,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { rmsDbfs } from '@parley/client';
-import type { SpawnedServer } from '../helpers/processes.js';
-import {
-  adminToken,
-  joinAsGuest,
-  rest,
-  launchWithWav,
-  newAppPage,
-  RAW_AUDIO,
-  soxSilence,
-  soxTone,
-  startAppServer,
-} from './web-app.js';
+import { adminToken, rest, soxTone } from './web-app.js';
 import {
   clicks,
   clockOffset,
   inputFrames,
-  installProbe,
   outputFrames,
   outputSamples,
+  startProbedCall,
   traceEvents,
+  type ProbedCall,
   type ProbedFrame,
 } from './web-probe.js';
 
@@ -124,31 +114,17 @@ const fmt = (x: number[]) =>
 
 describe('web app: mute timing, click to silence', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-web-mute-'));
-  let server: SpawnedServer;
-  const browsers: Browser[] = [];
+  let call: ProbedCall;
   let ana: Page;
   let bob: Page;
 
   beforeAll(async () => {
-    server = await startAppServer(join(dir, 'data'));
-    const [a, b] = await Promise.all([
-      launchWithWav(soxTone(join(dir, 'a440.wav'), 440, 20)),
-      launchWithWav(soxSilence(join(dir, 'silence.wav'))),
-    ]);
-    browsers.push(a, b);
-    const bobs = await newAppPage(b, { prefs: RAW_AUDIO });
-    await installProbe(bobs.context);
-    bob = bobs.page;
-    await joinAsGuest(bob, server.url, 'bob');
-    const anas = await newAppPage(a, { prefs: { ...RAW_AUDIO, mode: 'open' } });
-    await installProbe(anas.context);
-    ana = anas.page;
-    await joinAsGuest(ana, server.url, 'ana');
+    call = await startProbedCall(dir, soxTone(join(dir, 'a440.wav'), 440, 20));
+    ({ ana, bob } = call);
   }, 90_000);
 
   afterAll(async () => {
-    for (const b of browsers) await b.close();
-    await server?.stop();
+    await call?.close();
   });
 
   it("both pages' clocks agree with this process's (within the reading's uncertainty)", async () => {
@@ -179,10 +155,10 @@ describe('web app: mute timing, click to silence', () => {
     );
     // The server dropped none of A's packets as muted: the state went out after the TALK_END.
     const stats = await rest<{ media: { drops: Record<string, number> } }>(
-      server.url,
+      call.server.url,
       'GET',
       '/stats',
-      await adminToken(server.url),
+      await adminToken(call.server.url),
     );
     expect(stats.media.drops.muted).toBe(0);
     for (const c of cycles) {

@@ -8,7 +8,10 @@
  * are `performance.timeOrigin + performance.now()` (ms); `clockOffset`
  * checks that a page's clock agrees with this process's.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { SpawnedServer } from '../helpers/processes.js';
+import { joinAsGuest, launchWithWav, newAppPage, RAW_AUDIO, soxSilence, startAppServer } from './web-app.js';
 
 export type ProbeSource = 'call' | 'mic-test';
 
@@ -209,4 +212,40 @@ export async function waitOutputFrames(
     { timeout },
   );
   return (await outputFrames(page, after, source)).filter((f) => f.t > after).slice(0, n);
+}
+
+/** Two people in Lobby, each in a Chromium of its own, both probed. */
+export interface ProbedCall {
+  server: SpawnedServer;
+  /** Talks all the time (voice mode "open"): its microphone plays the WAV given. */
+  ana: Page;
+  /** Listens: its microphone is silent. */
+  bob: Page;
+  close(): Promise<void>;
+}
+
+/** A server with the app, and ana (microphone `micWav`) and bob (silence) joined as guests; the browser's own processing off. */
+export async function startProbedCall(dir: string, micWav: string): Promise<ProbedCall> {
+  const server = await startAppServer(join(dir, 'data'));
+  const browsers: Browser[] = await Promise.all([
+    launchWithWav(micWav),
+    launchWithWav(soxSilence(join(dir, 'silence.wav'))),
+  ]);
+  const open = async (b: Browser, name: string, prefs: Record<string, unknown>): Promise<Page> => {
+    const { page, context } = await newAppPage(b, { prefs });
+    await installProbe(context);
+    await joinAsGuest(page, server.url, name);
+    return page;
+  };
+  const bob = await open(browsers[1]!, 'bob', RAW_AUDIO);
+  const ana = await open(browsers[0]!, 'ana', { ...RAW_AUDIO, mode: 'open' });
+  return {
+    server,
+    ana,
+    bob,
+    close: async () => {
+      for (const b of browsers) await b.close();
+      await server.stop();
+    },
+  };
 }
