@@ -1,21 +1,28 @@
 /**
  * "Mute stops A's audio at B within 100 ms" (issue 11), end to end in the
- * web app: from A's click on Mute, on A's clock, to the moment B's output
- * goes silent, on B's clock.
+ * web app: from A's click on Mute, on A's clock, to the end of A's sound in
+ * what B plays, on B's clock.
  *
  * What is counted: the click's input event (`event.timeStamp`) → the app's
- * handler → the talk gate (the next captured frame is sent as a silent
+ * handler → the talk gate (the frame being captured goes out as a silent
  * TALK_END, nothing after it) → Opus → the WebSocket → the server's relay →
- * B's WebSocket → B's jitter buffer → the mix → the first silent frame B's
- * engine hands to its output (the output tap, apps/web/src/voice/probe.ts).
- * Not counted: what B's output already had queued ahead of that frame
- * (`aheadMs`, reported) and the device's own latency after the AudioContext.
+ * B's WebSocket → B's jitter buffer → the mix → B's output tap
+ * (apps/web/src/voice/probe.ts): the sound ends with the last 1 ms window at
+ * or above −60 dBFS, timed from when its frame was handed to the output.
+ * The TALK_END frame itself still sounds: Opus's 6.5 ms look-ahead of A's
+ * tone, then a decay at −25…−40 dBFS to the frame's end. Not counted: what
+ * B's output had queued ahead (`aheadMs`, reported) and the device's own
+ * latency after the AudioContext.
  *
  * Both browsers run on this machine: `performance.timeOrigin +
  * performance.now()` is one wall clock for every process. The test checks
  * it rather than trusting it: each page's clock is read between two readings
  * of this process's, and the offsets found (± half the bracket) are taken
  * out of the difference and their uncertainty added to it.
+ *
+ * The last test, the issue's bound on every cycle, fails on a loaded
+ * machine with today's playout: B's jitter buffer alone holds 30–115 ms
+ * there (docs/benchmarks.md "Mute: click to silence").
  *
  *   A "ana": a 440 Hz tone, always, voice mode "open" (talks all the time)
  *   B "bob": silence (listens)
@@ -166,9 +173,10 @@ describe('web app: mute timing, click to silence', () => {
       expect(c.arrivedMs).toBeGreaterThan(0);
       expect(c.heldMs).toBeGreaterThanOrEqual(0);
       // …and A's sound ended inside its frame (the codec's 6.5 ms look-ahead and its decay):
-      // nothing was concealed after it.
+      // nothing was concealed after it (that would be 20 ms more). The frame is timed twice in
+      // one task, mixed (`played`) then handed to the output (the tap): a few ms between them.
       expect(c.tailMs).toBeGreaterThan(0);
-      expect(c.tailMs).toBeLessThanOrEqual(FRAME / MS);
+      expect(c.tailMs).toBeLessThanOrEqual(FRAME / MS + 5);
     }
   }, 180_000);
 

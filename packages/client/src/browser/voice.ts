@@ -117,8 +117,13 @@ const PACKET_OVERHEAD = 28;
  */
 const JITTER_DEFAULTS: JitterBufferOptions = { idleAfterUnderruns: 0 };
 
-/** The longest `setMuted(true)` waits for the packet that ends the spurt (a stalled microphone, a dropped frame). */
-const MUTE_FLUSH_MAX_MS = 100;
+/**
+ * The longest `setMuted(true)` waits for the packet that ends the spurt (a
+ * dropped frame, a microphone that stopped). Generous: a loaded machine
+ * stalls the main thread for 100 ms and more, and a mute told to the server
+ * before its last packet costs that packet (listeners conceal instead).
+ */
+const MUTE_FLUSH_MAX_MS = 500;
 
 /** A mute waiting for its last packet: `decided` once a frame went through the muted gate. */
 interface MuteFlush {
@@ -291,7 +296,7 @@ export class BrowserVoice {
    * frame sent as silence marked TALK_END, so listeners stop at once instead
    * of concealing a loss. Muting, the promise resolves once that packet is
    * handed to the transport (at once when nothing was being sent; after
-   * 100 ms at most): tell the server (`client.setState({ muted })`) after
+   * 500 ms at most): tell the server (`client.setState({ muted })`) after
    * it, since the server drops what a muted session sends — the TALK_END
    * too, if the state arrives first. Unmuting resolves at once: tell the
    * server first, for the same reason.
@@ -299,7 +304,9 @@ export class BrowserVoice {
   setMuted(muted: boolean): Promise<void> {
     this.gate.setMuted(muted);
     this.settleMute();
-    if (!muted || this.closed || this.capture === null) return Promise.resolve();
+    // No frame to come (not started, closed, or a context not running): nothing to wait for.
+    if (!muted || this.closed || this.capture === null || this.ctx.state !== 'running')
+      return Promise.resolve();
     return new Promise((resolve) => {
       this.muteFlush = {
         resolve,
