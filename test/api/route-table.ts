@@ -152,6 +152,19 @@ export const ROUTES: readonly RouteCase[] = [
     missing: { params: { id: NO_ID }, body: { description: 'changed' } },
   },
   {
+    method: 'PUT',
+    path: '/channels/order',
+    expect: who(401, 403, 200, 200),
+    prepare: async (f) => {
+      const parentId = await f.freshChannel();
+      const child = async () =>
+        (await f.server.services.channels.create(SYSTEM, { name: uniqueName('ch'), parentId })).id;
+      const [a, b] = [await child(), await child()];
+      return { body: { parentId, ids: [b, a] } };
+    },
+    missing: { body: { parentId: NO_ID, ids: [] } },
+  },
+  {
     method: 'DELETE',
     path: '/channels/:id',
     expect: who(401, 403, 204, 204),

@@ -47,6 +47,26 @@ export function soxTone(path: string, hz: number, seconds: number, silence = 0):
   return path;
 }
 
+/**
+ * Speech in white noise for a fake microphone: `text` spoken by espeak-ng
+ * (−26 dBFS RMS, peaks at −6), then `pause` seconds of silence, with
+ * uniform white noise (−31 dBFS RMS) over the whole, at 48 kHz. Returns
+ * the path.
+ */
+export function espeakInNoise(dir: string, name: string, text: string, pause = 1.5): string {
+  const [speech, speech48, noise, out] = ['speech', 'speech48', 'noise', 'mic'].map((p) =>
+    join(dir, `${name}-${p}.wav`),
+  ) as [string, string, string, string];
+  const as48k = ['-r', '48000', '-c', '1', '-b', '16'];
+  execFileSync('espeak-ng', ['-w', speech, text]);
+  execFileSync('sox', [speech, ...as48k, speech48, 'vol', '0.5', 'pad', '0', String(pause)]);
+  const seconds = execFileSync('soxi', ['-D', speech48], { encoding: 'utf8' }).trim();
+  // -R: the same noise every run.
+  execFileSync('sox', ['-R', '-n', ...as48k, noise, 'synth', seconds, 'whitenoise', 'vol', '0.05']);
+  execFileSync('sox', ['-m', '-v', '1', speech48, '-v', '1', noise, out]);
+  return out;
+}
+
 /** Silence for a fake microphone that must not speak. */
 export function soxSilence(path: string, seconds = 30): string {
   execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', path, 'trim', '0', String(seconds)]);

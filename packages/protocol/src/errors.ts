@@ -31,6 +31,8 @@ export const ErrorCode = {
   ChannelPassword: 'PARLEY_ERR_CHANNEL_PASSWORD',
   ChannelProtected: 'PARLEY_ERR_CHANNEL_PROTECTED',
   ChannelCycle: 'PARLEY_ERR_CHANNEL_CYCLE',
+  /** A new order of a channel's children that does not list exactly its children now. */
+  ChannelOrder: 'PARLEY_ERR_CHANNEL_ORDER',
   UnknownSession: 'PARLEY_ERR_UNKNOWN_SESSION',
   UnknownUser: 'PARLEY_ERR_UNKNOWN_USER',
   BadCursor: 'PARLEY_ERR_BAD_CURSOR',

@@ -14,6 +14,7 @@ import { Button } from '../ui/Button';
 import { useCursorList, type Column } from '../ui/DataTable';
 import { ConfirmDialog, type ConfirmState } from '../ui/ConfirmDialog';
 import { Dialog } from '../ui/Dialog';
+import { ChannelOrderDialog } from './ChannelOrderDialog';
 import { FormDialog, type AdminDialogProps } from './FormDialog';
 import { Input, Select, Toggle } from '../ui/Field';
 import { Icon } from '../ui/icons';
@@ -26,6 +27,7 @@ export function ChannelsAdmin({ token }: { token: string }) {
   const [q, setQ] = useState('');
   const [editing, setEditing] = useState<ChannelRow | 'new' | null>(null);
   const [perms, setPerms] = useState<ChannelRow | null>(null);
+  const [ordering, setOrdering] = useState(false);
   const [all, setAll] = useState<ChannelRow[]>([]);
   const list = useCursorList<ChannelRow>(
     (cursor, signal) =>
@@ -117,6 +119,9 @@ export function ChannelsAdmin({ token }: { token: string }) {
       <div className="filters">
         <SearchField value={q} onChange={setQ} />
         <span className="spacer" />
+        <Button variant="secondary" icon="arrows-up-down" onClick={() => setOrdering(true)}>
+          {t('admin.orderChannels')}
+        </Button>
         <Button icon="plus" onClick={() => setEditing('new')}>
           {t('admin.newChannel')}
         </Button>
@@ -137,6 +142,9 @@ export function ChannelsAdmin({ token }: { token: string }) {
         cancelLabel={t('common.cancel')}
         closeLabel={t('common.close')}
       />
+      {ordering && (
+        <ChannelOrderDialog token={token} all={all} onClose={() => setOrdering(false)} onDone={list.reload} />
+      )}
       {perms !== null && <PermissionsDialog token={token} channel={perms} onClose={() => setPerms(null)} />}
     </section>
   );

@@ -22,6 +22,9 @@ export type IconName =
   | 'hash'
   | 'chevron-left'
   | 'chevron-right'
+  | 'chevron-up'
+  | 'chevron-down'
+  | 'arrows-up-down'
   | 'plus'
   | 'palette'
   | 'activity'
@@ -86,6 +89,9 @@ const PATHS: Record<IconName, ReactNode> = {
   hash: <path d="M4 9h16M4 15h16M10 3 8 21M16 3l-2 18" />,
   'chevron-left': <path d="m15 18-6-6 6-6" />,
   'chevron-right': <path d="m9 18 6-6-6-6" />,
+  'chevron-up': <path d="m18 15-6-6-6 6" />,
+  'chevron-down': <path d="m6 9 6 6 6-6" />,
+  'arrows-up-down': <path d="M7 20V4M3 8l4-4 4 4M17 4v16M13 16l4 4 4-4" />,
   plus: <path d="M12 5v14M5 12h14" />,
   palette: (
     <>

@@ -8,6 +8,7 @@ import type { VoiceClient } from '@parley/client';
 import { BrowserVoice, listAudioDevices, MicTest, watchAudioDevices } from '@parley/client/browser';
 import opusWasmUrl from '@evan/opus/wasm/opus.wasm?url';
 import type { Prefs, VoiceModeChoice } from '../lib/prefs';
+import { attachProbe, audioProbe } from './probe';
 
 export const AUDIO_AVAILABLE = true;
 
@@ -49,7 +50,8 @@ export interface AudioEngine {
   setMode(m: VoiceModeChoice): void;
   setVadThreshold(db: number): void;
   setPushToTalk(pressed: boolean): void;
-  setMuted(b: boolean): void;
+  /** Muting resolves once the packet ending the spurt is sent (BrowserVoice.setMuted): tell the server after. */
+  setMuted(b: boolean): Promise<void>;
   setDeafened(b: boolean): void;
   setUserVolume(userKey: string, gain: number): void;
   onInputLevel(fn: (dbfs: number, sending: boolean) => void): () => void;
@@ -60,6 +62,8 @@ export interface AudioEngine {
   remoteLevel(ssrc: number): number;
   /** The label of the microphone in use now (null: none yet). */
   inputLabel(): string | null;
+  /** The id of the output device the call plays on now (`''` = the system default). */
+  outputDevice(): string;
   isSpeaking(ssrc: number): boolean;
   stats(): LinkStats;
   close(): Promise<void>;
@@ -117,6 +121,7 @@ function wrap(v: BrowserVoice): AudioEngine {
     remoteLevel: (ssrc) => v.remoteLevel(ssrc),
     isSpeaking: (ssrc) => v.isSpeaking(ssrc),
     inputLabel: () => v.inputTrack?.label ?? null,
+    outputDevice: () => v.outputDeviceId,
     stats: () => v.stats(),
     close: () => v.close(),
   };
@@ -125,6 +130,7 @@ function wrap(v: BrowserVoice): AudioEngine {
 /** Starts the call's audio on a joined client, with the user's devices and settings. */
 export async function startAudio(client: VoiceClient, prefs: Prefs): Promise<AudioEngine> {
   await afterUserGesture();
+  const tracer = audioProbe()?.tracer;
   const voice = await BrowserVoice.start(client, {
     opusWasmUrl: new URL(opusWasmUrl, location.href),
     ...(prefs.inputDeviceId === '' ? {} : { inputDeviceId: prefs.inputDeviceId }),
@@ -136,7 +142,9 @@ export async function startAudio(client: VoiceClient, prefs: Prefs): Promise<Aud
     ...(prefs.bitrate === 0 ? {} : { bitrate: prefs.bitrate }),
     mode: prefs.mode,
     vadThresholdDb: prefs.vadThresholdDb,
+    ...(tracer === undefined ? {} : { tracer }),
   });
+  attachProbe('call', voice);
   return wrap(voice);
 }
 
@@ -161,6 +169,7 @@ export async function startMicTest(opts: {
     ...(opts.inputDeviceId === '' ? {} : { inputDeviceId: opts.inputDeviceId }),
     ...(opts.outputDeviceId === '' ? {} : { outputDeviceId: opts.outputDeviceId }),
   });
+  attachProbe('mic-test', test);
   return {
     onInputLevel: (fn) => test.on('input-level', (db) => fn(db)),
     close: () => test.close(),

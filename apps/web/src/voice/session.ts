@@ -194,14 +194,36 @@ export class VoiceSession {
     await this.stopEngine();
   }
 
+  /**
+   * The server drops what a muted (or deafened) session sends, and handles
+   * media before the control messages that came with it. Muting, the
+   * engine's last packet (the TALK_END that lets listeners stop at once)
+   * goes out before the state; unmuting, the engine starts sending once the
+   * server has answered the state (a round trip later), or the first words
+   * would be dropped.
+   */
   async setMuted(muted: boolean): Promise<void> {
-    this.engine?.setMuted(muted);
-    await this.need().setState({ muted });
+    await this.changeSending({ muted }, muted || (this.state.self?.deafened ?? false));
   }
 
+  /** Deafened, you also stop sending (the server mutes a deafened session). */
   async setDeafened(deafened: boolean): Promise<void> {
     this.engine?.setDeafened(deafened);
-    await this.need().setState({ deafened });
+    await this.changeSending({ deafened }, deafened || (this.state.self?.muted ?? false));
+  }
+
+  private async changeSending(
+    state: { muted: boolean } | { deafened: boolean },
+    silent: boolean,
+  ): Promise<void> {
+    const client = this.need();
+    if (silent) {
+      await this.engine?.setMuted(true);
+      await client.setState(state);
+    } else {
+      await client.setState(state);
+      void this.engine?.setMuted(false);
+    }
   }
 
   async sendChat(text: string): Promise<void> {
@@ -285,7 +307,7 @@ export class VoiceSession {
       }
       const self = this.state.self;
       if (self !== null) {
-        engine.setMuted(self.muted);
+        void engine.setMuted(self.muted || self.deafened);
         engine.setDeafened(self.deafened);
       }
       this.applyVolumes();

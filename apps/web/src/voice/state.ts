@@ -14,6 +14,7 @@ import type {
   PresenceMessage,
 } from '@parley/protocol';
 import type { SessionRow } from '../lib/api';
+import { bySiblingOrder } from '../lib/order';
 
 export type ConnStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 export type ActorRole = Member['role'];
@@ -242,8 +243,7 @@ export function channelTree(channels: ReadonlyMap<number, ChannelInfo>): TreeRow
     list.push(c);
     children.set(parent, list);
   }
-  for (const list of children.values())
-    list.sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+  for (const list of children.values()) list.sort(bySiblingOrder);
   const out: TreeRow[] = [];
   const walk = (parent: number | null, depth: number): void => {
     for (const c of children.get(parent) ?? []) {

@@ -9,7 +9,7 @@ import { rmsDbfs } from '../audio/analysis.js';
 import { floatToInt16 } from '../audio/resample.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
 import { Listeners } from './listeners.js';
-import { Playback } from './playback.js';
+import { Playback, type OutputTap } from './playback.js';
 
 export interface MicTestOptions {
   inputDeviceId?: string;
@@ -77,6 +77,16 @@ export class MicTest {
 
   get inputTrack(): MediaStreamTrack | null {
     return this.capture?.track ?? null;
+  }
+
+  /**
+   * Sees each frame handed to the loopback output (for tests and
+   * measurements), as `BrowserVoice.tapOutput` does; without loopback there
+   * is no output and `fn` is never called. Returns the unsubscribe.
+   */
+  tapOutput(fn: OutputTap): () => void {
+    if (this.playback === null) return () => undefined;
+    return this.playback.tap(fn);
   }
 
   get listenerCount(): number {

@@ -121,6 +121,12 @@ export class Playback {
     await ctx.setSinkId(deviceId);
   }
 
+  /** The output device the context plays on (`AudioContext.sinkId`; `''` = the system default). */
+  get outputDeviceId(): string {
+    const id = (this.ctx as AudioContext & { sinkId?: unknown }).sinkId;
+    return typeof id === 'string' ? id : '';
+  }
+
   /** Sees every frame handed to the output (after deafen). Returns the unsubscribe. */
   tap(fn: OutputTap): () => void {
     this.taps.add(fn);

@@ -12,7 +12,7 @@
  * `close()` stops tracks, worklets and listeners and closes the
  * AudioContext it made; the client stays open (it is the app's).
  */
-import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
+import { AudioFlag, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { rmsDbfs } from '../audio/analysis.js';
 import type { JitterBufferOptions } from '../audio/jitter-buffer.js';
 import type { OpusModule } from '../audio/opus.js';
@@ -53,7 +53,7 @@ export interface BrowserVoiceOptions {
   encoder?: EncoderKind | 'auto';
   /** Playback asks for the next frame below this much buffered output (ms, default 10). */
   outputLowWaterMs?: number;
-  /** The jitter buffers' options (min / max / initial delay, capacity); the SDK's defaults otherwise. */
+  /** The jitter buffers' options (min / max / initial delay, capacity); the SDK's defaults otherwise, but for `idleAfterUnderruns`: 0 (idle at the first underrun after a TALK_END). */
   jitterBuffer?: JitterBufferOptions;
   /**
    * Per-frame timing (core/trace.ts, docs/benchmarks.md "Mouth-to-ear
@@ -106,12 +106,39 @@ export type InputTap = (pcm: Float32Array, info: { t: number; sent: boolean }) =
 /** 28 bytes of header and tag around each Opus payload. */
 const PACKET_OVERHEAD = 28;
 
+/** The browser engine's floor under the jitter buffer's target (ms): one 20 ms frame. */
+export const BROWSER_MIN_DELAY_MS = 20;
+
+/**
+ * The browser engine's jitter-buffer defaults (docs/playout.md, "In a
+ * browser"):
+ * - a floor of one frame under the target: a page's main thread stamps
+ *   arrivals and answers the output late whenever it is busy;
+ * - after a TALK_END the speaker has stopped: its stream goes idle at the
+ *   first underrun (the jitter buffer used to count the end of each spurt
+ *   as late frames and grow its delay by 40 ms — test/browser/web-mute).
+ *   Mid-spurt underruns keep their own limit (`idleAfterUnderrunsMidSpurt`).
+ */
+const JITTER_DEFAULTS: JitterBufferOptions = { minDelayMs: BROWSER_MIN_DELAY_MS, idleAfterUnderruns: 0 };
+
+/**
+ * The longest `setMuted(true)` waits for the packet that ends the spurt (a
+ * dropped frame, a microphone that stopped). Generous: a loaded machine
+ * stalls the main thread for 100 ms and more, and a mute told to the server
+ * before its last packet costs that packet (listeners conceal instead).
+ */
+const MUTE_FLUSH_MAX_MS = 500;
+
+/** A mute waiting for its last packet: `decided` once a frame went through the muted gate. */
+interface MuteFlush {
+  resolve: () => void;
+  timer: ReturnType<typeof setTimeout>;
+  decided: boolean;
+}
+
 function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
-
-/** The browser engine's floor under the jitter buffer's target (ms): one 20 ms frame. */
-export const BROWSER_MIN_DELAY_MS = 20;
 
 export class BrowserVoice {
   private readonly events = new Listeners<BrowserVoiceEvents>();
@@ -125,6 +152,7 @@ export class BrowserVoice {
   private encoder: VoiceEncoder | null = null;
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private deafened = false;
+  private muteFlush: MuteFlush | null = null;
   /** Samples handed to the output so far (a traced frame's `pos`). */
   private outPos = 0;
   private closed = false;
@@ -173,9 +201,7 @@ export class BrowserVoice {
       receiver: {
         onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
         ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),
-        // A page's main thread stamps arrivals and answers the output late whenever it is busy:
-        // a frame of floor under the target (docs/playout.md, "In a browser").
-        jitter: { minDelayMs: BROWSER_MIN_DELAY_MS, ...opts.jitterBuffer },
+        jitter: { ...JITTER_DEFAULTS, ...opts.jitterBuffer },
       },
     });
     voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);
@@ -246,6 +272,11 @@ export class BrowserVoice {
     await this.playback?.setOutputDevice(deviceId);
   }
 
+  /** The output device in use, as the AudioContext reports it (`''` = the system default). */
+  get outputDeviceId(): string {
+    return this.playback?.outputDeviceId ?? '';
+  }
+
   async setProcessing(p: AudioProcessing): Promise<void> {
     await this.capture?.setProcessing(p);
   }
@@ -266,9 +297,37 @@ export class BrowserVoice {
     this.gate.setPushToTalk(pressed);
   }
 
-  /** Stops sending from the next frame (the app also tells the server: `client.setState({ muted })`). */
-  setMuted(muted: boolean): void {
+  /**
+   * Stops sending from the next frame. A spurt in progress ends with that
+   * frame sent as silence marked TALK_END, so listeners stop at once instead
+   * of concealing a loss. Muting, the promise resolves once that packet is
+   * handed to the transport (at once when nothing was being sent; after
+   * 500 ms at most): tell the server (`client.setState({ muted })`) after
+   * it, since the server drops what a muted session sends — the TALK_END
+   * too, if the state arrives first. Unmuting resolves at once: tell the
+   * server first, for the same reason.
+   */
+  setMuted(muted: boolean): Promise<void> {
     this.gate.setMuted(muted);
+    this.settleMute();
+    // No frame to come (not started, closed, or a context not running): nothing to wait for.
+    if (!muted || this.closed || this.capture === null || this.ctx.state !== 'running')
+      return Promise.resolve();
+    return new Promise((resolve) => {
+      this.muteFlush = {
+        resolve,
+        timer: setTimeout(() => this.settleMute(), MUTE_FLUSH_MAX_MS),
+        decided: false,
+      };
+    });
+  }
+
+  private settleMute(): void {
+    const m = this.muteFlush;
+    if (m === null) return;
+    this.muteFlush = null;
+    clearTimeout(m.timer);
+    m.resolve();
   }
 
   /** Stops playing (the app also mutes and tells the server). */
@@ -376,6 +435,7 @@ export class BrowserVoice {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.settleMute();
     for (const off of this.offClient.splice(0)) off();
     this.events.clear();
     this.inputTaps.clear();
@@ -404,6 +464,12 @@ export class BrowserVoice {
     this.counters.framesCaptured++;
     const db = rmsDbfs(pcm);
     const d = this.gate.decide(db);
+    const mute = this.muteFlush;
+    if (mute !== null && !mute.decided) {
+      mute.decided = true;
+      // Nothing was being sent: no spurt to end.
+      if (!d.send) this.settleMute();
+    }
     const ts = this.timestamp;
     this.timestamp = (this.timestamp + pcm.length) >>> 0;
     if (this.inputTaps.size > 0) {
@@ -422,5 +488,7 @@ export class BrowserVoice {
     this.client.sendPacket(this.client.sealAudio(opus, timestamp, flags));
     this.counters.packetsSent++;
     this.counters.bytesSent += opus.length + PACKET_OVERHEAD;
+    // The packet that ends the spurt a mute cut: it is on its way.
+    if (this.muteFlush?.decided === true && (flags & AudioFlag.TalkEnd) !== 0) this.settleMute();
   }
 }

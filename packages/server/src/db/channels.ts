@@ -83,6 +83,18 @@ export class ChannelStore {
     return { items: res.items.map(toChannel), nextCursor: res.nextCursor };
   }
 
+  /** The children of `parentId` (null: the top-level channels), by position, then name. */
+  async children(parentId: number | null): Promise<ChannelRow[]> {
+    const rows = await this.db
+      .selectFrom('channels')
+      .selectAll()
+      .where('parent_id', parentId === null ? 'is' : '=', parentId)
+      .orderBy('position')
+      .orderBy('name')
+      .execute();
+    return rows.map(toChannel);
+  }
+
   async byId(id: number): Promise<ChannelRow | undefined> {
     const r = await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toChannel(r);

@@ -50,6 +50,19 @@ const ChannelPatch = Type.Partial(Type.Object(channelFields), {
   minProperties: 1,
 });
 
+const OrderBody = Type.Object(
+  {
+    parentId: Type.Union([Id, Type.Null()], { description: 'whose children; null = the top level' }),
+    ids: Type.Array(Id, {
+      maxItems: 1000,
+      uniqueItems: true,
+      description: 'every child of `parentId`, each once, in the new order (positions 0, 1, 2…)',
+    }),
+  },
+  { additionalProperties: false },
+);
+const ChannelList = Type.Object({ items: Type.Array(ChannelSchema) }, { title: 'ChannelList' });
+
 const OverrideSchema = Type.Object(
   { role: ActorRoleSchema, allow: PermList, deny: PermList },
   { title: 'PermissionOverride' },
@@ -159,6 +172,25 @@ export function channelRoutes(app: FastifyInstance, deps: RouteDeps): void {
     async (req) => {
       const actor = requireUser(req);
       return out(await services.channels.update(actor, req.params.id, req.body));
+    },
+  );
+
+  app.put<{ Body: Static<typeof OrderBody> }>(
+    '/channels/order',
+    {
+      schema: {
+        tags,
+        summary:
+          "Reorder a channel's children (or the top-level channels) at once (ManageChannel on the parent)",
+        security: SECURITY.user,
+        body: OrderBody,
+        response: { 200: ChannelList, ...problems(...BODY_ERRORS, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const actor = requireUser(req);
+      const children = await services.channels.reorder(actor, req.body.parentId, req.body.ids);
+      return { items: children.map(out) };
     },
   );
 

@@ -160,6 +160,52 @@ export class ChannelService {
   }
 
   /**
+   * Puts the children of `parentId` (null: the top-level channels) in the
+   * order of `ids`: positions 0, 1, 2… (ManageChannel on the parent). `ids`
+   * must be exactly the children now, each once, or nothing changes
+   * (PARLEY_ERR_CHANNEL_ORDER: one was added, moved or deleted meanwhile;
+   * read them again). One audit record; each channel whose position changed
+   * is broadcast as `channel_updated`. Returns the children in their order.
+   */
+  async reorder(actor: Actor, parentId: number | null, ids: readonly number[]): Promise<ChannelRow[]> {
+    if (parentId !== null) this.get(parentId);
+    if (!this.ctx.hub.may(actor, Perm.ManageChannel, parentId))
+      fail(
+        ErrorCode.Forbidden,
+        parentId === null ? 'you may not order the top-level channels' : 'you may not manage this channel',
+      );
+    const moved = await inTransaction(this.ctx, async (s) => {
+      const children = await s.channels.children(parentId);
+      const byId = new Map(children.map((c) => [c.id, c]));
+      if (
+        ids.length !== children.length ||
+        new Set(ids).size !== ids.length ||
+        !ids.every((id) => byId.has(id))
+      )
+        fail(
+          ErrorCode.ChannelOrder,
+          `the order must list each of the ${children.length} channels under ${parentId ?? 'the top level'} once`,
+        );
+      const changed: number[] = [];
+      for (const [position, id] of ids.entries()) {
+        if (byId.get(id)!.position === position) continue;
+        await s.channels.update(id, { position });
+        changed.push(id);
+      }
+      if (changed.length > 0)
+        await s.audit.record(audit(actor, 'channel.reorder', 'channel', parentId, { parentId, ids }));
+      return changed;
+    });
+    const hub = this.ctx.hub;
+    await hub.refreshChannels();
+    // (A channel deleted in the meantime is simply not there.)
+    const now = (id: number) => hub.findChannel(id) ?? [];
+    for (const c of moved.flatMap(now))
+      hub.broadcastAll({ type: 'channel_updated', channel: toChannelInfo(c) });
+    return ids.flatMap(now);
+  }
+
+  /**
    * Deletes a channel and its subtree. The people inside move to the deleted
    * channel's parent, or to the default channel for a top-level one.
    */

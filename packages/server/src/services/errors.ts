@@ -22,6 +22,7 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.NameTaken]: 409,
   [ErrorCode.ChannelProtected]: 409,
   [ErrorCode.ChannelCycle]: 409,
+  [ErrorCode.ChannelOrder]: 409,
   [ErrorCode.MessageTooLarge]: 413,
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.RateLimited]: 429,

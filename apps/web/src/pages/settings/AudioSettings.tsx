@@ -44,6 +44,9 @@ export function AudioSettings() {
   /** The microphone the call uses now (after a switch has taken effect). */
   const [inUse, setInUse] = useState<string | null>(null);
   useEffect(() => setInUse(engine?.inputLabel() ?? null), [engine]);
+  /** The output device the call plays on now (its id; '' = the system default). */
+  const [outInUse, setOutInUse] = useState<string | null>(null);
+  useEffect(() => setOutInUse(engine?.outputDevice() ?? null), [engine]);
 
   useEffect(() => {
     let live = true;
@@ -77,7 +80,9 @@ export function AudioSettings() {
     if (patch.inputDeviceId !== undefined) {
       engine.setInputDevice(patch.inputDeviceId).then(() => setInUse(engine.inputLabel()), fail);
     }
-    if (patch.outputDeviceId !== undefined) engine.setOutputDevice(patch.outputDeviceId).catch(fail);
+    if (patch.outputDeviceId !== undefined) {
+      engine.setOutputDevice(patch.outputDeviceId).then(() => setOutInUse(engine.outputDevice()), fail);
+    }
     if (patch.bitrate !== undefined) engine.setBitrate(patch.bitrate);
     if (['echoCancellation', 'noiseSuppression', 'autoGainControl', 'rnnoise'].some((k) => k in patch)) {
       engine.setProcessing(processingOf(next)).catch(fail);
@@ -135,6 +140,16 @@ export function AudioSettings() {
         disabled={devices === null}
         onChange={(e) => update({ outputDeviceId: e.currentTarget.value })}
       />
+      {outInUse !== null && (
+        <p className="field-hint" role="status" data-testid="output-in-use">
+          {t('settings.outputInUse', {
+            label:
+              outInUse === '' || outInUse === 'default'
+                ? t('settings.default')
+                : (devices?.outputs.find((d) => d.deviceId === outInUse)?.label ?? outInUse),
+          })}
+        </p>
+      )}
       <Toggle
         label={t('settings.echo')}
         checked={prefs.echoCancellation}
