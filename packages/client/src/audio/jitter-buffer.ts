@@ -37,6 +37,8 @@ export interface JitterBufferOptions {
   marginMs?: number;
   /** Packets in the relative-delay window (default 200). */
   delayWindow?: number;
+  /** How long two late packets hold the target up (ms, default 10 000; 0 = no peak detector). */
+  peakHoldMs?: number;
   /** Underruns in a row after which the stream is considered idle. */
   idleAfterUnderruns?: number;
   /**
@@ -149,6 +151,7 @@ export class JitterBuffer {
   private lastPeakMs = NaN;
   private lastPeakAt = -Infinity;
   private lastArrivalMs = -Infinity;
+  private readonly peakHoldMs: number;
 
   constructor(opts: JitterBufferOptions = {}) {
     this.capacity = opts.capacity ?? 64;
@@ -160,6 +163,7 @@ export class JitterBuffer {
     this.idleAfter = this.idleAfterEnd;
     this.initialMs = opts.initialDelayMs ?? 20;
     this.marginMs = opts.marginMs ?? 2;
+    this.peakHoldMs = opts.peakHoldMs ?? PEAK_HOLD_MS;
     this.delay = new RelativeDelay({ window: opts.delayWindow ?? 200 });
     this.slots = new Array<Slot | undefined>(this.capacity);
   }
@@ -245,9 +249,9 @@ export class JitterBuffer {
     // Late for its turn: playout is concealing while waiting for this very frame.
     if (this.playing && this.credit > 0 && extSeq === this.next) {
       const late = arrivalMs - this.delay.fastestArrivalMs(sendMs);
-      if (arrivalMs - this.lastPeakAt <= PEAK_HOLD_MS) {
+      if (arrivalMs - this.lastPeakAt <= this.peakHoldMs) {
         this.peakMs = Math.max(late, this.lastPeakMs);
-        this.peakUntilMs = arrivalMs + PEAK_HOLD_MS;
+        this.peakUntilMs = arrivalMs + this.peakHoldMs;
       }
       this.lastPeakMs = late;
       this.lastPeakAt = arrivalMs;

@@ -117,9 +117,17 @@ export const BROWSER_MIN_DELAY_MS = 20;
  * - after a TALK_END the speaker has stopped: its stream goes idle at the
  *   first underrun (the jitter buffer used to count the end of each spurt
  *   as late frames and grow its delay by 40 ms — test/browser/web-mute).
- *   Mid-spurt underruns keep their own limit (`idleAfterUnderrunsMidSpurt`).
+ *   Mid-spurt underruns keep their own limit (`idleAfterUnderrunsMidSpurt`);
+ * - no peak detector: a late arrival stamp here is mostly the main thread
+ *   having been busy, and the output waited for it as long; holding the
+ *   target at such a peak for 10 s doubled the delay a mute takes
+ *   (test/browser/web-mute.test.ts: 52 → 87–138 ms held in B's buffer).
  */
-const JITTER_DEFAULTS: JitterBufferOptions = { minDelayMs: BROWSER_MIN_DELAY_MS, idleAfterUnderruns: 0 };
+const JITTER_DEFAULTS: JitterBufferOptions = {
+  minDelayMs: BROWSER_MIN_DELAY_MS,
+  idleAfterUnderruns: 0,
+  peakHoldMs: 0,
+};
 
 /**
  * The longest `setMuted(true)` waits for the packet that ends the spurt (a
