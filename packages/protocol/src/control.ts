@@ -210,6 +210,8 @@ export const ReportStreamSchema = Type.Object(
     recoveredRed: FrameCount,
     accelerated: FrameCount,
     stretched: FrameCount,
+    /** Packets the jitter buffer threw away: duplicates, and the oldest when its ring was full (optional: older clients). */
+    dropped: Type.Optional(FrameCount),
     jitterMs: Millis,
     delayMs: Millis,
     deviceMs: Type.Optional(Millis),

@@ -307,12 +307,29 @@ describe('Receiver: redundancy and receiver reports', () => {
       lost: 0,
       late: 0,
       recoveredRed: dropped,
-      stretched: 0,
+      dropped: 0,
     });
+    // Time-scaling is counted as the receiver decided it (the same totals as its stats).
+    expect(r!.accelerated + r!.stretched).toBe(rx.stats().accelerated + rx.stats().stretched);
     expect(r!.delayMs).toBeGreaterThan(0);
     expect(r!.jitterMs).toBeGreaterThanOrEqual(0);
     // The next interval: nothing new from this speaker.
     expect(rx.reportStreams()).toEqual([]);
+    rx.close();
+  });
+
+  it('reports the packets its jitter buffer threw away as dropped (a duplicate here)', () => {
+    const tone = encodeTone(opus, 1000, 3);
+    const rx = new Receiver(opus);
+    for (const [seq, at] of [
+      [0, 0],
+      [1, 20],
+      [1, 21],
+      [2, 40],
+    ] as const)
+      rx.push({ ssrc: 9, extSeq: seq, timestamp: seq * FRAME_SAMPLES, payload: tone[seq]!, arrivalMs: at });
+    for (let t = 0; t <= 100; t += 20) rx.pull(t);
+    expect(rx.reportStreams()).toMatchObject([{ ssrc: 9, dropped: 1, expected: 3, lost: 0 }]);
     rx.close();
   });
 });

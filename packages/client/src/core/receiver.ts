@@ -107,6 +107,7 @@ interface ReportBase {
   recoveredByFec: number;
   accelerated: number;
   stretched: number;
+  dropped: number;
 }
 
 interface Stream {
@@ -233,6 +234,7 @@ export class Receiver {
           recoveredByFec: 0,
           accelerated: 0,
           stretched: 0,
+          dropped: 0,
         },
         redDepth: 0,
         cur: undefined,
@@ -303,6 +305,7 @@ export class Receiver {
         recoveredByFec: d.recoveredByFec,
         accelerated: s.accelerated,
         stretched: s.stretched,
+        dropped: j.duplicate + j.overflow,
       };
       s.reported = now;
       // Every sequence number whose turn came: played (filled ones included), lost, or skipped.
@@ -319,6 +322,7 @@ export class Receiver {
         recoveredRed: cap(now.filled - was.filled),
         accelerated: cap(now.accelerated - was.accelerated + now.skipped - was.skipped),
         stretched: cap(now.stretched - was.stretched),
+        dropped: cap(now.dropped - was.dropped),
         jitterMs: Math.min(10_000, s.jb.jitter),
         delayMs: Math.min(10_000, s.jb.targetDelayMs),
       });
