@@ -10,6 +10,13 @@ import type { VoiceClient } from './voice-client.js';
 /** A source of PCM frames (48 kHz mono Int16); null ends the stream. */
 export interface FrameSource {
   next(): Int16Array | null;
+  /**
+   * Optional: true when the frame just returned was the last (the next
+   * call returns null). The sender then marks it TALK_END, so listeners
+   * stop there instead of concealing after the end (a file, a bot's
+   * phrase); a live source that cannot know leaves it out.
+   */
+  ended?(): boolean;
 }
 
 /** Anything that turns one PCM frame into one Opus packet. */
@@ -154,6 +161,7 @@ export class StreamSender {
       flags |= AudioFlag.TalkStart;
       this.first = false;
     }
+    if (this.source.ended?.() === true) flags |= AudioFlag.TalkEnd;
     const opus = this.encoder.encode(pcm);
     const tEncoded = tracer === undefined ? 0 : tracer.now();
     if ((flags & AudioFlag.TalkStart) !== 0) this.framer.reset();
@@ -199,6 +207,11 @@ export class BufferSource implements FrameSource {
     private readonly frameSamples = FRAME_SAMPLES,
     private readonly loop = false,
   ) {}
+
+  /** The frame just taken was the last one (never, when looping). */
+  ended(): boolean {
+    return !this.loop && this.pos >= this.samples.length;
+  }
 
   next(): Int16Array | null {
     const n = this.frameSamples;
