@@ -45,6 +45,7 @@ import { BrowserVoice } from '@parley/client/browser';
 import { loadWasmAead, WASM_CIPHERS } from '@parley/protocol';
 let voice = null;
 let recording = false;
+let atRecord = null;
 const tracer = new TraceRecorder();
 const input = [], output = [], packets = [];
 globalThis.startVoice = async (server, name, mode, encoder, minDelayMs) => {
@@ -57,8 +58,8 @@ globalThis.startVoice = async (server, name, mode, encoder, minDelayMs) => {
   voice.tapOutput((frame, info) => { if (recording && output.length < 5000) output.push({ t: info.t + info.aheadMs, pcm: Array.from(frame) }); });
   return { encoder: voice.stats().encoder, outputLatencyMs: voice.audioContext.outputLatency * 1000, baseLatencyMs: voice.audioContext.baseLatency * 1000 };
 };
-globalThis.record = () => { recording = true; voice.stats(); };
-globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), packets: packets.splice(0), stats: voice.stats(), counts: voice.counts(), trace: tracer.toJsonLines({ role: 'record', transport: 'ws', frameSamples: 960, sampleRate: 48000 }) });
+globalThis.record = () => { recording = true; voice.stats(); atRecord = voice.counts().playout; };
+globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), packets: packets.splice(0), stats: voice.stats(), counts: voice.counts(), atRecord, trace: tracer.toJsonLines({ role: 'record', transport: 'ws', frameSamples: 960, sampleRate: 48000 }) });
 `;
 writeFileSync(join(dir, 'entry.js'), ENTRY);
 writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./entry.js"></script>');
@@ -141,7 +142,9 @@ interface Taken {
   /** Packets as B's page got them: extended sequence number, timestamp, wall-clock ms. */
   packets: [seq: number, timestamp: number, t: number][];
   stats: Record<string, unknown>;
-  counts: Record<string, unknown>;
+  counts: { playout: Record<string, number> | null };
+  /** The listener's playout counters when the measurement began. */
+  atRecord: Record<string, number> | null;
   trace: string;
 }
 type PageFns = {
@@ -268,6 +271,11 @@ try {
     );
   console.log(
     `  per click (median of ${toArrive.length}): mouth → in B's worklet ${med(toArrive)}, jitter buffer ${med(waited)}, popped → ear ${med(toEar)}`,
+  );
+  const during = (k: string): number => (tb.counts.playout?.[k] ?? 0) - (tb.atRecord?.[k] ?? 0);
+  console.log(
+    `  listener, during the ${SECONDS} s: ${during('played')} frames played, ${during('concealed')} concealed, ` +
+      `${during('accelerated')} accelerated, ${during('stretched')} stretched (${((during('samplesRemoved') - during('samplesAdded')) / 48).toFixed(0)} ms net removed)`,
   );
   console.log(`  listener: ${JSON.stringify(tb.stats)}`);
   console.log(`  listener: ${JSON.stringify(tb.counts)}`);

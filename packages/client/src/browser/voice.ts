@@ -121,7 +121,12 @@ function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** The browser engine's floor under the jitter buffer's target (ms). */
+/**
+ * The browser engine's floor under the jitter buffer's target (ms): one
+ * frame. The output no longer waits for the page's main thread, but the
+ * packets still come through it, and its stalls come without warning
+ * (docs/playout.md, "In a browser").
+ */
 export const BROWSER_MIN_DELAY_MS = 20;
 
 export class BrowserVoice {
@@ -202,11 +207,7 @@ export class BrowserVoice {
     this.playout = await WorkletPlayout.open(this.ctx, {
       opus: module,
       frameSamples: this.frameSamples,
-      receiver: {
-        // Arrivals are stamped in the worklet, but they reach it through this page's main
-        // thread, which a busy page delays (docs/playout.md, "In a browser").
-        jitter: { minDelayMs: BROWSER_MIN_DELAY_MS, ...this.opts.jitterBuffer },
-      },
+      receiver: { jitter: { minDelayMs: BROWSER_MIN_DELAY_MS, ...this.opts.jitterBuffer } },
       ...(this.opts.tracer === undefined ? {} : { tracer: this.opts.tracer }),
       onSpeaking: (ssrc, on, db) => this.events.emit('speaking', ssrc, on, db),
     });

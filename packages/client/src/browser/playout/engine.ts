@@ -19,8 +19,8 @@ import { SAMPLE_RATE, SAMPLES_PER_MS } from '@parley/protocol';
 import type { OpusModule } from '../../audio/opus.js';
 import { StreamResampler } from '../../audio/stream-resample.js';
 import { Receiver } from '../../core/receiver.js';
+import { TraceRecorder } from '../../core/trace.js';
 import type { FromPlayout, PlayoutInit, PlayoutStats, ToPlayout } from './messages.js';
-import { TraceBatch } from './trace-batch.js';
 
 /** Samples per pull of the Receiver: Web Audio's render quantum. */
 export const RENDER_QUANTUM = 128;
@@ -42,7 +42,7 @@ interface Speaker {
 
 export class PlayoutEngine {
   private readonly rx: Receiver;
-  private readonly trace: TraceBatch | null;
+  private readonly trace: TraceRecorder | null;
   private resampler: StreamResampler | null = null;
   /** The clock (ms) the Receiver and the tracer see now. */
   private nowMs = 0;
@@ -71,7 +71,9 @@ export class PlayoutEngine {
     private readonly opts: PlayoutEngineOptions,
     private readonly post: PlayoutPost,
   ) {
-    this.trace = opts.trace ? new TraceBatch(opts.maxTraceEvents, () => this.nowMs) : null;
+    this.trace = opts.trace
+      ? new TraceRecorder({ maxEvents: opts.maxTraceEvents, now: () => this.nowMs })
+      : null;
     this.maxSpeakers = 2 * (opts.receiver.maxStreams ?? 64);
     this.idleMs = opts.receiver.idleMs ?? 5000;
     this.rx = new Receiver(opus, {
@@ -211,7 +213,7 @@ export class PlayoutEngine {
       if (db === -Infinity && this.renderMs - s.lastMs > this.idleMs + 1000) this.speakers.delete(ssrc);
     }
     this.pulls = 0;
-    const trace = this.trace?.take() ?? null;
+    const trace = this.trace?.takeRaw() ?? null;
     const traceDropped = this.trace?.dropped ?? 0;
     const stats = ++this.statuses % this.opts.statsEvery === 0 ? this.stats() : null;
     const transfer: Transferable[] = [levels.buffer];

@@ -67,9 +67,6 @@ export interface PlayoutStats extends ReceiverStats {
   targetDelayMs: number;
 }
 
-/** Fields of one trace event in `StatusMessage.trace`: event index (TRACE_EVENTS), ssrc, seq, t (worklet ms), pos (NaN: none). */
-export const TRACE_FIELDS = 5;
-
 export interface StatusMessage {
   t: 'status';
   /** The worklet's clock (ms: currentFrame / sampleRate) at the start of the quantum just rendered. */
@@ -80,7 +77,7 @@ export interface StatusMessage {
   ctl: number;
   /** (ssrc, dBFS) pairs: each speaker's level over the period, after volume and ducking. */
   levels: Float64Array<ArrayBuffer>;
-  /** Trace events of the period (TRACE_FIELDS each), when tracing. */
+  /** Trace events of the period (TraceRecorder.takeRaw: times on the worklet's clock), when tracing. */
   trace: Float64Array<ArrayBuffer> | null;
   traceDropped: number;
   /** Every `statsEvery` statuses. */

@@ -22,7 +22,7 @@ import {
   type ToPlayout,
 } from './messages.js';
 import { PLAYOUT_WORKLET_SOURCE } from './playout-bundle.generated.js';
-import { replayTrace } from './trace-batch.js';
+import { replayTrace } from './trace-replay.js';
 
 /** One frame as it was played, for tests and measurements. */
 export interface OutputTapInfo {
