@@ -59,6 +59,7 @@ globalThis.startVoice = async (server, name, mode, encoder, minDelayMs) => {
   return { encoder: voice.stats().encoder, outputLatencyMs: voice.audioContext.outputLatency * 1000, baseLatencyMs: voice.audioContext.baseLatency * 1000 };
 };
 globalThis.record = () => { recording = true; voice.stats(); atRecord = voice.counts().playout; };
+globalThis.stop = () => { recording = false; };
 globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), packets: packets.splice(0), stats: voice.stats(), counts: voice.counts(), atRecord, trace: tracer.toJsonLines({ role: 'record', transport: 'ws', frameSamples: 960, sampleRate: 48000 }) });
 `;
 writeFileSync(join(dir, 'entry.js'), ENTRY);
@@ -151,6 +152,7 @@ type PageFns = {
   startVoice: (s: string, n: string, m: string, e: string, minDelayMs: number | null) => Promise<Started>;
   take: () => Taken;
   record: () => void;
+  stop: () => void;
 };
 
 async function open(browser: Browser): Promise<Page> {
@@ -190,8 +192,12 @@ try {
   await call(a, 'record');
   await call(b, 'record');
   while (Date.now() - startedAt < (SECONDS + 2) * 1000) await new Promise((r) => setTimeout(r, 250));
-  const ta = await call(a, 'take');
+  await call(a, 'stop');
+  await call(b, 'stop');
+  // The listener first: handing over A's seconds of microphone stalls A's main thread, which
+  // B would hear as a gap (and count in its figures) if it were still measuring.
   const tb = await call(b, 'take');
+  const ta = await call(a, 'take');
   // A frame of the microphone is complete when its last sample is in: sample i of it is 20 ms − i earlier.
   const mouth = onsetTimes(ta.input, (f) => f.t - 20);
   const ear = onsetTimes(tb.output, (f) => f.t);
@@ -274,7 +280,7 @@ try {
   );
   const during = (k: string): number => (tb.counts.playout?.[k] ?? 0) - (tb.atRecord?.[k] ?? 0);
   console.log(
-    `  listener, during the ${SECONDS} s: ${during('played')} frames played, ${during('concealed')} concealed, ` +
+    `  listener, while measured: ${during('played')} frames played, ${during('concealed')} concealed, ` +
       `${during('accelerated')} accelerated, ${during('stretched')} stretched (${((during('samplesRemoved') - during('samplesAdded')) / 48).toFixed(0)} ms net removed)`,
   );
   console.log(`  listener: ${JSON.stringify(tb.stats)}`);
