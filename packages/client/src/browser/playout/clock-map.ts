@@ -9,7 +9,10 @@
  * message that came the fastest, when the main thread was free. The audio
  * thread renders a few quanta at a time (one device callback), so this is
  * the steady timeline the output plays along, aligned on the last quantum
- * of a callback. Pure: the caller gives both clocks.
+ * of a callback. The window is short (48 statuses: about a second) because
+ * the context's clock can lose time for good — a stalled audio thread
+ * renders nothing meanwhile — and the map must follow within a second,
+ * not hold the old offset. Pure: the caller gives both clocks.
  */
 export class ClockMap {
   private readonly offsets: Float64Array;
@@ -17,7 +20,7 @@ export class ClockMap {
   private next = 0;
   private best = NaN;
 
-  constructor(window = 256) {
+  constructor(window = 48) {
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`bad window ${window}`);
     this.offsets = new Float64Array(window);
   }
