@@ -27,6 +27,15 @@ export default tseslint.config(
     },
   },
   {
+    // Build scripts in plain JavaScript (checked with // @ts-check, outside every tsconfig).
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
     // The web app: browser code with its own tsconfig (Bundler resolution, JSX, DOM).
     files: ['apps/web/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },

@@ -99,6 +99,7 @@ export default defineConfig({
           // builds the browser bundle or finds Chromium belongs here.
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['./test/setup/playout-bundle.ts'],
         },
       },
       {

@@ -1,15 +1,19 @@
 // Mouth-to-ear latency, browser → server → browser, on loopback: two
 // Chromiums with @parley/client/browser (BrowserVoice: capture worklet,
-// WebCodecs or wasm Opus, WebSocket media, jitter buffer, playback
-// worklet). Browser A's fake microphone plays a click train (10 ms bursts
-// of 1 kHz every 500 ms); browser B listens. Each click's onset in what A
-// captured (its input tap: a frame's time is when its last sample was in)
-// is matched with its onset in what B hands to its output (its output tap:
-// when the frame starts playing out of the playback ring). The device's
-// own output latency (`AudioContext.outputLatency`) is printed apart: the
-// fake device Chromium uses here reports a fixed figure.
+// WebCodecs or wasm Opus, WebSocket media, then the playout worklet: jitter
+// buffer, decoder and mix on the audio thread). Browser A's fake microphone
+// plays a click train (10 ms bursts of 1 kHz every 500 ms); browser B
+// listens. Each click's onset in what A captured (its input tap: a frame's
+// time is when its last sample was in) is matched with its onset in what B
+// played (its output tap: when the frame's first sample was rendered by the
+// playout worklet). The device's own output latency
+// (`AudioContext.outputLatency`) is printed apart: the fake device Chromium
+// uses here reports a fixed figure. B's frame trace splits each click's
+// latency: mouth → arrival in B's worklet, the jitter buffer's wait, and
+// from its pop to the ear.
 //
-// Usage: node bench/dist/browser-latency.js [--seconds S] [--encoder auto|webcodecs|wasm] (after npm run build)
+// Usage: node bench/dist/browser-latency.js [--seconds S] [--encoder auto|webcodecs|wasm]
+//        [--min-delay-ms MS] (the listener's jitter-buffer floor; default the engine's) (after npm run build)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -26,7 +30,11 @@ import { quantile } from '@parley/protocol';
 import { ROOT, SERVER_BIN } from './paths.js';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '12' }, encoder: { type: 'string', default: 'auto' } },
+  options: {
+    seconds: { type: 'string', default: '12' },
+    encoder: { type: 'string', default: 'auto' },
+    'min-delay-ms': { type: 'string' },
+  },
 });
 const SECONDS = Number(values.seconds);
 
@@ -37,18 +45,22 @@ import { BrowserVoice } from '@parley/client/browser';
 import { loadWasmAead, WASM_CIPHERS } from '@parley/protocol';
 let voice = null;
 let recording = false;
+let atRecord = null;
 const tracer = new TraceRecorder();
-const input = [], output = [];
-globalThis.startVoice = async (server, name, mode, encoder) => {
+const input = [], output = [], packets = [];
+globalThis.startVoice = async (server, name, mode, encoder, minDelayMs) => {
   const client = await VoiceClient.connect({ server, name, webSocket: (u) => new WebSocket(u), aead: await loadWasmAead(), ciphers: WASM_CIPHERS });
   await client.join('Lobby');
-  voice = await BrowserVoice.start(client, { opusWasmUrl: './opus.wasm', tracer, mode, encoder, echoCancellation: false, noiseSuppression: false, autoGainControl: false });
+  client.onAudio((p) => { if (recording && packets.length < 5000) packets.push([p.extSeq, p.timestamp, performance.timeOrigin + performance.now()]); });
+  const jitterBuffer = minDelayMs === null ? {} : { jitterBuffer: { minDelayMs } };
+  voice = await BrowserVoice.start(client, { opusWasmUrl: './opus.wasm', tracer, mode, encoder, echoCancellation: false, noiseSuppression: false, autoGainControl: false, ...jitterBuffer });
   voice.tapInput((pcm, info) => { if (recording && input.length < 5000) input.push({ t: info.t, pcm: Array.from(pcm, (s) => Math.round(s * 32767)) }); });
   voice.tapOutput((frame, info) => { if (recording && output.length < 5000) output.push({ t: info.t + info.aheadMs, pcm: Array.from(frame) }); });
   return { encoder: voice.stats().encoder, outputLatencyMs: voice.audioContext.outputLatency * 1000, baseLatencyMs: voice.audioContext.baseLatency * 1000 };
 };
-globalThis.record = () => { recording = true; voice.stats(); };
-globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), stats: voice.stats(), counts: voice.counts(), trace: tracer.toJsonLines({ role: 'record', transport: 'ws', frameSamples: 960, sampleRate: 48000 }) });
+globalThis.record = () => { recording = true; voice.stats(); atRecord = voice.counts().playout; };
+globalThis.stop = () => { recording = false; };
+globalThis.take = () => ({ input: input.splice(0), output: output.splice(0), packets: packets.splice(0), stats: voice.stats(), counts: voice.counts(), atRecord, trace: tracer.toJsonLines({ role: 'record', transport: 'ws', frameSamples: 960, sampleRate: 48000 }) });
 `;
 writeFileSync(join(dir, 'entry.js'), ENTRY);
 writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./entry.js"></script>');
@@ -128,14 +140,19 @@ interface Started {
 interface Taken {
   input: { t: number; pcm: number[] }[];
   output: { t: number; pcm: number[] }[];
+  /** Packets as B's page got them: extended sequence number, timestamp, wall-clock ms. */
+  packets: [seq: number, timestamp: number, t: number][];
   stats: Record<string, unknown>;
-  counts: Record<string, unknown>;
+  counts: { playout: Record<string, number> | null };
+  /** The listener's playout counters when the measurement began. */
+  atRecord: Record<string, number> | null;
   trace: string;
 }
 type PageFns = {
-  startVoice: (s: string, n: string, m: string, e: string) => Promise<Started>;
+  startVoice: (s: string, n: string, m: string, e: string, minDelayMs: number | null) => Promise<Started>;
   take: () => Taken;
   record: () => void;
+  stop: () => void;
 };
 
 async function open(browser: Browser): Promise<Page> {
@@ -165,8 +182,9 @@ try {
       ([key, xs]) => (globalThis as unknown as Record<string, (...y: unknown[]) => unknown>)[key]!(...xs),
       [k, args] as const,
     ) as Promise<Awaited<ReturnType<PageFns[K]>>>;
-  const listener = await call(b, 'startVoice', serverUrl, 'ears', 'push-to-talk', values.encoder);
-  const talker = await call(a, 'startVoice', serverUrl, 'mouth', 'open', values.encoder);
+  const minDelay = values['min-delay-ms'] === undefined ? null : Number(values['min-delay-ms']);
+  const listener = await call(b, 'startVoice', serverUrl, 'ears', 'push-to-talk', values.encoder, minDelay);
+  const talker = await call(a, 'startVoice', serverUrl, 'mouth', 'open', values.encoder, null);
   const startedAt = Date.now();
   // Warm-up: the first clicks set the jitter buffer. Nothing is kept before `record` (handing
   // seconds of audio to the test would stall the page's main thread in the middle of the run).
@@ -174,20 +192,28 @@ try {
   await call(a, 'record');
   await call(b, 'record');
   while (Date.now() - startedAt < (SECONDS + 2) * 1000) await new Promise((r) => setTimeout(r, 250));
-  const ta = await call(a, 'take');
+  await call(a, 'stop');
+  await call(b, 'stop');
+  // The listener first: handing over A's seconds of microphone stalls A's main thread, which
+  // B would hear as a gap (and count in its figures) if it were still measuring.
   const tb = await call(b, 'take');
+  const ta = await call(a, 'take');
   // A frame of the microphone is complete when its last sample is in: sample i of it is 20 ms − i earlier.
   const mouth = onsetTimes(ta.input, (f) => f.t - 20);
   const ear = onsetTimes(tb.output, (f) => f.t);
   const lat: number[] = [];
+  const pairs: [mouth: number, ear: number][] = [];
   for (const m of mouth) {
     const e = ear.find((x) => x >= m && x < m + 400);
-    if (e !== undefined) lat.push(e - m);
+    if (e === undefined) continue;
+    lat.push(e - m);
+    pairs.push([m, e]);
   }
   lat.sort((x, y) => x - y);
   const fmt = (x: number | undefined): string => (x === undefined ? '—' : `${x.toFixed(1)} ms`);
   console.log(
-    `mouth-to-ear, browser → server → browser (WebSocket media, ${talker.encoder} Opus), loopback, ${SECONDS} s`,
+    `mouth-to-ear, browser → server → browser (WebSocket media, ${talker.encoder} Opus), loopback, ${SECONDS} s` +
+      (minDelay === null ? '' : `, listener's jitter-buffer floor ${minDelay} ms`),
   );
   console.log(`  clicks matched      ${lat.length} of ${mouth.length}`);
   console.log(`  median              ${fmt(quantile(lat, 0.5))}`);
@@ -211,6 +237,51 @@ try {
   jb.sort((x, y) => x - y);
   console.log(
     `  listener's jitter buffer (arrived → popped): median ${fmt(quantile(jb, 0.5))}, p95 ${fmt(quantile(jb, 0.95))} over ${jb.length} frames`,
+  );
+  // Each click, split at the frame that played its onset: mouth → arrived → popped → ear.
+  const plays = ev.filter((e) => e.ev === 'played').sort((x, y) => x.t - y.t);
+  const toArrive: number[] = [];
+  const waited: number[] = [];
+  const toEar: number[] = [];
+  for (const [m, e] of pairs) {
+    const p = plays.findLast((x) => x.t <= e + 0.01);
+    const at = p === undefined ? undefined : arrived.get(p.seq);
+    const pop = p === undefined ? undefined : popped.get(p.seq);
+    if (at === undefined || pop === undefined) continue;
+    toArrive.push(at - m);
+    waited.push(pop - at);
+    toEar.push(e - pop);
+  }
+  // Where the jitter comes from: each packet's delay beyond the fastest of the run (its arrival
+  // minus its send time), when B's page got it and when B's worklet did.
+  const ts0 = tb.packets[0]?.[1] ?? 0;
+  const sendMs = (ts: number): number => ((ts - ts0) >>> 0) / 48;
+  const relative = (xs: number[]): string => {
+    const min = Math.min(...xs);
+    const r = xs.map((x) => x - min).sort((x, y) => x - y);
+    return `q50 ${fmt(quantile(r, 0.5))}, q97 ${fmt(quantile(r, 0.97))}, max ${fmt(r.at(-1))}`;
+  };
+  const atPage = tb.packets.map(([, ts, t]) => t - sendMs(ts));
+  const atWorklet = tb.packets.flatMap(([seq, ts]) => {
+    const t = arrived.get(seq);
+    return t === undefined ? [] : [t - sendMs(ts)];
+  });
+  console.log(`  relative delay of the packets at B's page:    ${relative(atPage)}`);
+  console.log(`  relative delay of the packets in B's worklet: ${relative(atWorklet)}`);
+  const med = (xs: number[]): string =>
+    fmt(
+      quantile(
+        [...xs].sort((x, y) => x - y),
+        0.5,
+      ),
+    );
+  console.log(
+    `  per click (median of ${toArrive.length}): mouth → in B's worklet ${med(toArrive)}, jitter buffer ${med(waited)}, popped → ear ${med(toEar)}`,
+  );
+  const during = (k: string): number => (tb.counts.playout?.[k] ?? 0) - (tb.atRecord?.[k] ?? 0);
+  console.log(
+    `  listener, while measured: ${during('played')} frames played, ${during('concealed')} concealed, ` +
+      `${during('accelerated')} accelerated, ${during('stretched')} stretched (${((during('samplesRemoved') - during('samplesAdded')) / 48).toFixed(0)} ms net removed)`,
   );
   console.log(`  listener: ${JSON.stringify(tb.stats)}`);
   console.log(`  listener: ${JSON.stringify(tb.counts)}`);

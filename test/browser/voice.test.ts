@@ -209,7 +209,7 @@ describe('BrowserVoice in Chromium', () => {
     expect(Math.abs(rmsDbfs(played) - RMS)).toBeLessThan(2);
     const counts = await call(b, 'counts');
     console.log(
-      `B played the bot: longest gap ${longestGapMs(tone, 48000)} ms; output ring ${JSON.stringify(counts?.ring)}`,
+      `B played the bot: longest gap ${longestGapMs(tone, 48000)} ms; playout ${JSON.stringify(counts?.playout)}`,
     );
     // The indicator clears within 150 ms after the last loud audio was handed to the output.
     const lastLoudAt = heard.times[loud.at(-1)! / FRAME]!;

@@ -18,6 +18,8 @@ export const MAX_CONTROL_MESSAGE_BYTES = 16384;
  * bounds what clients send. 4 MiB ≈ 30,000 channels.
  */
 export const MAX_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Streams in one receiver report at most (docs/protocol.md §2.6). */
+export const MAX_REPORT_STREAMS = 64;
 /** The media clock: Opus runs at 48 kHz, and RTP timestamps count these samples. */
 export const SAMPLE_RATE = 48000;
 /** Samples per millisecond at SAMPLE_RATE: 48. */

@@ -6,7 +6,12 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type ValueError } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { MAX_CONTROL_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, SAMPLE_RATE } from './constants.js';
+import {
+  MAX_CONTROL_MESSAGE_BYTES,
+  MAX_REPORT_STREAMS,
+  MAX_SERVER_MESSAGE_BYTES,
+  SAMPLE_RATE,
+} from './constants.js';
 import { ErrorCode } from './errors.js';
 import type { Result } from './result.js';
 import { FreeText, MessageText, NameString, PATTERN_ERROR } from './text.js';
@@ -194,8 +199,6 @@ export const MembersRequestSchema = Type.Object(
   strict,
 );
 
-/** Streams in one receiver report at most (docs/protocol.md §2.6). */
-export const MAX_REPORT_STREAMS = 64;
 const FrameCount = Type.Integer({ minimum: 0, maximum: 100_000 });
 const Millis = Type.Number({ minimum: 0, maximum: 10_000 });
 /** How one speaker arrived at this listener over the report's interval. */

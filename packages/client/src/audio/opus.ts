@@ -42,20 +42,38 @@ const CTL = {
 const MAX_FRAME = frameSamples(120);
 const MAX_PACKET = 4000;
 
-/** Instantiates libopus from its wasm bytes. */
-export async function instantiateOpus(wasm: Uint8Array | WebAssembly.Module): Promise<OpusModule> {
+/** The WASI and Emscripten imports libopus's module asks for: none of them is used. */
+function opusImports(): WebAssembly.Imports {
   const noop = (): number => 0;
-  const imports = {
+  return {
     wasi_snapshot_preview1: { proc_exit: noop, fd_close: noop, fd_write: noop, fd_seek: noop },
     env: { emscripten_notify_memory_growth: noop },
   };
+}
+
+function fromInstance(instance: WebAssembly.Instance): OpusModule {
+  const exports = instance.exports as unknown as OpusExports;
+  exports._initialize?.();
+  return { exports };
+}
+
+/** Instantiates libopus from its wasm bytes. */
+export async function instantiateOpus(wasm: Uint8Array | WebAssembly.Module): Promise<OpusModule> {
+  const imports = opusImports();
   const instance =
     wasm instanceof WebAssembly.Module
       ? await WebAssembly.instantiate(wasm, imports)
       : (await WebAssembly.instantiate(wasm as BufferSource, imports)).instance;
-  const exports = instance.exports as unknown as OpusExports;
-  exports._initialize?.();
-  return { exports };
+  return fromInstance(instance);
+}
+
+/**
+ * Instantiates an already compiled libopus synchronously: where nothing
+ * may wait, as in an AudioWorklet's constructor (browsers refuse a
+ * synchronous instantiation of a large module only on a page's main thread).
+ */
+export function instantiateOpusSync(module: WebAssembly.Module): OpusModule {
+  return fromInstance(new WebAssembly.Instance(module, opusImports()));
 }
 
 function check(code: number, what: string): number {

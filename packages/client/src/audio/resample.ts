@@ -42,7 +42,7 @@ function gcd(a: number, b: number): number {
  * f = 1): row p holds the weight of input sample base + k for k in
  * [−half, half + 1], zero outside the window |k − f| ≤ half.
  */
-interface Kernel {
+export interface Kernel {
   half: number;
   /** Taps per row: 2·half + 2. */
   taps: number;
@@ -94,14 +94,27 @@ function dot(input: Float32Array, k: Kernel, row: number, base: number, edge: { 
   return acc;
 }
 
+/** The low-pass of a conversion: at the lower of the two Nyquist frequencies (slightly under), and its half width. */
+function lowPass(ratio: number): { cutoff: number; half: number } {
+  return { cutoff: Math.min(1, ratio) * 0.97, half: Math.ceil(HALF_TAPS / Math.min(1, ratio)) };
+}
+
+/**
+ * The filter `resampleTo48k` uses for ratios without exact tables, for a
+ * stream converted chunk by chunk (stream-resample.ts): QUANTIZED_PHASES
+ * rows, to interpolate between.
+ */
+export function quantizedKernel(inRate: number, outRate: number): Kernel {
+  const { cutoff, half } = lowPass(outRate / inRate);
+  return makeKernel(cutoff, half, QUANTIZED_PHASES);
+}
+
 /** Resamples mono audio to `outRate` (default SAMPLE_RATE, 48 kHz). */
 export function resampleTo48k(input: Float32Array, inRate: number, outRate = SAMPLE_RATE): Float32Array {
   if (inRate === outRate) return input.slice();
   const ratio = outRate / inRate;
   const out = new Float32Array(Math.floor(input.length * ratio));
-  // Low-pass at the lower of the two Nyquist frequencies (slightly under).
-  const cutoff = Math.min(1, ratio) * 0.97;
-  const half = Math.ceil(HALF_TAPS / Math.min(1, ratio));
+  const { cutoff, half } = lowPass(ratio);
   const g = Number.isInteger(inRate) && Number.isInteger(outRate) ? gcd(inRate, outRate) : 0;
   const up = g > 0 ? outRate / g : Infinity;
   const edge = { norm: 0 };

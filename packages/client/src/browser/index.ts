@@ -1,7 +1,8 @@
 /**
  * @parley/client/browser — the browser audio engine: microphone capture
- * and playback in AudioWorklets, Opus through WebCodecs (or the SDK's
- * wasm libopus), voice activation / push-to-talk, per-user volume,
+ * in an AudioWorklet, Opus through WebCodecs (or the SDK's wasm libopus),
+ * the receive side (jitter buffers, decoding, the mix) inside the playout
+ * AudioWorklet, voice activation / push-to-talk, per-user volume,
  * priority ducking and speaking detection from the SDK core, devices,
  * RNNoise, and a microphone test for the settings page.
  */
@@ -19,8 +20,9 @@ export type { MicTestOptions } from './mic-test.js';
 export { listAudioDevices, watchAudioDevices } from './devices.js';
 export type { AudioDeviceInfo, AudioDeviceList } from './devices.js';
 export type { AudioProcessing } from './capture.js';
-export type { OutputTap, OutputTapInfo, PlaybackRingStats } from './playback.js';
+export type { OutputTap, OutputTapInfo } from './playout/worklet-node.js';
+export type { PlayoutStats } from './playout/messages.js';
 export { PlaybackRing } from './playback-ring.js';
-export { loadOpusWasm } from './opus-loader.js';
+export { loadOpusModule, loadOpusWasm } from './opus-loader.js';
 export { webCodecsOpusSupported } from './encoders.js';
 export type { EncoderKind } from './encoders.js';

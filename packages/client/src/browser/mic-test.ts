@@ -9,7 +9,8 @@ import { rmsDbfs } from '../audio/analysis.js';
 import { floatToInt16 } from '../audio/resample.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
 import { Listeners } from './listeners.js';
-import { Playback, type OutputTap } from './playback.js';
+import { Playback } from './playback.js';
+import type { OutputTap } from './playout/worklet-node.js';
 
 export interface MicTestOptions {
   inputDeviceId?: string;

@@ -5,8 +5,11 @@
  *       → [RNNoise] → TalkGate (voice activation / push-to-talk / open, mute)
  *       → Opus (WebCodecs AudioEncoder, or the SDK's wasm libopus)
  *       → VoiceClient.sealAudio → the client's media transport
- *   VoiceClient.onAudio → Listener/Receiver (jitter buffers, Opus PLC/FEC,
- *       per-user volume, priority ducking) → `parley-playback` worklet
+ *   VoiceClient.onAudio → (posted, payload moved) → `parley-playout` worklet:
+ *       the SDK's Receiver on the audio thread (jitter buffers, Opus PLC/FEC,
+ *       time-scaling, per-user volume, priority ducking, the mix), pulled
+ *       once per render quantum; levels, speaking, stats and taps come back
+ *       as messages (playout/worklet-node.ts, docs/playout.md "In a browser")
  *
  * The transport stays the client's (MediaTransport: WebSocket today).
  * `close()` stops tracks, worklets and listeners and closes the
@@ -15,17 +18,18 @@
 import { AudioFlag, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { rmsDbfs } from '../audio/analysis.js';
 import type { JitterBufferOptions } from '../audio/jitter-buffer.js';
-import type { OpusModule } from '../audio/opus.js';
+import { instantiateOpus, type OpusModule } from '../audio/opus.js';
 import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
-import { Listener } from '../core/listener.js';
 import { TalkGate, type VoiceMode } from '../core/talk-gate.js';
 import type { FrameTracer } from '../core/trace.js';
 import type { VoiceClient } from '../core/voice-client.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
 import { createEncoder, type EncoderKind, type VoiceEncoder } from './encoders.js';
 import { Listeners } from './listeners.js';
-import { loadOpusWasm } from './opus-loader.js';
-import { Playback, type OutputTap, type PlaybackRingStats } from './playback.js';
+import { loadOpusModule, loadOpusWasm } from './opus-loader.js';
+import { PlayoutListener } from './playout/listener.js';
+import type { PlayoutStats } from './playout/messages.js';
+import { WorkletPlayout, type OutputTap } from './playout/worklet-node.js';
 
 export type { VoiceMode } from '../core/talk-gate.js';
 
@@ -45,21 +49,26 @@ export interface BrowserVoiceOptions {
   vadThresholdDb?: number;
   /** Optional, else one is created at 48 kHz (and closed by `close()`). */
   audioContext?: AudioContext;
-  /** libopus, already instantiated (decoding, and encoding without WebCodecs). */
+  /** libopus, already instantiated on this thread (encoding without WebCodecs). */
   opus?: OpusModule;
-  /** Where to fetch libopus's `.wasm` when `opus` is not given (default `opus.wasm` next to the page). */
+  /** libopus, compiled: what the playout worklet instantiates (decoding). */
+  opusModule?: WebAssembly.Module;
+  /**
+   * Where to fetch libopus's `.wasm` when `opusModule` is not given
+   * (default `opus.wasm` next to the page): compiled once, for the worklet
+   * and (unless `opus` is given) this thread.
+   */
   opusWasmUrl?: string | URL;
   /** 'auto' (default): WebCodecs when it has Opus, else wasm. */
   encoder?: EncoderKind | 'auto';
-  /** Playback asks for the next frame below this much buffered output (ms, default 10). */
-  outputLowWaterMs?: number;
-  /** The jitter buffers' options (min / max / initial delay, capacity); the SDK's defaults otherwise, but for `idleAfterUnderruns`: 0 (idle at the first underrun after a TALK_END). */
+  /** The jitter buffers' options (min / max / initial delay, capacity); `JITTER_DEFAULTS` under them. */
   jitterBuffer?: JitterBufferOptions;
   /**
    * Per-frame timing (core/trace.ts, docs/benchmarks.md "Mouth-to-ear
-   * latency"): `arrived`, `popped`, `decoded` from the Receiver, and
-   * `played` when a mixed frame is handed to the output worklet (`pos` in
-   * samples of the output). Absent: no tracing.
+   * latency"): `arrived`, `popped`, `decoded` and `played` from the
+   * Receiver in the playout worklet, on the worklet's clock turned into
+   * this page's wall clock (`played`: when the frame's first sample was
+   * rendered, `pos` in samples of the output). Absent: no tracing.
    */
   tracer?: FrameTracer;
 }
@@ -87,8 +96,10 @@ export interface BrowserVoiceCounters {
   framesDroppedByEncoder: number;
   packetsSent: number;
   packetsReceived: number;
+  /** Frames' worth of audio the output played (its 48 kHz samples / the frame). */
   framesPlayed: number;
-  ring: PlaybackRingStats;
+  /** The Receiver in the playout worklet: counters and delays (null until its first report, ≈ 0.3 s). */
+  playout: PlayoutStats | null;
 }
 
 export interface BrowserVoiceEvents {
@@ -106,27 +117,25 @@ export type InputTap = (pcm: Float32Array, info: { t: number; sent: boolean }) =
 /** 28 bytes of header and tag around each Opus payload. */
 const PACKET_OVERHEAD = 28;
 
-/** The browser engine's floor under the jitter buffer's target (ms): one 20 ms frame. */
+/**
+ * The browser engine's floor under the jitter buffer's target (ms): one
+ * frame. The output no longer waits for the page's main thread, but the
+ * packets still come through it, and its stalls come without warning
+ * (docs/playout.md, "In a browser").
+ */
 export const BROWSER_MIN_DELAY_MS = 20;
 
 /**
  * The browser engine's jitter-buffer defaults (docs/playout.md, "In a
- * browser"):
- * - a floor of one frame under the target: a page's main thread stamps
- *   arrivals and answers the output late whenever it is busy;
- * - after a TALK_END the speaker has stopped: its stream goes idle at the
- *   first underrun (the jitter buffer used to count the end of each spurt
- *   as late frames and grow its delay by 40 ms — test/browser/web-mute).
- *   Mid-spurt underruns keep their own limit (`idleAfterUnderrunsMidSpurt`);
- * - no peak detector: a late arrival stamp here is mostly the main thread
- *   having been busy, and the output waited for it as long; holding the
- *   target at such a peak for 10 s doubled the delay a mute takes
- *   (test/browser/web-mute.test.ts: 52 → 87–138 ms held in B's buffer).
+ * browser"): the floor above, and after a TALK_END the speaker has
+ * stopped: its stream goes idle at the first underrun (the jitter buffer
+ * once counted the end of each spurt as late frames and grew its delay by
+ * 40 ms — test/browser/web-mute). Mid-spurt underruns keep their own limit
+ * (`idleAfterUnderrunsMidSpurt`).
  */
 const JITTER_DEFAULTS: JitterBufferOptions = {
   minDelayMs: BROWSER_MIN_DELAY_MS,
   idleAfterUnderruns: 0,
-  peakHoldMs: 0,
 };
 
 /**
@@ -156,13 +165,12 @@ export class BrowserVoice {
   private readonly frameSamples: number;
   private readonly offClient: (() => void)[] = [];
   private capture: MicCapture | null = null;
-  private playback: Playback | null = null;
+  private playout: WorkletPlayout | null = null;
+  private listener: PlayoutListener | null = null;
   private encoder: VoiceEncoder | null = null;
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private deafened = false;
   private muteFlush: MuteFlush | null = null;
-  /** Samples handed to the output so far (a traced frame's `pos`). */
-  private outPos = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly counters = {
@@ -179,7 +187,6 @@ export class BrowserVoice {
     private readonly client: VoiceClient,
     private readonly ctx: AudioContext,
     private readonly ownsContext: boolean,
-    private readonly listener: Listener,
     private readonly opts: BrowserVoiceOptions,
   ) {
     this.frameSamples = client.joined === null ? FRAME_SAMPLES : client.joined.media.frameMs * SAMPLES_PER_MS;
@@ -196,25 +203,14 @@ export class BrowserVoice {
   static async start(client: VoiceClient, opts: BrowserVoiceOptions = {}): Promise<BrowserVoice> {
     const joined = client.joined;
     if (joined === null) throw new Error('BrowserVoice.start: join a channel first');
+    const url = opts.opusWasmUrl ?? new URL('opus.wasm', document.baseURI);
+    const module = opts.opusModule ?? (await loadOpusModule(url));
     const opus =
-      opts.opus ?? (await loadOpusWasm(opts.opusWasmUrl ?? new URL('opus.wasm', document.baseURI)));
+      opts.opus ?? (opts.opusModule === undefined ? await loadOpusWasm(url) : await instantiateOpus(module));
     const ctx = opts.audioContext ?? new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
-    const frameSamples = joined.media.frameMs * SAMPLES_PER_MS;
-    let voice: BrowserVoice | null = null;
-    const listener = new Listener(client, {
-      opus,
-      frameSamples,
-      // The playback asks a frame at a time (its catch-up drops whole frames).
-      pullSamples: frameSamples,
-      receiver: {
-        onSpeaking: (ssrc, on, db) => voice?.events.emit('speaking', ssrc, on, db),
-        ...(opts.tracer === undefined ? {} : { tracer: opts.tracer }),
-        jitter: { ...JITTER_DEFAULTS, ...opts.jitterBuffer },
-      },
-    });
-    voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, listener, opts);
+    const voice = new BrowserVoice(client, ctx, opts.audioContext === undefined, opts);
     try {
-      await voice.open(opus, joined.media.bitrate);
+      await voice.open(opus, module, joined.media.bitrate);
     } catch (err) {
       await voice.close();
       throw err;
@@ -222,7 +218,7 @@ export class BrowserVoice {
     return voice;
   }
 
-  private async open(opus: OpusModule, channelBitrate: number): Promise<void> {
+  private async open(opus: OpusModule, module: WebAssembly.Module, channelBitrate: number): Promise<void> {
     const counters = this.counters;
     this.offClient.push(
       this.client.onAudio((p) => {
@@ -237,12 +233,19 @@ export class BrowserVoice {
       frameSamples: this.frameSamples,
     });
     if (this.closed) return;
-    this.playback = await Playback.open(this.ctx, {
-      pull: () => this.pull(),
-      excess: () => this.listener.receiver.excessFrames(),
-      ...(this.opts.outputLowWaterMs === undefined ? {} : { lowWaterMs: this.opts.outputLowWaterMs }),
+    this.playout = await WorkletPlayout.open(this.ctx, {
+      opus: module,
+      frameSamples: this.frameSamples,
+      receiver: { jitter: { ...JITTER_DEFAULTS, ...this.opts.jitterBuffer } },
+      ...(this.opts.tracer === undefined ? {} : { tracer: this.opts.tracer }),
+      onSpeaking: (ssrc, on, db) => this.events.emit('speaking', ssrc, on, db),
     });
-    if (this.opts.outputDeviceId !== undefined) await this.playback.setOutputDevice(this.opts.outputDeviceId);
+    if (this.closed) {
+      this.playout.close();
+      return;
+    }
+    this.listener = new PlayoutListener(this.client, this.playout);
+    if (this.opts.outputDeviceId !== undefined) await this.setOutputDevice(this.opts.outputDeviceId);
     if (this.closed) return;
     const processing: AudioProcessing = {};
     if (this.opts.echoCancellation !== undefined) processing.echoCancellation = this.opts.echoCancellation;
@@ -275,14 +278,17 @@ export class BrowserVoice {
     await this.capture?.setInputDevice(deviceId);
   }
 
-  /** Plays on another output device (`AudioContext.setSinkId`). */
+  /** Plays on another output device (`AudioContext.setSinkId`, Chromium 110+; `''` = the default). */
   async setOutputDevice(deviceId: string): Promise<void> {
-    await this.playback?.setOutputDevice(deviceId);
+    const ctx = this.ctx as AudioContext & { setSinkId?: (id: string) => Promise<void> };
+    if (typeof ctx.setSinkId !== 'function') throw new Error('this browser cannot choose the output device');
+    await ctx.setSinkId(deviceId);
   }
 
   /** The output device in use, as the AudioContext reports it (`''` = the system default). */
   get outputDeviceId(): string {
-    return this.playback?.outputDeviceId ?? '';
+    const id = (this.ctx as AudioContext & { sinkId?: unknown }).sinkId;
+    return typeof id === 'string' ? id : '';
   }
 
   async setProcessing(p: AudioProcessing): Promise<void> {
@@ -341,12 +347,12 @@ export class BrowserVoice {
   /** Stops playing (the app also mutes and tells the server). */
   setDeafened(deafened: boolean): void {
     this.deafened = deafened;
-    this.playback?.setDeafened(deafened);
+    this.playout?.setDeafened(deafened);
   }
 
   /** A user's volume by `userKey(member)`; 0 = local mute. Kept while they are silent, leave or come back. */
   setUserVolume(key: string, gain: number): void {
-    this.listener.setUserVolumeByKey(key, gain);
+    this.listener?.setUserVolumeByKey(key, gain);
   }
 
   on<K extends keyof BrowserVoiceEvents>(ev: K, fn: (...args: BrowserVoiceEvents[K]) => void): () => void {
@@ -355,8 +361,8 @@ export class BrowserVoice {
 
   /** dBFS of what is being played for that speaker (after volume and ducking); −Infinity when silent. */
   remoteLevel(ssrc: number): number {
-    if (this.deafened) return -Infinity;
-    return this.listener.receiver.levelOf(ssrc);
+    if (this.deafened || this.playout === null) return -Infinity;
+    return this.playout.levelOf(ssrc);
   }
 
   /**
@@ -365,13 +371,16 @@ export class BrowserVoice {
    * reads what it missed here).
    */
   isSpeaking(ssrc: number): boolean {
-    return this.listener.receiver.isSpeaking(ssrc);
+    return this.playout?.isSpeaking(ssrc) ?? false;
   }
 
-  /** Sees each mixed frame as it is handed to the output (for tests and measurements). */
+  /**
+   * Sees each 20 ms frame the output played (after volume, ducking and
+   * deafen), in batches from the worklet: for tests, measurements and meters.
+   */
   tapOutput(fn: OutputTap): () => void {
-    if (this.playback === null) return () => undefined;
-    return this.playback.tap(fn);
+    if (this.playout === null) return () => undefined;
+    return this.playout.tap(fn);
   }
 
   /** Sees each captured frame (after RNNoise), sent or not (for tests and measurements). */
@@ -387,8 +396,7 @@ export class BrowserVoice {
    */
   stats(): BrowserVoiceStats {
     this.client.ping();
-    const r = this.listener.receiver.stats();
-    const { jitterMs, targetDelayMs } = this.listener.receiver.delays();
+    const r = this.playout?.stats() ?? null;
     const now = performance.now();
     const dt = now - this.rateMark.t;
     if (dt >= 1000) {
@@ -398,15 +406,15 @@ export class BrowserVoice {
       };
       this.rateMark = { t: now, sent: this.counters.bytesSent, recv: this.counters.bytesReceived };
     }
-    const due = r.played + r.lost;
+    const due = r === null ? 0 : r.played + r.lost;
     return {
       transport: this.client.transportKind,
       cipher: this.client.joined?.media.cipher ?? null,
       encoder: this.encoder?.kind ?? 'wasm',
       rttMs: this.client.rttMs,
-      lossPct: due === 0 ? 0 : (100 * r.lost) / due,
-      jitterMs,
-      jitterBufferMs: targetDelayMs,
+      lossPct: r === null || due === 0 ? 0 : (100 * r.lost) / due,
+      jitterMs: r?.jitterMs ?? 0,
+      jitterBufferMs: r?.targetDelayMs ?? 0,
       sendKbps: this.lastRates.sendKbps,
       recvKbps: this.lastRates.recvKbps,
     };
@@ -418,15 +426,8 @@ export class BrowserVoice {
       framesDroppedByEncoder: this.encoder?.dropped ?? 0,
       packetsSent: this.counters.packetsSent,
       packetsReceived: this.counters.packetsReceived,
-      framesPlayed: this.playback?.frames ?? 0,
-      ring: this.playback?.ringStats ?? {
-        underruns: 0,
-        underrunSamples: 0,
-        overruns: 0,
-        fill: 0,
-        lowWaterMs: 0,
-        skipped: 0,
-      },
+      framesPlayed: Math.floor((this.playout?.played ?? 0) / this.frameSamples),
+      playout: this.playout?.stats() ?? null,
     };
   }
 
@@ -452,19 +453,11 @@ export class BrowserVoice {
     await capture?.close();
     this.encoder?.close();
     this.encoder = null;
-    this.playback?.close();
-    this.playback = null;
-    this.listener.close();
+    this.listener?.close();
+    this.listener = null;
+    this.playout?.close();
+    this.playout = null;
     if (this.ownsContext && this.ctx.state !== 'closed') await this.ctx.close();
-  }
-
-  /** One mixed frame for the output; traced as `played` at its position in the output. */
-  private pull(): Int16Array {
-    const rx = this.listener.receiver;
-    const frame = rx.pull(performance.now());
-    rx.played(this.outPos);
-    this.outPos += frame.length;
-    return frame;
   }
 
   private onFrame(pcm: Float32Array<ArrayBuffer>): void {

@@ -6,7 +6,8 @@
  * - `parley-capture`: the microphone's render quanta (128 samples) gathered
  *   into frames of `frame` samples (20 ms at the context's rate), each
  *   posted to the main thread as a transferred Float32Array.
- * - `parley-playback`: plays a PlaybackRing fed by the main thread; asks for
+ * - `parley-playback`: the microphone test's loopback (a call plays through
+ *   the `parley-playout` worklet, playout/). Plays a PlaybackRing fed by the main thread; asks for
  *   the next frame (`{type:'need'}`) when fewer than `lowWater` samples are
  *   buffered, so the audio clock — not a timer — paces the mixing. When an
  *   answer comes too late (an underrun while asking), `lowWater` rises by a

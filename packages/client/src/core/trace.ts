@@ -54,7 +54,9 @@ export function traceClock(): number {
 /** A trace file is a benchmark tool's output: it stops growing here. */
 export const DEFAULT_MAX_TRACE_EVENTS = 100_000;
 
-const FIELDS = 5; // ev index, ssrc, seq, t, pos (NaN = none)
+/** Fields of one event in a raw batch (`takeRaw`): event index in TRACE_EVENTS, ssrc, seq, t, pos (NaN = none). */
+export const TRACE_FIELDS = 5;
+const FIELDS = TRACE_FIELDS;
 
 /**
  * Records events into a preallocated buffer (no allocation per event, no
@@ -97,6 +99,18 @@ export class TraceRecorder implements FrameTracer {
     this.buf[o + 3] = t;
     this.buf[o + 4] = pos;
     this.n++;
+  }
+
+  /**
+   * The events kept so far, raw (TRACE_FIELDS numbers each), and forgets
+   * them: a batch to hand to another thread (the playout worklet sends
+   * its trace this way). Null when there is none. `dropped` is not reset.
+   */
+  takeRaw(): Float64Array<ArrayBuffer> | null {
+    if (this.n === 0) return null;
+    const out = this.buf.slice(0, this.n * FIELDS);
+    this.n = 0;
+    return out;
   }
 
   /** Events kept. */
