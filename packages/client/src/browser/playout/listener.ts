@@ -11,6 +11,9 @@ import type { AudioSource } from '../../core/listener.js';
 import { UserVolumes } from '../../core/user-volumes.js';
 import type { WorkletPlayout } from './worklet-node.js';
 
+/** What the listener needs of the playout worklet's node (WorkletPlayout; tests give a fake). */
+export type PlayoutTarget = Pick<WorkletPlayout, 'push' | 'setVolume' | 'setPriority' | 'report'>;
+
 export interface PlayoutListenerOptions {
   /** A receiver report this often (ms, docs/protocol.md §2.6; default 5000, 0 = never). */
   reportEveryMs?: number;
@@ -26,7 +29,7 @@ export class PlayoutListener {
 
   constructor(
     private readonly source: AudioSource,
-    private readonly playout: WorkletPlayout,
+    private readonly playout: PlayoutTarget,
     private readonly opts: PlayoutListenerOptions = {},
   ) {
     this.volumes = opts.volumes ?? new UserVolumes();
