@@ -19,7 +19,16 @@ import {
   type MediaHeader,
 } from '@parley/protocol';
 import { createNodeAead } from '@parley/protocol/node';
-import { JitterBuffer, Mixer, OpusEncoder, OpusDecoder, resampleTo48k, toneInt16 } from '@parley/client';
+import {
+  accelerate,
+  JitterBuffer,
+  Mixer,
+  OpusEncoder,
+  OpusDecoder,
+  resampleTo48k,
+  scaleChoice,
+  toneInt16,
+} from '@parley/client';
 import { loadOpusNode } from '@parley/client/node';
 
 const RUN_MS = Number(process.env.BENCH_MS ?? 500);
@@ -171,6 +180,14 @@ bench(
   },
   9.1e6,
 );
+
+// Playout time-scaling (docs/playout.md): one decision on a 20 ms voiced frame — the pitch search
+// and the overlap-add — as the Receiver does at most every other frame per speaker.
+const voiced = toneInt16(180, 0.02, 48_000, -12);
+bench('time-scale a 20 ms frame (scaleChoice + accelerate)', () => {
+  for (let i = 0; i < 100; i++) accelerate(voiced, scaleChoice(voiced).lag);
+  return 100;
+});
 
 const opus = await loadOpusNode();
 const tone = toneInt16(440, 1, SAMPLE_RATE, -12);
