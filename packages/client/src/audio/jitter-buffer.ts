@@ -15,7 +15,8 @@
  *
  * The target delay (docs/playout.md, "The delay target") is the 97th
  * percentile of each packet's delay against the fastest recent packet,
- * over the last 200 packets, plus 2 ms, clamped to [minDelayMs,
+ * over the last 200 packets (or the peak detector's hold, when higher),
+ * plus 2 ms, plus k frames for redundancy k deep, clamped to [minDelayMs,
  * maxDelayMs]: how long after its fastest-path arrival a frame must be
  * needed for nearly every packet to be in time. This buffer never drops a
  * frame to shrink: the Receiver time-scales decoded audio instead
