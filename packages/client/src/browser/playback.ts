@@ -64,12 +64,6 @@ export class Playback {
     await ctx.setSinkId(deviceId);
   }
 
-  /** The output device the context plays on (`AudioContext.sinkId`; `''` = the system default). */
-  get outputDeviceId(): string {
-    const id = (this.ctx as AudioContext & { sinkId?: unknown }).sinkId;
-    return typeof id === 'string' ? id : '';
-  }
-
   /** Stops the worklet. Idempotent. */
   close(): void {
     if (this.closed) return;

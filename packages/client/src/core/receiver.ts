@@ -384,29 +384,9 @@ export class Receiver {
     return { jitterMs, targetDelayMs };
   }
 
-  /**
-   * Whole frames every playing speaker has buffered beyond its target delay
-   * (0 when none plays): how many frames a late output can drop to catch
-   * up without starving any jitter buffer.
-   */
-  excessFrames(): number {
-    let min = Infinity;
-    const frameMs = this.frameSamples / SAMPLES_PER_MS;
-    for (const s of this.streams.values()) {
-      if (!s.jb.isPlaying) continue;
-      min = Math.min(min, s.jb.size - Math.ceil(s.jb.targetDelayMs / frameMs));
-    }
-    return min === Infinity ? 0 : Math.max(0, min);
-  }
-
   /** A speaker's volume (1 unless set). */
   volumeOf(ssrc: number): number {
     return this.volumes.get(ssrc);
-  }
-
-  /** Samples each `pull` returns. */
-  get samplesPerPull(): number {
-    return this.pullSamples;
   }
 
   /** One mixed chunk (`pullSamples` long) for this playout tick. */
@@ -537,9 +517,9 @@ export class Receiver {
   private scale(s: Stream, pcm: Int16Array, pos: number): Int16Array {
     if (Number.isNaN(s.nextSendMs) || Number.isNaN(this.anchorMs)) return pcm;
     const target = s.jb.targetDelayMs;
+    // Slack of the next frame, were this one `len` samples long: when it is needed against when it comes.
     const due = s.jb.fastestArrivalMs(s.nextSendMs);
-    const slack = (len: number): number => this.neededAtMs(pos + len) - due;
-    const asIs = slack(pcm.length);
+    const asIs = this.neededAtMs(pos + pcm.length) - due;
     const wantsLess = asIs >= target + ACCELERATE_SPARE_MS;
     const wantsMore = asIs < target - STRETCH_SHORT_MS && s.endSeq < 0;
     if ((!wantsLess && !wantsMore) || s.scaledLast) {
@@ -557,8 +537,9 @@ export class Receiver {
         // Silence: take out what the room allows, up to half a frame.
         const roomMs = asIs - target - ACCELERATE_SPARE_MS;
         lag = Math.min(pcm.length >> 1, this.frameSamples >> 1, Math.floor(roomMs * SAMPLES_PER_MS));
-        while (lag > 0 && slack(pcm.length - lag) < target + ACCELERATE_SPARE_MS) lag >>= 1;
-      } else if (slack(pcm.length - lag) < target + ACCELERATE_SPARE_MS) lag = 0;
+        while (lag > 0 && this.neededAtMs(pos + pcm.length - lag) - due < target + ACCELERATE_SPARE_MS)
+          lag >>= 1;
+      } else if (this.neededAtMs(pos + pcm.length - lag) - due < target + ACCELERATE_SPARE_MS) lag = 0;
       if (lag < SAMPLES_PER_MS) {
         s.scaledLast = false;
         return pcm;
