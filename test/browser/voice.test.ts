@@ -260,20 +260,18 @@ describe('BrowserVoice in Chromium', () => {
     const frame = played.filter((e) => e.pos! <= lastLoud).at(-1);
     expect(frame).toBeDefined();
     const stoppedAt = frame!.t + ((lastLoud - frame!.pos!) / 48000) * 1000 + 20;
-    // The last packet of A: when it reached the recorder, and how long the recorder's jitter buffer held it.
+    // A's last packet is the cut (docs/protocol.md, "Cut by mute"): when it reached the recorder,
+    // and no frame of A started playing there after it (what the recorder held was dropped).
     const events = parseTrace(readFileSync(tracePath, 'utf8')).events;
-    const lastArrived = events.filter((e) => e.ev === 'arrived' && e.ssrc === aSsrc).at(-1)!;
-    const lastPlayed = events.find((e) => e.ev === 'played' && e.ssrc === aSsrc && e.seq === lastArrived.seq);
-    const held = lastPlayed === undefined ? 0 : lastPlayed.t - lastArrived.t;
+    const cut = events.filter((e) => e.ev === 'arrived' && e.ssrc === aSsrc).at(-1)!;
+    const playedAfter = events.filter((e) => e.ev === 'played' && e.ssrc === aSsrc && e.t > cut.t);
     console.log(
       `mute: A's audio stopped at the recorder ${(stoppedAt - mutedAt).toFixed(0)} ms after setMuted(true); ` +
-        `its last packet arrived after ${(lastArrived.t - mutedAt).toFixed(0)} ms and waited ${held.toFixed(0)} ms in the jitter buffer`,
+        `its cut arrived after ${(cut.t - mutedAt).toFixed(0)} ms`,
     );
-    // What mute controls: nothing after it is sent (the last packet leaves within a frame or two),
-    // and the audio ends with that packet (no concealment tail). The rest is the path's own
-    // latency (jitter buffer, scheduling), which grows on a loaded machine.
-    expect(lastArrived.t - mutedAt).toBeLessThanOrEqual(100);
-    expect(stoppedAt - mutedAt - held).toBeLessThanOrEqual(100);
+    expect(playedAfter).toHaveLength(0);
+    // The whole path, from the call to the end of the last loud 20 ms window, within the issue's 100 ms.
+    expect(stoppedAt - mutedAt).toBeLessThanOrEqual(100);
   }
 
   it('volume 0 for one user silences that speaker only, and stays 0 after 10 s of silence', async () => {

@@ -52,8 +52,19 @@ export const HELLO_PAYLOAD_SIZE = HELLO_NONCE_SIZE + HELLO_COOKIE_SIZE;
  */
 export const HELLO_ACK_VALIDATE = 0x01;
 
-/** Flag bits of AUDIO packets. */
-export const AudioFlag = { TalkStart: 0x20, TalkEnd: 0x10, Redundant: 0x08 } as const;
+/**
+ * Flag bits of AUDIO packets (docs/protocol.md, "Flags"). `Cut` comes with
+ * `TalkEnd` only: the spurt was cut by mute, receivers drop what they hold
+ * of it (its payload is empty and never decoded).
+ */
+export const AudioFlag = { TalkStart: 0x20, TalkEnd: 0x10, Redundant: 0x08, Cut: 0x04 } as const;
+/** The flags of the packet that cuts a spurt (mute). */
+export const CUT_FLAGS = AudioFlag.TalkEnd | AudioFlag.Cut;
+
+/** Whether an AUDIO packet's flags say it cuts its spurt (both bits: a lone `Cut` bit means nothing). */
+export function isCut(flags: number): boolean {
+  return (flags & CUT_FLAGS) === CUT_FLAGS;
+}
 export const CODEC_MASK = 0xc0;
 export const TARGET_MASK = 0x03;
 

@@ -50,8 +50,8 @@ export interface AudioEngine {
   setMode(m: VoiceModeChoice): void;
   setVadThreshold(db: number): void;
   setPushToTalk(pressed: boolean): void;
-  /** Muting resolves once the packet ending the spurt is sent (BrowserVoice.setMuted): tell the server after. */
-  setMuted(b: boolean): Promise<void>;
+  /** Muting cuts the spurt at once (BrowserVoice.setMuted: its last packet is sent before this returns): tell the server after. */
+  setMuted(b: boolean): void;
   setDeafened(b: boolean): void;
   setUserVolume(userKey: string, gain: number): void;
   onInputLevel(fn: (dbfs: number, sending: boolean) => void): () => void;

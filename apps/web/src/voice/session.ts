@@ -197,10 +197,10 @@ export class VoiceSession {
   /**
    * The server drops what a muted (or deafened) session sends, and handles
    * media before the control messages that came with it. Muting, the
-   * engine's last packet (the TALK_END that lets listeners stop at once)
-   * goes out before the state; unmuting, the engine starts sending once the
-   * server has answered the state (a round trip later), or the first words
-   * would be dropped.
+   * engine's last packet (the cut that makes listeners stop at once:
+   * docs/protocol.md, "Cut by mute") goes out before the state; unmuting,
+   * the engine starts sending once the server has answered the state (a
+   * round trip later), or the first words would be dropped.
    */
   async setMuted(muted: boolean): Promise<void> {
     await this.changeSending({ muted }, muted || (this.state.self?.deafened ?? false));
@@ -218,11 +218,11 @@ export class VoiceSession {
   ): Promise<void> {
     const client = this.need();
     if (silent) {
-      await this.engine?.setMuted(true);
+      this.engine?.setMuted(true);
       await client.setState(state);
     } else {
       await client.setState(state);
-      void this.engine?.setMuted(false);
+      this.engine?.setMuted(false);
     }
   }
 
@@ -307,7 +307,7 @@ export class VoiceSession {
       }
       const self = this.state.self;
       if (self !== null) {
-        void engine.setMuted(self.muted || self.deafened);
+        engine.setMuted(self.muted || self.deafened);
         engine.setDeafened(self.deafened);
       }
       this.applyVolumes();

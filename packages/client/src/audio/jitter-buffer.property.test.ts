@@ -12,7 +12,8 @@ import { JitterBuffer, type PushResult } from './jitter-buffer.js';
 type Op =
   | { kind: 'push'; delta: number; arrivalOffset: number; dt: number }
   | { kind: 'pop'; dt: number }
-  | { kind: 'fill'; back: number };
+  | { kind: 'fill'; back: number }
+  | { kind: 'cut'; back: number };
 
 /** A payload that names its sequence number, to check what plays is what was pushed. */
 const payloadOf = (ext: number): Uint8Array => {
@@ -39,6 +40,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('pop' as const), dt: fc.integer({ min: 0, max: 60 }) }),
   // A redundant copy of one of the three frames before the newest (docs/protocol.md, "Redundancy").
   fc.record({ kind: fc.constant('fill' as const), back: fc.integer({ min: 1, max: 3 }) }),
+  // A mute's cut near the newest sequence number (docs/protocol.md, "Cut by mute"), or a stale one.
+  fc.record({ kind: fc.constant('cut' as const), back: fc.integer({ min: -2, max: 70 }) }),
 );
 
 const config = fc.record({
@@ -66,8 +69,25 @@ function run(cfg: Config, ops: Op[]): void {
   const accepted = new Set<number>();
   let lastFrame = -1;
   let lastEvent = -1;
+  /** The highest sequence number cut (−1: none): nothing at or below it plays after the cut. */
+  let cutAt = -1;
   for (const o of ops) {
-    if (o.kind === 'fill') {
+    if (o.kind === 'cut') {
+      if (highest === undefined) continue;
+      const ext = highest - o.back;
+      const before = jb.buffered();
+      const cutBefore = jb.stats.cut;
+      if (jb.cut(ext)) {
+        expect(jb.isPlaying).toBe(false);
+        expect(jb.buffered()).toEqual(before.filter((x) => x > ext));
+        expect(jb.stats.cut - cutBefore).toBe(before.length - jb.size);
+        cutAt = Math.max(cutAt, ext);
+      } else {
+        // Stale (older than the playout point: what was played, cut or overflowed): nothing changes.
+        expect(jb.buffered()).toEqual(before);
+        expect(jb.stats.cut).toBe(cutBefore);
+      }
+    } else if (o.kind === 'fill') {
       if (highest === undefined) continue;
       const ext = highest - o.back;
       const before = jb.buffered();
@@ -89,6 +109,7 @@ function run(cfg: Config, ops: Op[]): void {
       const r = jb.push(ext, ts, payloadOf(ext), Math.max(0, now + o.arrivalOffset));
       pushes++;
       results[r]++;
+      if (ext <= cutAt) expect(r === 'late' || r === 'duplicate').toBe(true);
       if (r === 'ok') accepted.add(ext);
     } else {
       now += o.dt;
@@ -97,6 +118,7 @@ function run(cfg: Config, ops: Op[]): void {
         expect(r.extSeq).toBeGreaterThanOrEqual(lastEvent);
         lastEvent = r.extSeq;
       }
+      if (r.kind !== 'waiting') expect(r.extSeq).toBeGreaterThan(cutAt);
       if (r.kind === 'frame') {
         expect(r.extSeq).toBeGreaterThan(lastFrame);
         expect(accepted.has(r.extSeq)).toBe(true);
@@ -117,7 +139,7 @@ function run(cfg: Config, ops: Op[]): void {
     expect(s.duplicate).toBe(results.duplicate);
     expect(s.received).toBe(results.ok + s.late + s.duplicate);
     expect(s.filled).toBe(fills);
-    expect(results.ok + fills).toBe(s.played + s.skipped + s.overflow + jb.size);
+    expect(results.ok + fills).toBe(s.played + s.skipped + s.overflow + s.cut + jb.size);
   }
 }
 

@@ -79,6 +79,8 @@ export interface JitterBufferStats {
   skipped: number;
   /** Missing frames filled from a later packet's redundancy before their turn (`fill`). */
   filled: number;
+  /** Frames dropped unplayed because their spurt was cut (mute: `cut`). */
+  cut: number;
 }
 
 interface Slot {
@@ -108,6 +110,7 @@ export function emptyJitterStats(): JitterBufferStats {
     underruns: 0,
     skipped: 0,
     filled: 0,
+    cut: 0,
   };
 }
 
@@ -299,6 +302,44 @@ export class JitterBuffer {
     if (extSeq < this.low) this.low = extSeq;
     this.count++;
     this.stats.filled++;
+    return true;
+  }
+
+  /**
+   * The sender cut its spurt at `extSeq` (a mute: docs/protocol.md, "Cut
+   * by mute"): every frame held up to it is dropped unplayed (counted
+   * `cut`), playout stops (the next spurt starts as a new one) and packets
+   * up to `extSeq` are late from now on. Returns false, changing nothing,
+   * when the cut is older than what has been played (a reordered copy
+   * arriving after the next spurt began): the frame being played is not
+   * the cut spurt's.
+   */
+  cut(extSeq: number): boolean {
+    if (this.next !== undefined && this.next > extSeq + 1) return false;
+    if (this.count > 0) {
+      let low = Infinity;
+      let high = -Infinity;
+      for (let i = 0; i < this.capacity; i++) {
+        const slot = this.slots[i];
+        if (slot === undefined) continue;
+        if (slot.extSeq <= extSeq) {
+          this.slots[i] = undefined;
+          this.count--;
+          this.stats.cut++;
+        } else {
+          low = Math.min(low, slot.extSeq);
+          high = Math.max(high, slot.extSeq);
+        }
+      }
+      if (this.count > 0) {
+        this.low = low;
+        this.high = high;
+      }
+    }
+    this.playing = false;
+    this.next = extSeq + 1;
+    this.underrunRun = 0;
+    this.credit = 0;
     return true;
   }
 

@@ -15,12 +15,12 @@
  * `close()` stops tracks, worklets and listeners and closes the
  * AudioContext it made; the client stays open (it is the app's).
  */
-import { AudioFlag, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
+import { FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { rmsDbfs } from '../audio/analysis.js';
 import type { JitterBufferOptions } from '../audio/jitter-buffer.js';
 import { instantiateOpus, type OpusModule } from '../audio/opus.js';
 import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
-import { TalkGate, type VoiceMode } from '../core/talk-gate.js';
+import { sendCut, TalkGate, type VoiceMode } from '../core/talk-gate.js';
 import type { FrameTracer } from '../core/trace.js';
 import type { VoiceClient } from '../core/voice-client.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
@@ -138,21 +138,6 @@ const JITTER_DEFAULTS: JitterBufferOptions = {
   idleAfterUnderruns: 0,
 };
 
-/**
- * The longest `setMuted(true)` waits for the packet that ends the spurt (a
- * dropped frame, a microphone that stopped). Generous: a loaded machine
- * stalls the main thread for 100 ms and more, and a mute told to the server
- * before its last packet costs that packet (listeners conceal instead).
- */
-const MUTE_FLUSH_MAX_MS = 500;
-
-/** A mute waiting for its last packet: `decided` once a frame went through the muted gate. */
-interface MuteFlush {
-  resolve: () => void;
-  timer: ReturnType<typeof setTimeout>;
-  decided: boolean;
-}
-
 function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -170,7 +155,11 @@ export class BrowserVoice {
   private encoder: VoiceEncoder | null = null;
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private deafened = false;
-  private muteFlush: MuteFlush | null = null;
+  /**
+   * The timestamp a mute cut the last spurt at (null: none yet): what the
+   * encoder still hands over of frames before it is dropped, not sent.
+   */
+  private cutTimestamp: number | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly counters = {
@@ -312,36 +301,22 @@ export class BrowserVoice {
   }
 
   /**
-   * Stops sending from the next frame. A spurt in progress ends with that
-   * frame sent as silence marked TALK_END, so listeners stop at once instead
-   * of concealing a loss. Muting, the promise resolves once that packet is
-   * handed to the transport (at once when nothing was being sent; after
-   * 500 ms at most): tell the server (`client.setState({ muted })`) after
-   * it, since the server drops what a muted session sends — the TALK_END
-   * too, if the state arrives first. Unmuting resolves at once: tell the
-   * server first, for the same reason.
+   * Stops sending now. A spurt in progress is cut: the packet that says so
+   * (`TALK_END | CUT`, docs/protocol.md "Cut by mute") is handed to the
+   * transport before this returns, and listeners drop what they hold of
+   * the spurt and fade out on its arrival; what the encoder still holds of
+   * it is not sent. Tell the server (`client.setState({ muted })`) after
+   * this, since the server drops what a muted session sends — that packet
+   * too, if the state arrives first. Unmuting, tell the server first and
+   * wait for its answer, for the same reason: the next frame starts a new
+   * spurt.
    */
-  setMuted(muted: boolean): Promise<void> {
-    this.gate.setMuted(muted);
-    this.settleMute();
-    // No frame to come (not started, closed, or a context not running): nothing to wait for.
-    if (!muted || this.closed || this.capture === null || this.ctx.state !== 'running')
-      return Promise.resolve();
-    return new Promise((resolve) => {
-      this.muteFlush = {
-        resolve,
-        timer: setTimeout(() => this.settleMute(), MUTE_FLUSH_MAX_MS),
-        decided: false,
-      };
-    });
-  }
-
-  private settleMute(): void {
-    const m = this.muteFlush;
-    if (m === null) return;
-    this.muteFlush = null;
-    clearTimeout(m.timer);
-    m.resolve();
+  setMuted(muted: boolean): void {
+    if (!this.gate.setMuted(muted) || this.closed || this.client.joined === null) return;
+    sendCut(this.client, this.timestamp);
+    this.cutTimestamp = this.timestamp;
+    this.counters.packetsSent++;
+    this.counters.bytesSent += PACKET_OVERHEAD;
   }
 
   /** Stops playing (the app also mutes and tells the server). */
@@ -444,7 +419,6 @@ export class BrowserVoice {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    this.settleMute();
     for (const off of this.offClient.splice(0)) off();
     this.events.clear();
     this.inputTaps.clear();
@@ -465,12 +439,6 @@ export class BrowserVoice {
     this.counters.framesCaptured++;
     const db = rmsDbfs(pcm);
     const d = this.gate.decide(db);
-    const mute = this.muteFlush;
-    if (mute !== null && !mute.decided) {
-      mute.decided = true;
-      // Nothing was being sent: no spurt to end.
-      if (!d.send) this.settleMute();
-    }
     const ts = this.timestamp;
     this.timestamp = (this.timestamp + pcm.length) >>> 0;
     if (this.inputTaps.size > 0) {
@@ -481,15 +449,15 @@ export class BrowserVoice {
     const was = this.selfSpeaking.isOpen;
     const now = this.selfSpeaking.update(d.send ? db : -Infinity);
     if (now !== was) this.events.emit('self-speaking', now);
-    if (d.send) this.encoder?.encode(d.silence === true ? new Float32Array(pcm.length) : pcm, ts, d.flags);
+    if (d.send) this.encoder?.encode(pcm, ts, d.flags);
   }
 
   private send(opus: Uint8Array, timestamp: number, flags: number): void {
     if (this.closed || this.client.joined === null) return;
+    // A frame of a spurt that a mute has cut (it was still in the encoder): listeners have ended it.
+    if (this.cutTimestamp !== null && ((this.cutTimestamp - timestamp) | 0) > 0) return;
     this.client.sendPacket(this.client.sealAudio(opus, timestamp, flags));
     this.counters.packetsSent++;
     this.counters.bytesSent += opus.length + PACKET_OVERHEAD;
-    // The packet that ends the spurt a mute cut: it is on its way.
-    if (this.muteFlush?.decided === true && (flags & AudioFlag.TalkEnd) !== 0) this.settleMute();
   }
 }

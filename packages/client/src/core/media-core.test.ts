@@ -62,7 +62,7 @@ describe('MediaCore', () => {
     const pkt = core.sealAudio(Uint8Array.of(9, 8), 0x1_0000_0005, 0xff);
     const v = parsePacket(pkt!);
     if (!v.ok) throw new Error('not a packet');
-    expect(v.value.header).toMatchObject({ type: PacketType.Audio, ssrc: ME, timestamp: 5, flags: 0x38 });
+    expect(v.value.header).toMatchObject({ type: PacketType.Audio, ssrc: ME, timestamp: 5, flags: 0x3c });
     const opened = new InboundStream().open(aead, Direction.ClientToServer, v.value);
     expect(opened.ok && Array.from(opened.value.payload)).toEqual([9, 8]);
     const hello = parsePacket(core.sealControl(PacketType.Hello, Uint8Array.of(1, 2))!);

@@ -65,7 +65,7 @@ export interface MediaCoreOptions {
 
 const EMPTY = new Uint8Array(0);
 /** Flags a client may set on audio: the server drops any other. */
-const CLIENT_AUDIO_FLAGS = AudioFlag.TalkStart | AudioFlag.TalkEnd | AudioFlag.Redundant;
+const CLIENT_AUDIO_FLAGS = AudioFlag.TalkStart | AudioFlag.TalkEnd | AudioFlag.Redundant | AudioFlag.Cut;
 
 export class MediaCore {
   /** Packets dropped, by reason. */

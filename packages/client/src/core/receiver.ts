@@ -12,6 +12,7 @@
 import {
   AudioFlag,
   FRAME_SAMPLES,
+  isCut,
   MAX_REPORT_STREAMS,
   parseRedundant,
   REDUNDANT_FLAG,
@@ -94,6 +95,8 @@ export interface ReceiverStats extends JitterBufferStats {
   /** Samples removed by accelerating, and added by stretching. */
   samplesRemoved: number;
   samplesAdded: number;
+  /** Spurts cut by their sender's mute (a `TALK_END | CUT` packet applied; the frames dropped are `cut`). */
+  cuts: number;
 }
 
 /** The counters a receiver report takes differences of, per stream. */
@@ -136,10 +139,13 @@ interface Stream {
   stretched: number;
   samplesRemoved: number;
   samplesAdded: number;
+  cuts: number;
   /** This stream's part of the pull, `pullSamples` long. */
   out: Int16Array;
 }
 
+/** A spurt cut by mute fades out over this many samples (2.5 ms): no click (docs/playout.md, "A spurt cut by mute"). */
+const CUT_FADE_SAMPLES = 120;
 /** Room (ms) to keep beyond the target before accelerating, and shortfall before stretching (docs/playout.md). */
 const ACCELERATE_SPARE_MS = 1;
 const STRETCH_SHORT_MS = 3;
@@ -245,11 +251,16 @@ export class Receiver {
         stretched: 0,
         samplesRemoved: 0,
         samplesAdded: 0,
+        cuts: 0,
         out: new Int16Array(this.pullSamples),
       };
       this.streams.set(ssrc, s);
     }
     s.lastArrival = arrivalMs;
+    if (p.flags !== undefined && isCut(p.flags)) {
+      this.cut(s, extSeq);
+      return;
+    }
     // A TALK_END marks the end of the spurt; a later packet starts the next one.
     if (p.flags !== undefined && (p.flags & AudioFlag.TalkEnd) !== 0) s.endSeq = Math.max(s.endSeq, extSeq);
     else if (extSeq > s.endSeq) s.endSeq = -1;
@@ -269,6 +280,31 @@ export class Receiver {
     this.redundancyDepth(s, red.value.blocks[0]?.back ?? 0);
     s.jb.push(extSeq, timestamp, red.value.primary, arrivalMs);
     for (const b of red.value.blocks) s.jb.fill(extSeq - b.back, b.frame, arrivalMs);
+  }
+
+  /**
+   * The speaker muted: its spurt ends now, at this packet's arrival, not in
+   * its turn. What is held of it is dropped, the frame being played fades
+   * out over CUT_FADE_SAMPLES, and nothing is concealed after it. The
+   * packet carries no audio and its timing is not measured (it left at the
+   * click, ahead of its frame's time). A cut older than what was played is
+   * ignored (docs/protocol.md, "Cut by mute").
+   */
+  private cut(s: Stream, extSeq: number): void {
+    if (!s.jb.cut(extSeq)) return;
+    s.cuts++;
+    s.endSeq = Math.max(s.endSeq, extSeq);
+    s.jb.midSpurt(false);
+    s.scaledLast = false;
+    const cur = s.cur;
+    s.cur = undefined;
+    if (cur === undefined || s.curPos >= cur.length) return;
+    const n = Math.min(CUT_FADE_SAMPLES, cur.length - s.curPos);
+    const faded = new Int16Array(n);
+    for (let i = 0; i < n; i++)
+      faded[i] = Math.round(cur[s.curPos + i]! * 0.5 * (1 + Math.cos((Math.PI * (i + 1)) / n)));
+    s.cur = faded;
+    s.curPos = 0;
   }
 
   /**
@@ -595,6 +631,7 @@ function emptyStats(): ReceiverStats {
     stretched: 0,
     samplesRemoved: 0,
     samplesAdded: 0,
+    cuts: 0,
   };
 }
 
@@ -608,4 +645,5 @@ function addStream(t: ReceiverStats, s: Stream): void {
   t.stretched += s.stretched;
   t.samplesRemoved += s.samplesRemoved;
   t.samplesAdded += s.samplesAdded;
+  t.cuts += s.cuts;
 }

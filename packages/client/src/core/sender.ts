@@ -3,7 +3,7 @@ import { FrameClock, type ClockDeps } from './clock.js';
 import { rmsDbfs } from '../audio/analysis.js';
 import type { Impairment } from './impair.js';
 import { RedundancyPolicy, RedundantFramer, type RedundancyDepth } from './redundancy.js';
-import type { TalkGate } from './talk-gate.js';
+import { sendCut, type TalkGate } from './talk-gate.js';
 import type { FrameTracer } from './trace.js';
 import type { VoiceClient } from './voice-client.js';
 
@@ -78,6 +78,9 @@ export class StreamSender {
   private readonly pendingDelays = new Set<ReturnType<typeof setTimeout>>();
   private timestamp: number;
   private first = true;
+  /** Muted without a gate (`setMuted`): frames are held back. */
+  private muted = false;
+  private stopped = false;
   /** Samples taken from the source so far (a traced frame's `pos`). */
   private samplesTaken = 0;
   private traceSeq: number | undefined;
@@ -126,7 +129,27 @@ export class StreamSender {
     return this.framer.depth;
   }
 
+  /**
+   * Mutes or unmutes (a bot's mute; docs/protocol.md, "Cut by mute"). From
+   * now on no frame is sent (their time still passes); a spurt in progress
+   * is cut at once with a `TALK_END | CUT` packet, so listeners stop within
+   * a few milliseconds instead of playing out what they hold. Unmuted, the
+   * next frame sent starts a new spurt (`TALK_START`).
+   */
+  setMuted(muted: boolean): void {
+    const gate = this.opts.gate;
+    let cut: boolean;
+    if (gate !== undefined) cut = gate.setMuted(muted);
+    else {
+      cut = muted && !this.muted && !this.first;
+      this.muted = muted;
+      if (muted) this.first = true;
+    }
+    if (cut && !this.stopped) sendCut(this.client, this.timestamp);
+  }
+
   stop(): void {
+    this.stopped = true;
     this.offQuality?.();
     this.offQuality = null;
     this.clock.stop();
@@ -138,7 +161,7 @@ export class StreamSender {
   }
 
   private tick(): void {
-    let pcm = this.source.next();
+    const pcm = this.source.next();
     if (pcm === null) {
       this.stop();
       return;
@@ -146,20 +169,23 @@ export class StreamSender {
     const tracer = this.opts.tracer;
     const tCapture = tracer === undefined ? 0 : tracer.now();
     let flags = 0;
+    let send = true;
     const gate = this.opts.gate;
     if (gate !== undefined) {
       const d = gate.decide(rmsDbfs(pcm));
-      if (!d.send) {
-        this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
-        this.samplesTaken += pcm.length;
-        this.stats.framesGated++;
-        return;
-      }
-      flags = d.flags;
-      if (d.silence === true) pcm = new Int16Array(pcm.length);
-    } else if (this.first) {
+      send = d.send;
+      if (d.send) flags = d.flags;
+    } else if (this.muted) send = false;
+    else if (this.first) {
       flags |= AudioFlag.TalkStart;
       this.first = false;
+    }
+    if (!send) {
+      // Held back: its time still passes.
+      this.timestamp = (this.timestamp + this.frameSamples) >>> 0;
+      this.samplesTaken += pcm.length;
+      this.stats.framesGated++;
+      return;
     }
     if (this.source.ended?.() === true) flags |= AudioFlag.TalkEnd;
     const opus = this.encoder.encode(pcm);

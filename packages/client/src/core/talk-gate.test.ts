@@ -35,15 +35,21 @@ describe('TalkGate', () => {
     expect(out).toEqual([null, AudioFlag.TalkStart, 0, AudioFlag.TalkEnd, null]);
   });
 
-  it('open: every frame; mute ends the spurt with one silent TALK_END, unmute starts a new spurt', () => {
+  it('open: every frame; mute cuts the spurt at once (the caller sends the cut), unmute starts a new spurt', () => {
     const g = new TalkGate({ mode: 'open' });
     expect(flagsOf([g.decide(QUIET), g.decide(QUIET)])).toEqual([AudioFlag.TalkStart, 0]);
-    g.setMuted(true);
-    const end = g.decide(LOUD);
-    expect(end).toEqual({ send: true, flags: AudioFlag.TalkEnd, silence: true });
+    expect(g.setMuted(true)).toBe(true);
+    expect(g.isTalking).toBe(false);
+    expect(g.setMuted(true)).toBe(false); // already cut: no second cut
     expect(flagsOf([g.decide(LOUD), g.decide(LOUD)])).toEqual([null, null]);
-    g.setMuted(false);
+    expect(g.setMuted(false)).toBe(false);
     expect(flagsOf([g.decide(LOUD)])).toEqual([AudioFlag.TalkStart]);
+  });
+
+  it('muting between spurts cuts nothing', () => {
+    const g = new TalkGate({ mode: 'push-to-talk' });
+    expect(flagsOf([g.decide(LOUD)])).toEqual([null]);
+    expect(g.setMuted(true)).toBe(false);
   });
 
   it('any sequence of levels, modes, push-to-talk and mute gives well-formed spurts', () => {
@@ -76,13 +82,14 @@ describe('TalkGate', () => {
           if (o.k === 'mode') g.mode = o.m;
           else if (o.k === 'ptt') g.setPushToTalk(o.on);
           else if (o.k === 'mute') {
-            g.setMuted(o.on);
+            // A cut ends the spurt in progress, and only then.
+            expect(g.setMuted(o.on)).toBe(o.on && inSpurt);
+            if (o.on) inSpurt = false;
             muted = o.on;
           } else {
             const d = g.decide(o.db);
-            // Muted: only the silent TALK_END closing a spurt in progress.
-            if (muted && d.send) expect(d).toEqual({ send: true, flags: AudioFlag.TalkEnd, silence: true });
-            if (d.send && d.silence === true) expect(muted).toBe(true);
+            // Muted: nothing is sent.
+            if (muted) expect(d.send).toBe(false);
             if (!d.send) {
               expect(inSpurt).toBe(false);
               continue;

@@ -4,23 +4,19 @@
  * (`TALK_START` on the first packet of a spurt, `TALK_END` on its last).
  * Pure; shared by the browser engine and `parley send --vad`.
  */
-import { AudioFlag } from '@parley/protocol';
+import { AudioFlag, CUT_FLAGS } from '@parley/protocol';
 import { VoiceActivityDetector, type LevelGateOptions } from '../audio/vad.js';
+import type { VoiceClient } from './voice-client.js';
 
 export type VoiceMode = 'voice-activity' | 'push-to-talk' | 'open';
 
-/**
- * What to do with one frame: not send it, or send it with these flags —
- * `silence`: send silence in its place (the TALK_END that closes a spurt
- * cut by mute: nothing said after the mute goes out).
- */
-export type GateDecision = { send: false } | { send: true; flags: number; silence?: boolean };
+/** What to do with one frame: not send it, or send it with these flags. */
+export type GateDecision = { send: false } | { send: true; flags: number };
 
 const SKIP: GateDecision = { send: false };
 const SEND: GateDecision = { send: true, flags: 0 };
 const START: GateDecision = { send: true, flags: AudioFlag.TalkStart };
 const END: GateDecision = { send: true, flags: AudioFlag.TalkEnd };
-const END_SILENT: GateDecision = { send: true, flags: AudioFlag.TalkEnd, silence: true };
 
 export interface TalkGateOptions extends LevelGateOptions {
   mode?: VoiceMode;
@@ -53,12 +49,16 @@ export class TalkGate {
   }
 
   /**
-   * Muted: from the next frame on nothing of the microphone is sent; a
-   * spurt in progress ends with one frame of silence marked TALK_END, so
-   * listeners stop at once instead of concealing a lost packet.
+   * Muted: from the next frame on nothing of the microphone is sent. True
+   * when this cut a spurt in progress: the caller sends the packet that
+   * says so now, `TALK_END | CUT` (docs/protocol.md, "Cut by mute"), and
+   * drops what it has not sent of the spurt yet.
    */
-  setMuted(muted: boolean): void {
+  setMuted(muted: boolean): boolean {
     this.muted = muted;
+    if (!muted || !this.talking) return false;
+    this.talking = false;
+    return true;
   }
 
   get isMuted(): boolean {
@@ -73,11 +73,7 @@ export class TalkGate {
   /** One captured frame's level (dBFS RMS): send it or not, and with which flags. */
   decide(dbfs: number): GateDecision {
     const vadOpen = this.vad.update(dbfs); // runs in every mode: switching mode starts from a warm state
-    if (this.muted) {
-      if (!this.talking) return SKIP;
-      this.talking = false;
-      return END_SILENT;
-    }
+    if (this.muted) return SKIP;
     const want = this.mode === 'open' ? true : this.mode === 'push-to-talk' ? this.ptt : vadOpen;
     if (want) {
       if (this.talking) return SEND;
@@ -89,4 +85,15 @@ export class TalkGate {
     this.talking = false;
     return END;
   }
+}
+
+const NO_AUDIO = new Uint8Array(0);
+
+/**
+ * Sends the packet that cuts a spurt (mute): `TALK_END | CUT`, the next
+ * sequence number, the timestamp of the frame being captured, no audio
+ * (docs/protocol.md, "Cut by mute").
+ */
+export function sendCut(client: Pick<VoiceClient, 'sealAudio' | 'sendPacket'>, timestamp: number): void {
+  client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
 }
