@@ -13,8 +13,13 @@
  *   AudioContext there (its `sinkId`, shown in the settings) and the call
  *   goes on: B's output keeps playing A at the audio clock's pace.
  *   Not testable with fake devices: that sound comes out of the chosen
- *   device (a fake output discards it), and devices plugged in or out
- *   during a call (the fake list never changes).
+ *   device (a fake output discards it);
+ * - devices unplugged and plugged back during a call: Chromium's fake
+ *   list never changes, so the page's `enumerateDevices` is made to hide
+ *   a device, and the unplug is what the browser does then: it ends the
+ *   microphone's track (`ended`) and fires `devicechange`. The engine
+ *   moves to the default device, says so (a toast), and goes back to the
+ *   chosen one when it is listed again; the call goes on throughout.
  *
  *   A "ana": speech in noise, voice mode "open" (sends all the time)
  *   B "bob": silence (listens)
@@ -174,4 +179,105 @@ describe('web app: audio settings, on the audio', () => {
       expect(loudest).toBeGreaterThan(-26);
     }
   }, 60_000);
+
+  it('a device unplugged during the call: the default stands in, the call goes on, and the device is used again once back', async () => {
+    // The page's view of the devices: what Chromium lists, less the "unplugged" ones; and the
+    // microphone streams the app opens from now on (to end the live track as an unplug does).
+    const hook = () =>
+      ana.evaluate(() => {
+        const md = navigator.mediaDevices;
+        const g = globalThis as unknown as { unplugged: Set<string>; streams: MediaStream[] };
+        g.unplugged = new Set();
+        g.streams = [];
+        const list = md.enumerateDevices.bind(md);
+        md.enumerateDevices = async () => (await list()).filter((d) => !g.unplugged.has(d.deviceId));
+        const open = md.getUserMedia.bind(md);
+        md.getUserMedia = async (c) => {
+          const s = await open(c);
+          g.streams.push(s);
+          return s;
+        };
+      });
+    const unplug = (page: Page, id: string, endTrack: boolean) =>
+      page.evaluate(
+        ([id, endTrack]) => {
+          const g = globalThis as unknown as { unplugged: Set<string>; streams: MediaStream[] };
+          g.unplugged.add(id);
+          if (endTrack) {
+            const track = g.streams.at(-1)!.getAudioTracks()[0]!;
+            track.stop();
+            track.dispatchEvent(new Event('ended'));
+          }
+          navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+        },
+        [id, endTrack] as const,
+      );
+    const plugBack = (page: Page, id: string) =>
+      page.evaluate((id) => {
+        (globalThis as unknown as { unplugged: Set<string> }).unplugged.delete(id);
+        navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+      }, id);
+    /** B keeps hearing A (its speech peaks near −17 dBFS, above its −31 dBFS noise) over 2.2 s from now. */
+    const bobHearsAna = async () => {
+      const frames = await waitOutputFrames(bob, 'call', await pageNow(bob), 110);
+      expect(Math.max(...frames.map((f) => f.db))).toBeGreaterThan(-26);
+    };
+
+    // The microphone: A picks the last fake input.
+    await goInApp(ana, '/settings?tab=audio');
+    const inUse = ana.getByTestId('input-in-use');
+    await inUse.waitFor(); // the call's engine has started (and opened its microphone)
+    await hook();
+    const input = ana.getByLabel('Input device');
+    await input.locator('option').nth(2).waitFor({ state: 'attached' });
+    const last = input.locator('option').last();
+    const [micId, micLabel] = [(await last.getAttribute('value'))!, (await last.textContent())!];
+    await input.selectOption(micId);
+    await inUse.filter({ hasText: `In use by the call: ${micLabel}` }).waitFor();
+    const streams = () =>
+      ana.evaluate(() => (globalThis as unknown as { streams: MediaStream[] }).streams.length);
+    expect(await streams()).toBe(1);
+    await unplug(ana, micId, true);
+    await ana
+      .getByText('Your microphone was unplugged: using the default microphone until it is back.')
+      .waitFor();
+    await inUse.filter({ hasNotText: micLabel }).waitFor();
+    console.log(`unplugged ${micLabel}: ${await inUse.textContent()}`);
+    expect(await streams()).toBe(2); // the default one, opened once
+    await bobHearsAna();
+    await plugBack(ana, micId);
+    await ana.getByText('Your microphone is back: using it again.').waitFor();
+    await inUse.filter({ hasText: `In use by the call: ${micLabel}` }).waitFor();
+    expect(await streams()).toBe(3);
+    await bobHearsAna();
+
+    // The output: B plays on Fake Audio Output 1, which goes away and comes back.
+    await goInApp(bob, '/settings?tab=audio');
+    const outStatus = bob.getByTestId('output-in-use');
+    await outStatus.waitFor();
+    await bob.evaluate(() => {
+      const md = navigator.mediaDevices;
+      const g = globalThis as unknown as { unplugged: Set<string> };
+      g.unplugged = new Set();
+      const list = md.enumerateDevices.bind(md);
+      md.enumerateDevices = async () => (await list()).filter((d) => !g.unplugged.has(d.deviceId));
+    });
+    const output = bob.getByLabel('Output device');
+    await output.locator('option').nth(2).waitFor({ state: 'attached' });
+    const out1 = output.locator('option', { hasText: 'Fake Audio Output 1' });
+    const outId = (await out1.getAttribute('value'))!;
+    await output.selectOption(outId);
+    await outStatus.filter({ hasText: 'The call plays on: Fake Audio Output 1' }).waitFor();
+    await unplug(bob, outId, false);
+    await bob
+      .getByText('Your output device was unplugged: playing on the default output until it is back.')
+      .waitFor();
+    await outStatus.filter({ hasText: 'The call plays on: System default' }).waitFor();
+    await bobHearsAna();
+    await plugBack(bob, outId);
+    await bob.getByText('Your output device is back: playing on it again.').waitFor();
+    await outStatus.filter({ hasText: 'The call plays on: Fake Audio Output 1' }).waitFor();
+    await bobHearsAna();
+    await output.selectOption('');
+  }, 90_000);
 });

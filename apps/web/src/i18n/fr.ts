@@ -78,6 +78,12 @@ export const fr: Record<MessageKey, string> = {
   'conn.restarted': 'Reconnecté avec une nouvelle session : de retour dans votre salon.',
   'conn.closed': 'Déconnecté : {reason}',
   'conn.retry': 'Se reconnecter',
+  'device.inputLost': 'Votre micro a été débranché : le micro par défaut le remplace jusqu’à son retour.',
+  'device.inputNone': 'Plus aucun micro : branchez-en un pour être entendu.',
+  'device.inputBack': 'Votre micro est de retour : il est de nouveau utilisé.',
+  'device.outputLost':
+    'Votre sortie audio a été débranchée : le son passe par la sortie par défaut jusqu’à son retour.',
+  'device.outputBack': 'Votre sortie audio est de retour : le son y passe de nouveau.',
   'channels.title': 'Salons',
   'channels.join': 'Rejoindre {name}',
   'channels.joinPrefix': 'Rejoindre',

@@ -11,7 +11,7 @@ import { fetchServerInfo } from '../lib/server-info';
 import { Button } from '../ui/Button';
 import { useToast } from '../ui/Toast';
 import { connect, useSession } from './connection';
-import { useVoiceState } from './hooks';
+import { useEngine, useVoiceState } from './hooks';
 
 const SIGN_OUT_CODES = new Set([
   'PARLEY_ERR_BAD_CREDENTIALS',
@@ -43,6 +43,25 @@ export function SessionKeeper() {
     }
     previous.current = status;
   }, [status, lastReconnect, toast, t]);
+  // A device unplugged or plugged back during a call: the engine has moved to the default one (or back).
+  const engine = useEngine(session);
+  useEffect(
+    () =>
+      engine?.onDeviceChange((c) => {
+        const key =
+          c.kind === 'input'
+            ? c.state === 'back'
+              ? 'device.inputBack'
+              : c.error !== undefined
+                ? 'device.inputNone'
+                : 'device.inputLost'
+            : c.state === 'back'
+              ? 'device.outputBack'
+              : 'device.outputLost';
+        toast.show(t(key), c.state === 'back' ? 'success' : c.error !== undefined ? 'error' : 'info');
+      }),
+    [engine, toast, t],
+  );
   useEffect(() => {
     if (session !== null || auth === null) return;
     let cancelled = false;

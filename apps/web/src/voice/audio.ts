@@ -6,9 +6,12 @@
  */
 import type { VoiceClient } from '@parley/client';
 import { BrowserVoice, listAudioDevices, MicTest, watchAudioDevices } from '@parley/client/browser';
+import type { DeviceChange } from '@parley/client/browser';
 import opusWasmUrl from '@evan/opus/wasm/opus.wasm?url';
 import type { Prefs, VoiceModeChoice } from '../lib/prefs';
 import { attachProbe, audioProbe } from './probe';
+
+export type { DeviceChange };
 
 export const AUDIO_AVAILABLE = true;
 
@@ -57,6 +60,8 @@ export interface AudioEngine {
   onInputLevel(fn: (dbfs: number, sending: boolean) => void): () => void;
   onSpeaking(fn: (ssrc: number, speaking: boolean, dbfs: number) => void): () => void;
   onSelfSpeaking(fn: (speaking: boolean) => void): () => void;
+  /** A device in use was unplugged (the default stands in) or came back. */
+  onDeviceChange(fn: (change: DeviceChange) => void): () => void;
   /** The level of what is played (the mix you hear), every output frame, dBFS RMS. */
   onOutputLevel(fn: (dbfs: number) => void): () => void;
   remoteLevel(ssrc: number): number;
@@ -117,6 +122,7 @@ function wrap(v: BrowserVoice): AudioEngine {
     onInputLevel: (fn) => v.on('input-level', fn),
     onSpeaking: (fn) => v.on('speaking', fn),
     onSelfSpeaking: (fn) => v.on('self-speaking', fn),
+    onDeviceChange: (fn) => v.on('device-change', fn),
     onOutputLevel: (fn) => v.tapOutput((frame) => fn(int16Dbfs(frame))),
     remoteLevel: (ssrc) => v.remoteLevel(ssrc),
     isSpeaking: (ssrc) => v.isSpeaking(ssrc),

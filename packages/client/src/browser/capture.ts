@@ -5,6 +5,11 @@
  * context runs at another rate, and denoised by RNNoise when asked. The
  * input device and the browser's processing can change without stopping
  * the frames: the new source is connected before the old one is stopped.
+ *
+ * Unplugged: when the browser ends the track (the device went away), the
+ * capture moves to the system's default microphone and says so
+ * (`onInputChange`); when the chosen device is listed again
+ * (`devicechange`), it goes back to it.
  */
 import { SAMPLE_RATE } from '@parley/protocol';
 import { resampleTo48k } from '../audio/resample.js';
@@ -27,6 +32,20 @@ export interface MicCaptureOptions {
   frameMs?: number;
   /** Each frame: 48 kHz mono, −1…1 (owned by the callee). */
   onFrame: (pcm: Float32Array<ArrayBuffer>) => void;
+  /**
+   * The chosen microphone went away and the default one is used instead
+   * (`lost`, with the error when there is no microphone left at all), or it
+   * came back and is used again (`back`).
+   */
+  onInputChange?: (change: InputChange) => void;
+}
+
+/** `deviceId`: the microphone chosen (undefined: the default). */
+export interface InputChange {
+  state: 'lost' | 'back';
+  deviceId: string | undefined;
+  /** `lost` only: there is no microphone left at all (nothing is captured until one is plugged in). */
+  error?: unknown;
 }
 
 type Live = { stream: MediaStream; source: MediaStreamAudioSourceNode };
@@ -35,8 +54,14 @@ export class MicCapture {
   private live: Live | null = null;
   private denoiser: Denoiser | null = null;
   private processing: AudioProcessing;
+  /** The microphone asked for (undefined: the default). */
   private deviceId: string | undefined;
+  /** The chosen one went away: the default is in use (or nothing, when acquiring it failed). */
+  private fallback = false;
   private closed = false;
+  /** A track ended and device changes are handled one after the other (an unplug brings both at once). */
+  private checks: Promise<void> = Promise.resolve();
+  private readonly onDeviceChange = (): void => this.serially(() => this.maybeBack());
   /** Frames delivered. */
   frames = 0;
 
@@ -48,6 +73,7 @@ export class MicCapture {
     this.processing = { ...opts.processing };
     this.deviceId = opts.inputDeviceId;
     node.port.onmessage = (e: MessageEvent<CaptureFrame>) => this.onFrame(e.data.pcm);
+    navigator.mediaDevices.addEventListener('devicechange', this.onDeviceChange);
   }
 
   /** Asks for the microphone and starts delivering frames. */
@@ -86,8 +112,14 @@ export class MicCapture {
 
   /** Switches to another microphone; frames keep coming (from the old one until the new one is connected). */
   async setInputDevice(deviceId: string): Promise<void> {
-    this.deviceId = deviceId;
+    this.deviceId = deviceId === '' ? undefined : deviceId;
+    this.fallback = false;
     await this.acquire();
+  }
+
+  /** Whether the chosen microphone went away and the default one stands in for it. */
+  get usingFallback(): boolean {
+    return this.fallback;
   }
 
   /** Changes the processing: RNNoise at once, the browser's own by re-acquiring the microphone. */
@@ -111,6 +143,7 @@ export class MicCapture {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    navigator.mediaDevices.removeEventListener('devicechange', this.onDeviceChange);
     this.node.port.onmessage = null;
     this.node.port.postMessage('close');
     this.node.disconnect();
@@ -137,12 +170,13 @@ export class MicCapture {
 
   private async acquire(): Promise<void> {
     const p = this.processing;
+    const id = this.fallback ? undefined : this.deviceId;
     const audio: MediaTrackConstraints = {
       channelCount: 1,
       echoCancellation: p.echoCancellation ?? true,
       noiseSuppression: p.noiseSuppression ?? true,
       autoGainControl: p.autoGainControl ?? true,
-      ...(this.deviceId === undefined ? {} : { deviceId: { exact: this.deviceId } }),
+      ...(id === undefined ? {} : { deviceId: { exact: id } }),
     };
     const stream = await navigator.mediaDevices.getUserMedia({ audio });
     if (this.closed) {
@@ -152,14 +186,67 @@ export class MicCapture {
     const source = this.ctx.createMediaStreamSource(stream);
     source.connect(this.node);
     const old = this.live;
-    this.live = { stream, source };
+    const live: Live = { stream, source };
+    this.live = live;
+    // `ended` comes from the browser only (the device went away, the permission was revoked), never from our own stop().
+    for (const t of stream.getAudioTracks()) t.onended = () => this.serially(() => this.lost(live));
     this.release(old);
+  }
+
+  private serially(fn: () => Promise<void>): void {
+    this.checks = this.checks.then(fn).catch(() => undefined);
+  }
+
+  /** The browser ended the live track: carry on with the default microphone. */
+  private async lost(live: Live): Promise<void> {
+    if (this.closed || this.live !== live) return;
+    this.live = null;
+    this.release(live);
+    this.fallback = this.deviceId !== undefined;
+    try {
+      await this.acquire();
+      this.opts.onInputChange?.({ state: 'lost', deviceId: this.deviceId });
+    } catch (error) {
+      // No microphone at all: the next `devicechange` tries again.
+      this.fallback = true;
+      this.opts.onInputChange?.({ state: 'lost', deviceId: this.deviceId, error });
+    }
+  }
+
+  /** Devices changed: go back to the chosen microphone if it is listed again (or take any, when none is live). */
+  private async maybeBack(): Promise<void> {
+    if (this.closed || !this.fallback) return;
+    const id = this.deviceId;
+    if (id !== undefined) {
+      const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+      if (!devices.some((d) => d.kind === 'audioinput' && d.deviceId === id)) {
+        // Still gone; with no microphone live, the default one at least, if one came.
+        if (this.live === null && !this.closed) {
+          await this.acquire().then(
+            () => this.opts.onInputChange?.({ state: 'lost', deviceId: id }),
+            () => undefined,
+          );
+        }
+        return;
+      }
+    }
+    if (this.closed || !this.fallback || this.deviceId !== id) return;
+    this.fallback = false;
+    try {
+      await this.acquire();
+      this.opts.onInputChange?.({ state: 'back', deviceId: id });
+    } catch {
+      this.fallback = true;
+    }
   }
 
   private release(l: Live | null): void {
     if (l === null) return;
     l.source.disconnect();
-    for (const t of l.stream.getTracks()) t.stop();
+    for (const t of l.stream.getTracks()) {
+      t.onended = null;
+      t.stop();
+    }
   }
 
   private onFrame(raw: Float32Array<ArrayBuffer>): void {

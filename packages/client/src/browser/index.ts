@@ -12,6 +12,7 @@ export type {
   BrowserVoiceStats,
   BrowserVoiceCounters,
   BrowserVoiceEvents,
+  DeviceChange,
   InputTap,
   VoiceMode,
 } from './voice.js';

@@ -24,6 +24,7 @@ import { sendCut, TalkGate, type VoiceMode } from '../core/talk-gate.js';
 import type { FrameTracer } from '../core/trace.js';
 import type { VoiceClient } from '../core/voice-client.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
+import { watchAudioDevices, type AudioDeviceList } from './devices.js';
 import { createEncoder, type EncoderKind, type VoiceEncoder } from './encoders.js';
 import { Listeners } from './listeners.js';
 import { loadOpusModule, loadOpusWasm } from './opus-loader.js';
@@ -109,6 +110,20 @@ export interface BrowserVoiceEvents {
   speaking: [ssrc: number, speaking: boolean, dbfs: number];
   /** We started/stopped speaking, from the audio actually sent. */
   'self-speaking': [speaking: boolean];
+  /**
+   * A device in use went away (unplugged: the default one stands in for
+   * it) or came back (and is used again).
+   */
+  'device-change': [change: DeviceChange];
+}
+
+/** `deviceId`: the device chosen (undefined: the system default). */
+export interface DeviceChange {
+  kind: 'input' | 'output';
+  state: 'lost' | 'back';
+  deviceId: string | undefined;
+  /** There is no such device left at all (an input: nothing is captured until one is plugged in). */
+  error?: unknown;
 }
 
 /** One captured frame, for measurements: 48 kHz mono, and when it was complete. */
@@ -160,6 +175,12 @@ export class BrowserVoice {
    * encoder still hands over of frames before it is dropped, not sent.
    */
   private cutTimestamp: number | null = null;
+  /** The output chosen (`''`: the default), and whether it went away (the default stands in). */
+  private wantedOutput = '';
+  private outputFallback = false;
+  /** Output checks on `devicechange`, one after the other. */
+  private outputChecks: Promise<void> = Promise.resolve();
+  private stopWatch: (() => void) | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly counters = {
@@ -246,6 +267,11 @@ export class BrowserVoice {
       processing,
       frameMs: this.frameSamples / SAMPLES_PER_MS,
       onFrame: (pcm) => this.onFrame(pcm),
+      onInputChange: (c) => this.events.emit('device-change', { kind: 'input', ...c }),
+    });
+    if (this.closed) return;
+    this.stopWatch = watchAudioDevices((list) => {
+      this.outputChecks = this.outputChecks.then(() => this.checkOutput(list)).catch(() => undefined);
     });
     // Without a user gesture the browser keeps a new context suspended, and resume() stays
     // pending until one comes: start() does not wait for it (call it from a click).
@@ -267,11 +293,42 @@ export class BrowserVoice {
     await this.capture?.setInputDevice(deviceId);
   }
 
-  /** Plays on another output device (`AudioContext.setSinkId`, Chromium 110+; `''` = the default). */
+  /**
+   * Plays on another output device (`AudioContext.setSinkId`, Chromium
+   * 110+; `''` = the default). Unplugged, the default stands in until it
+   * is listed again (`device-change`).
+   */
   async setOutputDevice(deviceId: string): Promise<void> {
+    this.wantedOutput = deviceId;
+    this.outputFallback = false;
+    await this.applySink(deviceId);
+  }
+
+  private async applySink(deviceId: string): Promise<void> {
     const ctx = this.ctx as AudioContext & { setSinkId?: (id: string) => Promise<void> };
     if (typeof ctx.setSinkId !== 'function') throw new Error('this browser cannot choose the output device');
     await ctx.setSinkId(deviceId);
+  }
+
+  /** The devices changed: the chosen output went away (play on the default) or came back (play on it again). */
+  private async checkOutput(list: AudioDeviceList): Promise<void> {
+    const want = this.wantedOutput;
+    if (this.closed || want === '' || want === 'default') return;
+    const listed = list.outputs.some((d) => d.deviceId === want);
+    if (!listed && !this.outputFallback) {
+      this.outputFallback = true;
+      await this.applySink('').catch(() => undefined);
+      if (!this.closed) this.events.emit('device-change', { kind: 'output', state: 'lost', deviceId: want });
+    } else if (listed && this.outputFallback) {
+      try {
+        await this.applySink(want);
+        this.outputFallback = false;
+        if (!this.closed)
+          this.events.emit('device-change', { kind: 'output', state: 'back', deviceId: want });
+      } catch {
+        // Listed but not usable yet: the next change tries again.
+      }
+    }
   }
 
   /** The output device in use, as the AudioContext reports it (`''` = the system default). */
@@ -408,7 +465,9 @@ export class BrowserVoice {
 
   /** Listeners still registered on this object (0 after `close()`). */
   get listenerCount(): number {
-    return this.events.count + this.inputTaps.size + this.offClient.length;
+    return (
+      this.events.count + this.inputTaps.size + this.offClient.length + (this.stopWatch === null ? 0 : 1)
+    );
   }
 
   /** Stops the microphone, the worklets, the listeners; closes the AudioContext it made. Idempotent. */
@@ -419,6 +478,8 @@ export class BrowserVoice {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.stopWatch?.();
+    this.stopWatch = null;
     for (const off of this.offClient.splice(0)) off();
     this.events.clear();
     this.inputTaps.clear();

@@ -47,6 +47,15 @@ export function AudioSettings() {
   /** The output device the call plays on now (its id; '' = the system default). */
   const [outInUse, setOutInUse] = useState<string | null>(null);
   useEffect(() => setOutInUse(engine?.outputDevice() ?? null), [engine]);
+  // Unplugged or plugged back: the engine has moved to another device.
+  useEffect(
+    () =>
+      engine?.onDeviceChange(() => {
+        setInUse(engine.inputLabel());
+        setOutInUse(engine.outputDevice());
+      }),
+    [engine],
+  );
 
   useEffect(() => {
     let live = true;
