@@ -17,6 +17,26 @@ describe('RelativeDelay', () => {
     expect(d.count).toBe(100);
   });
 
+  it('a clock that loses 100 ms at once (a stalled audio thread): the window moves down with it, keeping its jitter', () => {
+    const d = new RelativeDelay();
+    // 3 s of packets with 0–8 ms of jitter, then the receiver's clock is 100 ms behind for good.
+    const jitter = (k: number) => (k * 7) % 9;
+    for (let k = 0; k < 150; k++) d.push(40 + k * 20 + jitter(k), k * 960);
+    const before = d.quantileMs;
+    expect(before).toBeGreaterThanOrEqual(7);
+    expect(before).toBeLessThanOrEqual(8);
+    for (let k = 150; k < 160; k++) d.push(40 - 100 + k * 20 + jitter(k), k * 960);
+    expect(d.steps).toBe(1);
+    // The target did not take the 100 ms step as delay: the spread is what it was, give or take the
+    // jitter of the packet the step was measured on (6 ms here).
+    expect(d.quantileMs).toBeLessThanOrEqual(before + 8);
+    expect(d.minTransitMs).toBe(-60);
+    // A path that gets slower is not a step: the window holds it as delay until it is forgotten.
+    for (let k = 160; k < 170; k++) d.push(40 + k * 20 + jitter(k), k * 960);
+    expect(d.steps).toBe(1);
+    expect(d.quantileMs).toBeGreaterThan(100);
+  });
+
   it('stays finite, non-negative and within its window for any arrivals and timestamps', () => {
     fc.assert(
       fc.property(

@@ -162,4 +162,19 @@ describe('Receiver playout (docs/playout.md)', () => {
     expect(longestGapMs(audio, SAMPLE_RATE)).toBeLessThanOrEqual(10);
     expect(Math.abs(dominantFrequency(audio, SAMPLE_RATE) - 440)).toBeLessThan(1);
   });
+
+  it('an output clock that loses 100 ms for good (a stalled audio thread): the buffer sheds it within a second, not after the 4 s window', () => {
+    // On the listener's clock: frames sent during the 100 ms stall arrive when it resumes, and every
+    // later frame comes 100 ms "earlier" than before (the clock is behind for good).
+    const r = run((seq) => (seq < 150 ? seq * 20 + 7 : seq < 155 ? 150 * 20 + 7 : seq * 20 + 7 - 100));
+    // Without the step (RelativeDelay's `stepMs`), the target would hold ~100 ms until seq 350.
+    const after = settled(r, 205); // from 1.1 s after the stall
+    console.log(
+      `clock step: waits from 1.1 s after it median ${median(after).toFixed(1)} ms, max ${Math.max(...after).toFixed(1)} ms`,
+    );
+    expect(median(after)).toBeLessThan(14);
+    expect(r.stats).toMatchObject({ lost: 0, skipped: 0, played: 400 });
+    const audio = slice(r, 200, 7500);
+    expect(Math.abs(dominantFrequency(audio, SAMPLE_RATE) - 440)).toBeLessThan(1);
+  });
 });
