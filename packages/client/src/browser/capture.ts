@@ -117,11 +117,6 @@ export class MicCapture {
     await this.acquire();
   }
 
-  /** Whether the chosen microphone went away and the default one stands in for it. */
-  get usingFallback(): boolean {
-    return this.fallback;
-  }
-
   /** Changes the processing: RNNoise at once, the browser's own by re-acquiring the microphone. */
   async setProcessing(p: AudioProcessing): Promise<void> {
     const browserChanged =
@@ -205,11 +200,11 @@ export class MicCapture {
     this.fallback = this.deviceId !== undefined;
     try {
       await this.acquire();
-      this.opts.onInputChange?.({ state: 'lost', deviceId: this.deviceId });
+      if (!this.closed) this.opts.onInputChange?.({ state: 'lost', deviceId: this.deviceId });
     } catch (error) {
       // No microphone at all: the next `devicechange` tries again.
       this.fallback = true;
-      this.opts.onInputChange?.({ state: 'lost', deviceId: this.deviceId, error });
+      if (!this.closed) this.opts.onInputChange?.({ state: 'lost', deviceId: this.deviceId, error });
     }
   }
 
