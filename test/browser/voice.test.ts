@@ -260,10 +260,12 @@ describe('BrowserVoice in Chromium', () => {
     const frame = played.filter((e) => e.pos! <= lastLoud).at(-1);
     expect(frame).toBeDefined();
     const stoppedAt = frame!.t + ((lastLoud - frame!.pos!) / 48000) * 1000 + 20;
-    // A's last packet is the cut (docs/protocol.md, "Cut by mute"): when it reached the recorder,
+    // A's last packets are the cut's (docs/protocol.md, "Cut by mute"): when it reached the recorder,
     // and no frame of A started playing there after it (what the recorder held was dropped).
     const events = parseTrace(readFileSync(tracePath, 'utf8')).events;
-    const cut = events.filter((e) => e.ev === 'arrived' && e.ssrc === aSsrc).at(-1)!;
+    // The cut goes out twice, back to back (seq n, n + 1): it acts on the first to arrive.
+    const arrivals = events.filter((e) => e.ev === 'arrived' && e.ssrc === aSsrc);
+    const cut = arrivals.find((e) => e.seq === arrivals.at(-1)!.seq - 1) ?? arrivals.at(-1)!;
     const playedAfter = events.filter((e) => e.ev === 'played' && e.ssrc === aSsrc && e.t > cut.t);
     console.log(
       `mute: A's audio stopped at the recorder ${(stoppedAt - mutedAt).toFixed(0)} ms after setMuted(true); ` +

@@ -251,7 +251,9 @@ describe('web app: mute timing, click to silence', () => {
       // callbacks: up to one callback, ~10 ms, early. So the cut may seem to arrive before the click.)
       expect(c.arrivedMs).toBeGreaterThan(-WORKLET_CLOCK_MS);
       expect(c.playedAfterCut).toBe(0);
-      expect(c.tailMs).toBeGreaterThan(-1);
+      // (Its two ends are worklet times mapped to the wall clock in two messages, the map moving
+      // by a millisecond or so between them.)
+      expect(c.tailMs).toBeGreaterThan(-3);
       expect(c.tailMs).toBeLessThanOrEqual(CUT_TAIL_MS);
     }
   }, 180_000);
@@ -287,9 +289,13 @@ describe('web app: mute timing, click to silence', () => {
     expect(end).not.toBeNull();
     expect(frames[end!.frame]!.t).toBeGreaterThan(clickAtB - 100);
     const silentMs = end!.t - clickAtB;
-    // B's side: A's last packet, the cut (B hears only A), and what of A was played after it.
+    // B's side: A's last packets, the cut's two copies (B hears only A), and what of A was played after.
     const trace = await traceEvents(bob, clickAtB - 1000);
-    const cut = trace.filter((e) => e.ev === 'arrived').at(-1);
+    // The cut goes out twice, back to back (seq n, n + 1): it acts on the first to arrive.
+    const arrivals = trace.filter((e) => e.ev === 'arrived');
+    const last = arrivals.at(-1);
+    const cut =
+      arrivals.find((e) => last !== undefined && e.ssrc === last.ssrc && e.seq === last.seq - 1) ?? last;
     const playedAfterCut = trace.filter(
       (e) => e.ev === 'played' && cut !== undefined && e.ssrc === cut.ssrc && e.t > cut.t,
     ).length;

@@ -20,7 +20,7 @@ import { rmsDbfs } from '../audio/analysis.js';
 import type { JitterBufferOptions } from '../audio/jitter-buffer.js';
 import { instantiateOpus, type OpusModule } from '../audio/opus.js';
 import { SpeakingDetector, DEFAULT_VAD_THRESHOLD_DB } from '../audio/vad.js';
-import { sendCut, TalkGate, type VoiceMode } from '../core/talk-gate.js';
+import { CUT_COPIES, sendCut, TalkGate, type VoiceMode } from '../core/talk-gate.js';
 import type { FrameTracer } from '../core/trace.js';
 import type { VoiceClient } from '../core/voice-client.js';
 import { MicCapture, type AudioProcessing } from './capture.js';
@@ -372,8 +372,8 @@ export class BrowserVoice {
     if (!this.gate.setMuted(muted) || this.closed || this.client.joined === null) return;
     sendCut(this.client, this.timestamp);
     this.cutTimestamp = this.timestamp;
-    this.counters.packetsSent++;
-    this.counters.bytesSent += PACKET_OVERHEAD;
+    this.counters.packetsSent += CUT_COPIES;
+    this.counters.bytesSent += CUT_COPIES * PACKET_OVERHEAD;
   }
 
   /** Stops playing (the app also mutes and tells the server). */

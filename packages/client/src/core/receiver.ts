@@ -291,8 +291,10 @@ export class Receiver {
    * ignored (docs/protocol.md, "Cut by mute").
    */
   private cut(s: Stream, extSeq: number): void {
+    // (A second copy of a cut finds the buffer stopped and empty: only a cut that stops one counts.)
+    const live = s.jb.isPlaying || s.jb.size > 0;
     if (!s.jb.cut(extSeq)) return;
-    s.cuts++;
+    if (live) s.cuts++;
     s.endSeq = Math.max(s.endSeq, extSeq);
     s.jb.midSpurt(false);
     s.scaledLast = false;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AudioFlag, CUT_FLAGS } from '@parley/protocol';
 import { BufferSource, StreamSender } from './sender.js';
-import { TalkGate } from './talk-gate.js';
+import { CUT_COPIES, TalkGate } from './talk-gate.js';
 import type { VoiceClient } from './voice-client.js';
 
 describe('StreamSender and the end of its source', () => {
@@ -94,12 +94,14 @@ describe('StreamSender.setMuted: a spurt cut by mute (docs/protocol.md, "Cut by 
       );
       const cutAt = sealed.findIndex((p) => p.flags === CUT_FLAGS);
       expect(cutAt).toBeGreaterThan(0);
-      expect(sealed.filter((p) => p.flags === CUT_FLAGS)).toHaveLength(1);
+      // Twice, back to back (a copy lost on UDP costs nothing), and nothing else at the mute.
+      expect(sealed.filter((p) => p.flags === CUT_FLAGS)).toHaveLength(CUT_COPIES);
+      expect(sealed[cutAt + 1]!.flags).toBe(CUT_FLAGS);
       const cut = sealed[cutAt]!;
       expect(cut.bytes).toBe(0);
       // The frame being captured when the mute came: the one after the last sent.
       expect(cut.ts).toBe(sealed[cutAt - 1]!.ts + 960);
-      const next = sealed[cutAt + 1]!;
+      const next = sealed[cutAt + CUT_COPIES]!;
       expect(next.flags & AudioFlag.TalkStart).toBe(AudioFlag.TalkStart);
       // Muted for three frames: their time passed.
       expect(next.ts).toBeGreaterThanOrEqual(cut.ts + 3 * 960);

@@ -89,11 +89,14 @@ export class TalkGate {
 
 const NO_AUDIO = new Uint8Array(0);
 
+/** Copies of the cut sent, back to back: one lost on UDP costs nothing (docs/protocol.md, "Cut by mute"). */
+export const CUT_COPIES = 2;
+
 /**
- * Sends the packet that cuts a spurt (mute): `TALK_END | CUT`, the next
- * sequence number, the timestamp of the frame being captured, no audio
- * (docs/protocol.md, "Cut by mute").
+ * Sends the packets that cut a spurt (mute): `TALK_END | CUT`, the next
+ * sequence numbers, the timestamp of the frame being captured, no audio
+ * (docs/protocol.md, "Cut by mute"), CUT_COPIES times.
  */
 export function sendCut(client: Pick<VoiceClient, 'sealAudio' | 'sendPacket'>, timestamp: number): void {
-  client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
+  for (let i = 0; i < CUT_COPIES; i++) client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
 }
