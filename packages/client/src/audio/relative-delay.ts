@@ -11,7 +11,7 @@
  * than `stepMs` are a clock that lost time (an audio thread that stalled
  * renders nothing meanwhile, and its clock stays behind for good) or a
  * path that got faster at once. Either way the packets of before — those
- * within `stepMs / 2` of the old fastest — are moved down with the step,
+ * no faster than the old fastest — are moved down with the step,
  * and keep moving while it goes on (the packets queued during a stall
  * come in a burst, each a frame faster than the one before): their
  * spread, the jitter, is kept, and the old clock no longer counts as
@@ -124,9 +124,11 @@ export class RelativeDelay {
     this.stepBase = olderMin;
     this.stepShift = olderMin - recentMin;
     this.stepUntil = this.pushes + STEP_RECENT;
-    const floor = olderMin - this.stepMs / 2;
+    // The older packets, and those of the newest no faster than them: a newest one a little faster is
+    // the burst's (a clock that stood still stamps them at its start), and moved it would stand below
+    // every packet of the new clock, as delay for the whole window.
     for (let i = 0; i < this.n; i++) {
-      const old = this.ring[i]! >= floor;
+      const old = this.ring[i]! >= olderMin;
       this.before[i] = old ? 1 : 0;
       if (old) this.ring[i]! -= this.stepShift;
     }

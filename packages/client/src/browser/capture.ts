@@ -58,6 +58,8 @@ export class MicCapture {
   private deviceId: string | undefined;
   /** The chosen one went away: the default is in use (or nothing, when acquiring it failed). */
   private fallback = false;
+  /** `setInputDevice` calls under way: the microphone they ask for stands, whatever went away meanwhile. */
+  private choosing = 0;
   private closed = false;
   /** A track ended and device changes are handled one after the other (an unplug brings both at once). */
   private checks: Promise<void> = Promise.resolve();
@@ -114,7 +116,12 @@ export class MicCapture {
   async setInputDevice(deviceId: string): Promise<void> {
     this.deviceId = deviceId === '' ? undefined : deviceId;
     this.fallback = false;
-    await this.acquire();
+    this.choosing++;
+    try {
+      await this.acquire();
+    } finally {
+      this.choosing--;
+    }
   }
 
   /** Changes the processing: RNNoise at once, the browser's own by re-acquiring the microphone. */
@@ -197,6 +204,8 @@ export class MicCapture {
     if (this.closed || this.live !== live) return;
     this.live = null;
     this.release(live);
+    // Another microphone was chosen meanwhile and is on its way: not the default in its place.
+    if (this.choosing > 0) return;
     this.fallback = this.deviceId !== undefined;
     try {
       await this.acquire();
@@ -218,7 +227,9 @@ export class MicCapture {
         // Still gone; with no microphone live, the default one at least, if one came.
         if (this.live === null && !this.closed) {
           await this.acquire().then(
-            () => this.opts.onInputChange?.({ state: 'lost', deviceId: id }),
+            () => {
+              if (!this.closed) this.opts.onInputChange?.({ state: 'lost', deviceId: id });
+            },
             () => undefined,
           );
         }
@@ -229,7 +240,7 @@ export class MicCapture {
     this.fallback = false;
     try {
       await this.acquire();
-      this.opts.onInputChange?.({ state: 'back', deviceId: id });
+      if (!this.closed) this.opts.onInputChange?.({ state: 'back', deviceId: id });
     } catch {
       this.fallback = true;
     }

@@ -171,8 +171,9 @@ export class BrowserVoice {
   private timestamp = Math.floor(Math.random() * 0x100000000);
   private deafened = false;
   /**
-   * The timestamp a mute cut the last spurt at (null: none yet): what the
-   * encoder still hands over of frames before it is dropped, not sent.
+   * The timestamp a mute cut the last spurt at (null: none, or the encoder
+   * has handed over a frame since): what the encoder still hands over of
+   * frames before it is dropped, not sent.
    */
   private cutTimestamp: number | null = null;
   /** The output chosen (`''`: the default), and whether it went away (the default stands in). */
@@ -516,7 +517,12 @@ export class BrowserVoice {
   private send(opus: Uint8Array, timestamp: number, flags: number): void {
     if (this.closed || this.client.joined === null) return;
     // A frame of a spurt that a mute has cut (it was still in the encoder): listeners have ended it.
-    if (this.cutTimestamp !== null && ((this.cutTimestamp - timestamp) | 0) > 0) return;
+    // The encoder hands frames over in order: once one at or after the cut comes, none before it is
+    // left, and the cut is forgotten (2^31 samples later, 12.4 h, the comparison would turn over).
+    if (this.cutTimestamp !== null) {
+      if (((this.cutTimestamp - timestamp) | 0) > 0) return;
+      this.cutTimestamp = null;
+    }
     this.client.sendPacket(this.client.sealAudio(opus, timestamp, flags));
     this.counters.packetsSent++;
     this.counters.bytesSent += opus.length + PACKET_OVERHEAD;
