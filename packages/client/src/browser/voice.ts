@@ -371,8 +371,8 @@ export class BrowserVoice {
    */
   setMuted(muted: boolean): void {
     if (!this.gate.setMuted(muted) || this.closed || this.client.joined === null) return;
-    sendCut(this.client, this.timestamp);
     this.cutTimestamp = this.timestamp;
+    if (!sendCut(this.client, this.timestamp)) return;
     this.counters.packetsSent += CUT_COPIES;
     this.counters.bytesSent += CUT_COPIES * PACKET_OVERHEAD;
   }

@@ -107,4 +107,25 @@ describe('StreamSender.setMuted: a spurt cut by mute (docs/protocol.md, "Cut by 
       expect(next.ts).toBeGreaterThanOrEqual(cut.ts + 3 * 960);
     });
   }
+
+  it('a mute while the client has no media key (a reconnection) does not throw, and sends nothing', () => {
+    const sendPacket = vi.fn();
+    const client = {
+      sealAudio: () => {
+        throw new Error('join a channel first');
+      },
+      sendPacket,
+    } as unknown as VoiceClient;
+    const gate = new TalkGate({ mode: 'open' });
+    gate.decide(-10); // a spurt in progress
+    const sender = new StreamSender(
+      client,
+      { encode: () => Uint8Array.of(0xfc) },
+      new BufferSource(new Int16Array(960), 960, true),
+      { gate },
+    );
+    expect(() => sender.setMuted(true)).not.toThrow();
+    expect(sendPacket).not.toHaveBeenCalled();
+    expect(gate.isMuted).toBe(true);
+  });
 });

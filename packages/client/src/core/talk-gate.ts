@@ -95,8 +95,16 @@ export const CUT_COPIES = 2;
 /**
  * Sends the packets that cut a spurt (mute): `TALK_END | CUT`, the next
  * sequence numbers, the timestamp of the frame being captured, no audio
- * (docs/protocol.md, "Cut by mute"), CUT_COPIES times.
+ * (docs/protocol.md, "Cut by mute"), CUT_COPIES times; false when not
+ * sent. Without a media
+ * key (between a drop and the session's resume) there is nothing to cut:
+ * nothing could be sent either, and a mute must never fail for it.
  */
-export function sendCut(client: Pick<VoiceClient, 'sealAudio' | 'sendPacket'>, timestamp: number): void {
-  for (let i = 0; i < CUT_COPIES; i++) client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
+export function sendCut(client: Pick<VoiceClient, 'sealAudio' | 'sendPacket'>, timestamp: number): boolean {
+  try {
+    for (let i = 0; i < CUT_COPIES; i++) client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
+    return true;
+  } catch {
+    return false; // no key: see above
+  }
 }
