@@ -61,6 +61,13 @@ export interface BuildOptions {
    * no app (`/` is a 404, said once in the log). `main` passes the repository's.
    */
   webDir?: string;
+  /**
+   * The first start created `admin` with a generated password: told here
+   * instead of the log (whose level may hide it, and which travels to log
+   * stores). `main` prints it on stderr, where the person starting the
+   * server sees it. Absent: the log's warning carries it.
+   */
+  onAdminCreated?: (password: string) => void;
 }
 
 /** Builds a Parley server from a validated config; `listen()` starts it. */
@@ -115,10 +122,20 @@ export async function buildServer(config: ParleyConfig, opts: BuildOptions = {})
   });
   const boot = await services.auth.bootstrap();
   if (boot?.generatedPassword != null) {
-    app.log.warn(
-      { user: 'admin', password: boot.generatedPassword },
-      `first start: created the account "admin" with password ${boot.generatedPassword} — change it (PATCH /api/v1/auth/me); it is not shown again`,
-    );
+    const told = opts.onAdminCreated;
+    if (told !== undefined) {
+      // Shown where the caller shows it (`main`: stderr), and kept out of the log (logs travel).
+      told(boot.generatedPassword);
+      app.log.warn(
+        { user: 'admin' },
+        'first start: created the account "admin"; its password was shown once',
+      );
+    } else {
+      app.log.warn(
+        { user: 'admin', password: boot.generatedPassword },
+        `first start: created the account "admin" with password ${boot.generatedPassword} — change it (PATCH /api/v1/auth/me); it is not shown again`,
+      );
+    }
   }
   const web = findWebApp(opts.webDir);
   installProblemHandlers(

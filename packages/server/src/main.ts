@@ -26,7 +26,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   const { config } = loaded;
   // The web app of this repository (apps/web/dist, built by `npm run build`), served at /.
   const webDir = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
-  const server = await buildServer(config, { webDir });
+  const server = await buildServer(config, {
+    webDir,
+    // Whatever the log level (`error` and `silent` hide the log's warning), the one time it is shown.
+    onAdminCreated: (password) =>
+      process.stderr.write(
+        `parley-server: first start: created the account "admin" with password ${password}\n` +
+          'parley-server: sign in with it, then change it (PATCH /api/v1/auth/me); it is not shown again\n',
+      ),
+  });
   const info = await server.listen();
   server.app.log.info(
     { httpPort: info.httpPort, udpPort: info.udpPort, host: info.host, dataDir: config.dataDir },
