@@ -57,20 +57,26 @@ export interface IconButtonProps extends Omit<ButtonHTMLAttributes<HTMLButtonEle
   icon: IconName;
   /** The accessible name, also the tooltip. */
   label: string;
-  /** A toggle button (mute, deafen): aria-pressed. */
+  /** A toggle button whose label stays the same: aria-pressed. */
   pressed?: boolean;
+  /**
+   * Shown as on, without aria-pressed: for a button whose label already
+   * says the state ("Mute" / "Unmute"), where "Unmute, pressed" would
+   * contradict itself to a screen reader.
+   */
+  on?: boolean;
   tooltip?: boolean;
 }
 
 export const IconButton = forwardRef<HTMLButtonElement, IconButtonProps>(function IconButton(
-  { icon, label, pressed, tooltip = true, className, type, ...rest },
+  { icon, label, pressed, on, tooltip = true, className, type, ...rest },
   ref,
 ) {
   const button = (
     <button
       ref={ref}
       type={type ?? 'button'}
-      className={`icon-btn ${className ?? ''}`}
+      className={`icon-btn${on === true ? ' is-on' : ''} ${className ?? ''}`}
       aria-label={label}
       aria-pressed={pressed}
       {...rest}

@@ -1,6 +1,8 @@
 /**
  * Toasts: short messages in a polite live region (errors: assertive), each
- * closable, gone by itself after a few seconds. Timers end on unmount.
+ * closable, gone by itself after a few seconds. A toast shown with a `key`
+ * replaces the one with the same key (a device unplugged, then back: only
+ * the latest news stays). Timers end on unmount.
  */
 import {
   createContext,
@@ -20,10 +22,11 @@ interface ToastItem {
   id: number;
   kind: ToastKind;
   text: string;
+  key?: string;
 }
 
 interface ToastApi {
-  show: (text: string, kind?: ToastKind) => void;
+  show: (text: string, kind?: ToastKind, key?: string) => void;
 }
 
 const ToastContext = createContext<ToastApi>({ show: () => undefined });
@@ -41,9 +44,17 @@ export function ToastProvider({ children, closeLabel }: { children: ReactNode; c
     setItems((xs) => xs.filter((x) => x.id !== id));
   }, []);
   const show = useCallback(
-    (text: string, kind: ToastKind = 'info') => {
+    (text: string, kind: ToastKind = 'info', key?: string) => {
       const id = nextId.current++;
-      setItems((xs) => [...xs, { id, kind, text }].slice(-MAX_TOASTS));
+      setItems((xs) => {
+        const kept = key === undefined ? xs : xs.filter((x) => x.key !== key);
+        for (const x of xs) {
+          if (kept.includes(x)) continue;
+          clearTimeout(timers.current.get(x.id));
+          timers.current.delete(x.id);
+        }
+        return [...kept, key === undefined ? { id, kind, text } : { id, kind, text, key }].slice(-MAX_TOASTS);
+      });
       timers.current.set(
         id,
         setTimeout(() => dismiss(id), LIFETIME_MS),

@@ -58,7 +58,12 @@ export function SessionKeeper() {
             : c.state === 'back'
               ? 'device.outputBack'
               : 'device.outputLost';
-        toast.show(t(key), c.state === 'back' ? 'success' : c.error !== undefined ? 'error' : 'info');
+        // One toast per device kind: the latest news replaces the one before.
+        toast.show(
+          t(key),
+          c.state === 'back' ? 'success' : c.error !== undefined ? 'error' : 'info',
+          `device-${c.kind}`,
+        );
       }),
     [engine, toast, t],
   );

@@ -86,13 +86,13 @@ export function VoiceBar({ session, state }: { session: VoiceSession; state: Voi
             <IconButton
               icon={muted ? 'mic-off' : 'mic'}
               label={muted ? t('voice.unmute') : t('voice.mute')}
-              pressed={muted}
+              on={muted}
               onClick={() => run(() => session.setMuted(!muted))}
             />
             <IconButton
               icon={deafened ? 'headphones-off' : 'headphones'}
               label={deafened ? t('voice.undeafen') : t('voice.deafen')}
-              pressed={deafened}
+              on={deafened}
               onClick={() => run(() => session.setDeafened(!deafened))}
             />
             <IconButton
