@@ -46,15 +46,13 @@ export function ToastProvider({ children, closeLabel }: { children: ReactNode; c
   const show = useCallback(
     (text: string, kind: ToastKind = 'info', key?: string) => {
       const id = nextId.current++;
-      setItems((xs) => {
-        const kept = key === undefined ? xs : xs.filter((x) => x.key !== key);
-        for (const x of xs) {
-          if (kept.includes(x)) continue;
-          clearTimeout(timers.current.get(x.id));
-          timers.current.delete(x.id);
-        }
-        return [...kept, key === undefined ? { id, kind, text } : { id, kind, text, key }].slice(-MAX_TOASTS);
-      });
+      // A replaced toast's timer still runs out: dismissing an id no longer shown changes nothing.
+      setItems((xs) =>
+        [
+          ...(key === undefined ? xs : xs.filter((x) => x.key !== key)),
+          key === undefined ? { id, kind, text } : { id, kind, text, key },
+        ].slice(-MAX_TOASTS),
+      );
       timers.current.set(
         id,
         setTimeout(() => dismiss(id), LIFETIME_MS),

@@ -501,7 +501,6 @@ export class Receiver {
    */
   private fill(ssrc: number, s: Stream, nowMs: number): number {
     const n = this.pullSamples;
-    if (s.out.length !== n) s.out = new Int16Array(n);
     const out = s.out;
     let taken = 0;
     for (let guard = 0; taken < n && guard < n + 2; guard++) {

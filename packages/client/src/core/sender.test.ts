@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AudioFlag, CUT_FLAGS } from '@parley/protocol';
-import { BufferSource, StreamSender } from './sender.js';
-import { CUT_COPIES, TalkGate } from './talk-gate.js';
+import { BufferSource, CUT_COPIES, StreamSender } from './sender.js';
+import { TalkGate } from './talk-gate.js';
 import type { VoiceClient } from './voice-client.js';
 
 describe('StreamSender and the end of its source', () => {

@@ -1,11 +1,33 @@
-import { AudioFlag, extendSeq16, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
+import { AudioFlag, CUT_FLAGS, extendSeq16, FRAME_SAMPLES, SAMPLES_PER_MS } from '@parley/protocol';
 import { FrameClock, type ClockDeps } from './clock.js';
 import { rmsDbfs } from '../audio/analysis.js';
 import type { Impairment } from './impair.js';
 import { RedundancyPolicy, RedundantFramer, type RedundancyDepth } from './redundancy.js';
-import { sendCut, type TalkGate } from './talk-gate.js';
+import type { TalkGate } from './talk-gate.js';
 import type { FrameTracer } from './trace.js';
 import type { VoiceClient } from './voice-client.js';
+
+const NO_AUDIO = new Uint8Array(0);
+
+/** Copies of the cut sent, back to back: one lost on UDP costs nothing (docs/protocol.md, "Cut by mute"). */
+export const CUT_COPIES = 2;
+
+/**
+ * Sends the packets that cut a spurt (mute): `TALK_END | CUT`, the next
+ * sequence numbers, the timestamp of the frame being captured, no audio
+ * (docs/protocol.md, "Cut by mute"), CUT_COPIES times; false when not
+ * sent. Without a media
+ * key (between a drop and the session's resume) there is nothing to cut:
+ * nothing could be sent either, and a mute must never fail for it.
+ */
+export function sendCut(client: Pick<VoiceClient, 'sealAudio' | 'sendPacket'>, timestamp: number): boolean {
+  try {
+    for (let i = 0; i < CUT_COPIES; i++) client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
+    return true;
+  } catch {
+    return false; // no key: see above
+  }
+}
 
 /** A source of PCM frames (48 kHz mono Int16); null ends the stream. */
 export interface FrameSource {

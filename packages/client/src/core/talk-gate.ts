@@ -4,9 +4,8 @@
  * (`TALK_START` on the first packet of a spurt, `TALK_END` on its last).
  * Pure; shared by the browser engine and `parley send --vad`.
  */
-import { AudioFlag, CUT_FLAGS } from '@parley/protocol';
+import { AudioFlag } from '@parley/protocol';
 import { VoiceActivityDetector, type LevelGateOptions } from '../audio/vad.js';
-import type { VoiceClient } from './voice-client.js';
 
 export type VoiceMode = 'voice-activity' | 'push-to-talk' | 'open';
 
@@ -84,27 +83,5 @@ export class TalkGate {
     // The frame that closes the gate ends the spurt: sent, marked as its last.
     this.talking = false;
     return END;
-  }
-}
-
-const NO_AUDIO = new Uint8Array(0);
-
-/** Copies of the cut sent, back to back: one lost on UDP costs nothing (docs/protocol.md, "Cut by mute"). */
-export const CUT_COPIES = 2;
-
-/**
- * Sends the packets that cut a spurt (mute): `TALK_END | CUT`, the next
- * sequence numbers, the timestamp of the frame being captured, no audio
- * (docs/protocol.md, "Cut by mute"), CUT_COPIES times; false when not
- * sent. Without a media
- * key (between a drop and the session's resume) there is nothing to cut:
- * nothing could be sent either, and a mute must never fail for it.
- */
-export function sendCut(client: Pick<VoiceClient, 'sealAudio' | 'sendPacket'>, timestamp: number): boolean {
-  try {
-    for (let i = 0; i < CUT_COPIES; i++) client.sendPacket(client.sealAudio(NO_AUDIO, timestamp, CUT_FLAGS));
-    return true;
-  } catch {
-    return false; // no key: see above
   }
 }
